@@ -1,0 +1,6 @@
+//! caseflow: runs declarative YAML workflow specs of HTTP API calls as a
+//! dependency graph inferred from the data that flows between steps.
+
+pub mod plan;
+pub mod spec;
+pub mod template;

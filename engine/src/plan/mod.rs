@@ -1,0 +1,1 @@
+//! Dependency graph, levels and critical path.

@@ -1,0 +1,1 @@
+//! Spec model, YAML loading with positions, schema and semantic checks.

@@ -1,0 +1,1 @@
+//! minijinja environment, template functions, typed rendering and reference extraction.
