@@ -1,6 +1,7 @@
 //! caseflow: runs declarative YAML workflow specs of HTTP API calls as a
 //! dependency graph inferred from the data that flows between steps.
 
+pub mod cli;
 pub mod plan;
 pub mod spec;
 pub mod template;

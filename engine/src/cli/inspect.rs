@@ -1,0 +1,84 @@
+//! `plan`, `graph` and `list`: looking at specs without running them.
+
+use std::path::{Path, PathBuf};
+
+use super::{EXIT_INVALID, EXIT_OK, GraphFormat};
+use crate::plan::{self, Plan};
+use crate::spec::{self, CheckedSpec, Loader, discover};
+
+/// Loads and checks a spec, printing its diagnostics; `None` when invalid.
+fn checked(path: &Path) -> Option<CheckedSpec> {
+    let mut loader = Loader::new();
+    let (spec, diagnostics) = spec::check_file(&mut loader, path);
+    for d in &diagnostics {
+        eprintln!("{d}");
+    }
+    spec
+}
+
+pub fn plan(path: &Path) -> i32 {
+    let Some(spec) = checked(path) else {
+        return EXIT_INVALID;
+    };
+    let plan = Plan::new(&spec.analysis.deps);
+    print!("{}", plan::render_text(&spec.loaded.spec.name, &plan));
+    if !spec.analysis.cleanup_deps.is_empty() {
+        let names: Vec<&str> = spec
+            .analysis
+            .cleanup_deps
+            .keys()
+            .map(String::as_str)
+            .collect();
+        println!("  cleanup: {}", names.join(", "));
+    }
+    EXIT_OK
+}
+
+pub fn graph(path: &Path, format: GraphFormat) -> i32 {
+    let Some(spec) = checked(path) else {
+        return EXIT_INVALID;
+    };
+    let plan = Plan::new(&spec.analysis.deps);
+    match format {
+        GraphFormat::Mermaid => print!("{}", plan::render_mermaid(&plan)),
+        GraphFormat::Dot => print!("{}", plan::render_dot(&spec.loaded.spec.name, &plan)),
+    }
+    EXIT_OK
+}
+
+pub fn list(targets: &[PathBuf]) -> i32 {
+    let files = match discover::spec_files(targets) {
+        Ok(files) => files,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return EXIT_INVALID;
+        }
+    };
+    let mut loader = Loader::new();
+    let mut table = comfy_table::Table::new();
+    table.load_preset(comfy_table::presets::NOTHING);
+    table.set_header(["SPEC", "TITLE", "STEPS", "TAGS"]);
+    let mut status = EXIT_OK;
+    for file in &files {
+        let (spec, diagnostics) = spec::check_file(&mut loader, file);
+        let Some(spec) = spec else {
+            for d in diagnostics.iter().filter(|d| d.is_error()) {
+                eprintln!("{d}");
+            }
+            status = EXIT_INVALID;
+            continue;
+        };
+        let s = &spec.loaded.spec;
+        if s.library {
+            continue;
+        }
+        table.add_row([
+            file.display().to_string(),
+            s.title.clone().unwrap_or_default(),
+            s.steps.len().to_string(),
+            s.tags.join(", "),
+        ]);
+    }
+    println!("{table}");
+    status
+}

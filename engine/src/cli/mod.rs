@@ -1,0 +1,91 @@
+//! The `caseflow` command line. Exit codes: 0 all passed, 1 a step failed,
+//! 2 invalid spec or usage, 3 internal error.
+
+mod inspect;
+mod validate;
+
+use std::path::PathBuf;
+
+use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
+
+pub const EXIT_OK: i32 = 0;
+pub const EXIT_FAILED: i32 = 1;
+pub const EXIT_INVALID: i32 = 2;
+pub const EXIT_INTERNAL: i32 = 3;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "caseflow",
+    version,
+    about = "Run declarative YAML workflow specs of HTTP API calls as a concurrent dependency graph",
+    after_help = "Exit codes: 0 all passed, 1 a step failed, 2 invalid spec or usage, 3 internal error."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Check specs against the schema and for semantic errors (references, cycles, JSONPath, regex, templates)
+    Validate {
+        /// Spec files or directories (searched for *.yaml / *.yml)
+        #[arg(default_value = "specs")]
+        targets: Vec<PathBuf>,
+    },
+    /// Show a spec's dependency levels, what runs in parallel, and the critical path
+    Plan {
+        /// The spec file
+        spec: PathBuf,
+    },
+    /// Print a spec's dependency graph as Mermaid or DOT
+    Graph {
+        /// The spec file
+        spec: PathBuf,
+        /// Output format
+        #[arg(long, value_enum, default_value_t = GraphFormat::Mermaid)]
+        format: GraphFormat,
+    },
+    /// List specs with their titles and tags
+    List {
+        /// Directory (or files) to list
+        #[arg(default_value = "specs")]
+        targets: Vec<PathBuf>,
+    },
+    /// Print the JSON Schema of specs (for editors and CI)
+    Schema,
+    /// Print shell completions
+    Completions {
+        /// The shell
+        shell: clap_complete::Shell,
+    },
+}
+
+#[derive(Copy, Clone, Debug, ValueEnum)]
+pub enum GraphFormat {
+    Mermaid,
+    Dot,
+}
+
+pub fn main() -> i32 {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Validate { targets } => validate::validate(&targets),
+        Command::Plan { spec } => inspect::plan(&spec),
+        Command::Graph { spec, format } => inspect::graph(&spec, format),
+        Command::List { targets } => inspect::list(&targets),
+        Command::Schema => {
+            print!("{}", crate::spec::schema::schema_text());
+            EXIT_OK
+        }
+        Command::Completions { shell } => {
+            clap_complete::generate(
+                shell,
+                &mut Cli::command(),
+                "caseflow",
+                &mut std::io::stdout(),
+            );
+            EXIT_OK
+        }
+    }
+}

@@ -1,0 +1,37 @@
+//! `caseflow validate`: every error of every file in one run.
+
+use std::path::PathBuf;
+
+use super::{EXIT_INVALID, EXIT_OK};
+use crate::spec::{self, Loader, discover};
+
+pub fn validate(targets: &[PathBuf]) -> i32 {
+    let files = match discover::spec_files(targets) {
+        Ok(files) => files,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return EXIT_INVALID;
+        }
+    };
+    let mut loader = Loader::new();
+    let (mut errors, mut invalid) = (0, 0);
+    for file in &files {
+        let (_, diagnostics) = spec::check_file(&mut loader, file);
+        let n = diagnostics.iter().filter(|d| d.is_error()).count();
+        for d in &diagnostics {
+            eprintln!("{d}");
+        }
+        errors += n;
+        invalid += usize::from(n > 0);
+    }
+    if invalid > 0 {
+        eprintln!(
+            "{invalid} of {} spec(s) invalid, {errors} error(s)",
+            files.len()
+        );
+        EXIT_INVALID
+    } else {
+        println!("{} spec(s) valid", files.len());
+        EXIT_OK
+    }
+}

@@ -1,0 +1,653 @@
+//! Semantic checks after the schema: identifiers, references in templates,
+//! `needs`, captures, expectations, cycles. Also yields each step's
+//! dependencies, which the planner and the runner build on.
+
+use std::collections::HashSet;
+use std::sync::OnceLock;
+
+use indexmap::{IndexMap, IndexSet};
+use serde_json::Value;
+
+use super::diagnostic::Diagnostic;
+use super::field_path::{self, Segment};
+use super::load::LoadedSpec;
+use super::model::{Capture, Expect, Matcher, Step};
+use super::suggest;
+use crate::template;
+
+/// What the checks found, and the dependency edges they read off the templates.
+#[derive(Debug, Default)]
+pub struct Analysis {
+    /// Each main step and the steps it depends on (references and `needs`), in spec order.
+    pub deps: IndexMap<String, IndexSet<String>>,
+    /// Each cleanup step and the main steps it references.
+    pub cleanup_deps: IndexMap<String, IndexSet<String>>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Analysis {
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics.iter().any(Diagnostic::is_error)
+    }
+}
+
+/// Variables every template may read besides `steps` and `inputs`.
+const RUN_FIELDS: &[&str] = &["id", "name", "started_at"];
+
+#[derive(Clone, Copy, PartialEq)]
+enum Section {
+    Main,
+    Cleanup,
+}
+
+/// Where a template sits, which decides the variables it may use.
+#[derive(Clone, Copy)]
+struct Scope {
+    /// `item` and `index` (steps with `for_each`).
+    item: bool,
+    /// `response` (inside `until`).
+    response: bool,
+    /// Inputs' defaults may read only `run` and other inputs.
+    steps: bool,
+}
+
+pub fn analyze(loaded: &LoadedSpec) -> Analysis {
+    let mut checker = Checker {
+        loaded,
+        analysis: Analysis::default(),
+        used_inputs: HashSet::new(),
+        client_deps: IndexMap::new(),
+    };
+    checker.run();
+    checker.analysis
+}
+
+struct Checker<'a> {
+    loaded: &'a LoadedSpec,
+    analysis: Analysis,
+    used_inputs: HashSet<String>,
+    /// Steps each client's templates reference (e.g. the token step behind an Authorization header).
+    client_deps: IndexMap<String, IndexSet<String>>,
+}
+
+impl Checker<'_> {
+    fn error(&mut self, path: &str, message: impl Into<String>) {
+        let d = self.loaded.error(path, message);
+        self.analysis.diagnostics.push(d);
+    }
+    fn key_error(&mut self, path: &str, message: impl Into<String>) {
+        let d = self.loaded.key_error(path, message);
+        self.analysis.diagnostics.push(d);
+    }
+
+    fn run(&mut self) {
+        let spec = &self.loaded.spec;
+        for (name, input) in &spec.inputs {
+            if let Some(default) = &input.default {
+                let scope = Scope {
+                    item: false,
+                    response: false,
+                    steps: false,
+                };
+                let path = format!("inputs.{name}.default");
+                self.value_templates(&path, default, scope, &mut IndexSet::new());
+            }
+        }
+        for (name, client) in &spec.clients {
+            let base = format!("clients.{name}");
+            // Client templates are checked once here; their references become
+            // dependencies of every step that uses the client.
+            let mut deps = IndexSet::new();
+            let scope = Scope {
+                item: false,
+                response: false,
+                steps: true,
+            };
+            if let Some(url) = &client.base_url {
+                self.template(&format!("{base}.base_url"), url, scope, &mut deps);
+            }
+            for (h, v) in &client.headers {
+                self.template(
+                    &field_path::key(&format!("{base}.headers"), h),
+                    v,
+                    scope,
+                    &mut deps,
+                );
+            }
+            self.client_deps.insert(name.clone(), deps);
+        }
+        for section in [Section::Main, Section::Cleanup] {
+            let (name, steps) = match section {
+                Section::Main => ("steps", &spec.steps),
+                Section::Cleanup => ("cleanup", &spec.cleanup),
+            };
+            for (id, step) in steps {
+                let path = format!("{name}.{id}");
+                if !is_identifier(id) {
+                    self.key_error(
+                        &path,
+                        format!("step id `{id}` must be an identifier (letters, digits, `_`; not starting with a digit) so templates can reference it"),
+                    );
+                }
+                if section == Section::Cleanup && spec.steps.contains_key(id) {
+                    self.key_error(&path, format!("`{id}` is both a step and a cleanup step"));
+                }
+                let deps = self.step(&path, id, step, section == Section::Cleanup);
+                match section {
+                    Section::Main => self.analysis.deps.insert(id.clone(), deps),
+                    Section::Cleanup => self.analysis.cleanup_deps.insert(id.clone(), deps),
+                };
+            }
+        }
+        for (name, output) in &spec.outputs {
+            let scope = Scope {
+                item: false,
+                response: false,
+                steps: true,
+            };
+            self.template(
+                &format!("outputs.{name}"),
+                output.template(),
+                scope,
+                &mut IndexSet::new(),
+            );
+        }
+        self.cycles();
+        self.unused_inputs();
+    }
+
+    fn step(&mut self, path: &str, id: &str, step: &Step, cleanup: bool) -> IndexSet<String> {
+        let spec = &self.loaded.spec;
+        let mut deps = IndexSet::new();
+        let scope = Scope {
+            item: step.for_each.is_some(),
+            response: false,
+            steps: true,
+        };
+        match (&step.request, &step.uses) {
+            (None, None) => self.error(path, "a step needs a `request` or `uses`"),
+            (Some(_), Some(_)) => self.key_error(
+                &format!("{path}.uses"),
+                "a step has either a `request` or `uses`, not both",
+            ),
+            _ => {}
+        }
+        if step.uses.is_none() && !step.with.is_empty() {
+            self.key_error(&format!("{path}.with"), "`with` only goes with `uses`");
+        }
+        if let Some(client) = &step.client {
+            match spec.clients.get(client) {
+                None => {
+                    let known: Vec<&str> = spec.clients.keys().map(String::as_str).collect();
+                    self.error(
+                        &format!("{path}.client"),
+                        format!("unknown client `{client}`{}", one_of(&known)),
+                    );
+                }
+                Some(_) => {
+                    if let Some(client_deps) = self.client_deps.get(client) {
+                        deps.extend(client_deps.iter().cloned());
+                    }
+                }
+            }
+        }
+        if let Some(request) = &step.request {
+            let rp = format!("{path}.request");
+            self.template(&format!("{rp}.url"), &request.url, scope, &mut deps);
+            for (k, v) in &request.query {
+                self.value_templates(
+                    &field_path::key(&format!("{rp}.query"), k),
+                    v,
+                    scope,
+                    &mut deps,
+                );
+            }
+            for (k, v) in &request.headers {
+                self.template(
+                    &field_path::key(&format!("{rp}.headers"), k),
+                    v,
+                    scope,
+                    &mut deps,
+                );
+            }
+            if let Some(json) = &request.json {
+                self.value_templates(&format!("{rp}.json"), json, scope, &mut deps);
+            }
+            if let Some(form) = &request.form {
+                for (k, v) in form {
+                    self.value_templates(
+                        &field_path::key(&format!("{rp}.form"), k),
+                        v,
+                        scope,
+                        &mut deps,
+                    );
+                }
+            }
+            if let Some(body) = &request.body {
+                self.template(&format!("{rp}.body"), body, scope, &mut deps);
+            }
+            let bodies = [
+                request.json.is_some(),
+                request.form.is_some(),
+                request.body.is_some(),
+            ];
+            if bodies.iter().filter(|b| **b).count() > 1 {
+                self.error(&rp, "use only one of `json`, `form` and `body`");
+            }
+        }
+        for (k, v) in &step.with {
+            self.value_templates(
+                &field_path::key(&format!("{path}.with"), k),
+                v,
+                scope,
+                &mut deps,
+            );
+        }
+        if let Some(cond) = &step.if_ {
+            self.expression(&format!("{path}.if"), cond, scope, &mut deps);
+        }
+        if let Some(items) = &step.for_each {
+            let outer = Scope {
+                item: false,
+                ..scope
+            };
+            self.value_templates(&format!("{path}.for_each"), items, outer, &mut deps);
+        }
+        if step.concurrency.is_some() && step.for_each.is_none() {
+            self.key_error(
+                &format!("{path}.concurrency"),
+                "`concurrency` only goes with `for_each`",
+            );
+        }
+        if let Some(until) = &step.until {
+            let polling = Scope {
+                response: true,
+                ..scope
+            };
+            self.expression(
+                &format!("{path}.until.condition"),
+                &until.condition,
+                polling,
+                &mut deps,
+            );
+        }
+        for (i, need) in step.needs.iter().enumerate() {
+            let np = format!("{path}.needs[{i}]");
+            if need == id {
+                self.error(&np, format!("step `{id}` cannot need itself"));
+            } else if spec.steps.contains_key(need) || (cleanup && spec.cleanup.contains_key(need))
+            {
+                // A cleanup step may also wait for other cleanup steps (delete a user before its population).
+                deps.insert(need.clone());
+            } else {
+                let mut known: Vec<&str> = spec.steps.keys().map(String::as_str).collect();
+                if cleanup {
+                    known.extend(spec.cleanup.keys().map(String::as_str));
+                }
+                self.error(
+                    &np,
+                    format!("unknown step `{need}`{}", suggest::hint(need, &known)),
+                );
+            }
+        }
+        for (name, capture) in &step.outputs {
+            self.capture(&field_path::key(&format!("{path}.outputs"), name), capture);
+        }
+        if let Some(expect) = &step.expect {
+            self.expect(&format!("{path}.expect"), expect, scope, &mut deps);
+        }
+        deps.shift_remove(id);
+        deps
+    }
+
+    fn capture(&mut self, path: &str, capture: &Capture) {
+        let spec = capture.spec();
+        let sources = [
+            spec.json.is_some(),
+            spec.header.is_some(),
+            spec.cookie.is_some(),
+            spec.status,
+            spec.body,
+            spec.url,
+        ];
+        let n = sources.iter().filter(|s| **s).count();
+        if n > 1 {
+            self.error(
+                path,
+                "a capture takes one source: `json`, `header`, `cookie`, `status`, `body` or `url`",
+            );
+        }
+        if n == 0 && spec.regex.is_none() {
+            self.error(path, "a capture needs a source: `json`, `header`, `cookie`, `status`, `body`, `url` or `regex`");
+        }
+        if let Some(json) = &spec.json {
+            let p = match capture {
+                Capture::Path(_) => path.to_string(),
+                Capture::Full(_) => format!("{path}.json"),
+            };
+            self.jsonpath(&p, json);
+        }
+        if let Some(re) = &spec.regex {
+            self.regex(&format!("{path}.regex"), re);
+        }
+        if spec.group.is_some() && spec.regex.is_none() {
+            self.key_error(&format!("{path}.group"), "`group` only goes with `regex`");
+        }
+        if spec.query.is_some() && spec.fragment.is_some() {
+            self.error(path, "use either `query` or `fragment`");
+        }
+    }
+
+    fn expect(&mut self, path: &str, expect: &Expect, scope: Scope, deps: &mut IndexSet<String>) {
+        for (name, m) in &expect.headers {
+            self.matcher(
+                &field_path::key(&format!("{path}.headers"), name),
+                m,
+                scope,
+                deps,
+            );
+        }
+        for (jsonpath, m) in &expect.body {
+            let p = field_path::key(&format!("{path}.body"), jsonpath);
+            self.jsonpath_key(&p, jsonpath);
+            self.matcher(&p, m, scope, deps);
+        }
+        if let Some(schema) = &expect.schema {
+            if let Err(e) = jsonschema::validator_for(schema) {
+                self.error(
+                    &format!("{path}.schema"),
+                    format!("invalid JSON Schema: {e}"),
+                );
+            }
+        }
+    }
+
+    fn matcher(&mut self, path: &str, m: &Matcher, scope: Scope, deps: &mut IndexSet<String>) {
+        match m {
+            Matcher::Equals(v) => self.value_templates(path, v, scope, deps),
+            Matcher::Ops(ops) => {
+                for (name, v) in [
+                    ("equals", &ops.equals),
+                    ("not_equals", &ops.not_equals),
+                    ("contains", &ops.contains),
+                ] {
+                    if let Some(v) = v {
+                        self.value_templates(&format!("{path}.{name}"), v, scope, deps);
+                    }
+                }
+                if let Some(re) = &ops.matches {
+                    self.regex(&format!("{path}.matches"), re);
+                }
+            }
+        }
+    }
+
+    fn jsonpath(&mut self, path: &str, expr: &str) {
+        if let Some(message) = jsonpath_error(expr) {
+            self.error(path, message);
+        }
+    }
+
+    fn jsonpath_key(&mut self, path: &str, expr: &str) {
+        if let Some(message) = jsonpath_error(expr) {
+            self.key_error(path, message);
+        }
+    }
+
+    fn regex(&mut self, path: &str, re: &str) {
+        if let Err(e) = regex::Regex::new(re) {
+            let text = e.to_string();
+            let reason = text.lines().last().unwrap_or("invalid").trim();
+            let reason = reason.strip_prefix("error: ").unwrap_or(reason);
+            self.error(path, format!("invalid regex `{re}`: {reason}"));
+        }
+    }
+
+    /// Every string inside a structured value is a template.
+    fn value_templates(
+        &mut self,
+        path: &str,
+        value: &Value,
+        scope: Scope,
+        deps: &mut IndexSet<String>,
+    ) {
+        match value {
+            Value::String(s) => self.template(path, s, scope, deps),
+            Value::Array(items) => {
+                for (i, v) in items.iter().enumerate() {
+                    self.value_templates(
+                        &field_path::push(path, &Segment::Index(i)),
+                        v,
+                        scope,
+                        deps,
+                    );
+                }
+            }
+            Value::Object(map) => {
+                for (k, v) in map {
+                    let p = field_path::key(path, k);
+                    if template::is_template(k) {
+                        self.template(&p, k, scope, deps);
+                    }
+                    self.value_templates(&p, v, scope, deps);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// `if` and `until` take a bare expression or a `{{ }}` template.
+    fn expression(&mut self, path: &str, source: &str, scope: Scope, deps: &mut IndexSet<String>) {
+        if template::is_template(source) {
+            self.template(path, source, scope, deps);
+        } else {
+            self.template(path, &format!("{{{{ {source} }}}}"), scope, deps);
+        }
+    }
+
+    fn template(&mut self, path: &str, source: &str, scope: Scope, deps: &mut IndexSet<String>) {
+        if !template::is_template(source) {
+            return;
+        }
+        let refs = match template::references(source) {
+            Ok(r) => r,
+            Err(e) => {
+                let file = self.loaded.file_of(path);
+                let loc = file.inside_value(path, e.line, e.col);
+                let d = Diagnostic::error(
+                    &file.name,
+                    loc,
+                    path,
+                    format!("template syntax error: {}", e.message),
+                );
+                self.analysis.diagnostics.push(d);
+                return;
+            }
+        };
+        for r in refs {
+            self.reference(path, &r.path, scope, deps);
+        }
+    }
+
+    fn reference(
+        &mut self,
+        path: &str,
+        parts: &[String],
+        scope: Scope,
+        deps: &mut IndexSet<String>,
+    ) {
+        let spec = &self.loaded.spec;
+        let Some(root) = parts.first() else { return };
+        let shown = parts.join(".");
+        match root.as_str() {
+            "steps" if scope.steps => {
+                let Some(step_id) = parts.get(1) else { return };
+                let target = spec.steps.get(step_id);
+                let Some(target) = target else {
+                    let hint = if spec.cleanup.contains_key(step_id) {
+                        " (cleanup steps run last; nothing can use their outputs)".to_string()
+                    } else {
+                        let known: Vec<&str> = spec.steps.keys().map(String::as_str).collect();
+                        suggest::hint(step_id, &known)
+                    };
+                    self.error(path, format!("`{shown}`: unknown step `{step_id}`{hint}"));
+                    return;
+                };
+                deps.insert(step_id.clone());
+                match parts.get(2).map(String::as_str) {
+                    None | Some("outputs") => {}
+                    Some(other) => {
+                        self.error(
+                            path,
+                            format!("`{shown}`: a step exposes only `outputs`, not `{other}`"),
+                        );
+                        return;
+                    }
+                }
+                let Some(output) = parts.get(3) else { return };
+                let outputs: Vec<String> = match self.loaded.subspecs.get(step_id) {
+                    Some(sub) => sub.spec.outputs.keys().cloned().collect(),
+                    None if target.uses.is_some() => return, // the sub-spec failed to load; reported there
+                    None => target.outputs.keys().cloned().collect(),
+                };
+                if !outputs.contains(output) {
+                    let known: Vec<&str> = outputs.iter().map(String::as_str).collect();
+                    let hint = if known.is_empty() {
+                        format!(" (step `{step_id}` captures no outputs)")
+                    } else {
+                        suggest::hint(output, &known)
+                    };
+                    self.error(
+                        path,
+                        format!("`{shown}`: step `{step_id}` has no output `{output}`{hint}"),
+                    );
+                }
+            }
+            "inputs" => {
+                let Some(name) = parts.get(1) else { return };
+                if spec.inputs.contains_key(name) {
+                    self.used_inputs.insert(name.clone());
+                } else {
+                    let known: Vec<&str> = spec.inputs.keys().map(String::as_str).collect();
+                    self.error(
+                        path,
+                        format!(
+                            "`{shown}`: unknown input `{name}`{}",
+                            suggest::hint(name, &known)
+                        ),
+                    );
+                }
+            }
+            "run" => {
+                if let Some(field) = parts.get(1) {
+                    if !RUN_FIELDS.contains(&field.as_str()) {
+                        self.error(path, format!("`{shown}`: `run` has {}", list(RUN_FIELDS)));
+                    }
+                }
+            }
+            "item" | "index" if scope.item => {}
+            "response" if scope.response => {}
+            name if is_global(name) => {}
+            name => {
+                let context = match name {
+                    "steps" => " (an input's default cannot use step outputs)",
+                    "item" | "index" => " (only steps with `for_each` have it)",
+                    "response" => " (only `until` conditions have it)",
+                    _ => " (templates read `steps`, `inputs` and `run`)",
+                };
+                self.error(path, format!("unknown variable `{name}`{context}"));
+            }
+        }
+    }
+
+    fn cycles(&mut self) {
+        for cycle in crate::plan::cycles(&self.analysis.deps) {
+            let first = &cycle[0];
+            let mut shown = cycle.clone();
+            shown.push(first.clone());
+            let message = if cycle.len() == 1 {
+                format!("step `{first}` depends on itself")
+            } else {
+                format!("dependency cycle: {}", shown.join(" -> "))
+            };
+            self.key_error(&format!("steps.{first}"), message);
+        }
+    }
+
+    fn unused_inputs(&mut self) {
+        let own: Vec<String> = self
+            .loaded
+            .spec
+            .inputs
+            .keys()
+            .filter(|k| !self.loaded.origins.contains_key(&format!("inputs.{k}")))
+            .filter(|k| !self.used_inputs.contains(*k))
+            .cloned()
+            .collect();
+        for name in own {
+            let d = self
+                .loaded
+                .key_error(
+                    &format!("inputs.{name}"),
+                    format!("input `{name}` is never used"),
+                )
+                .warning();
+            self.analysis.diagnostics.push(d);
+        }
+    }
+}
+
+pub fn is_identifier(id: &str) -> bool {
+    let mut chars = id.chars();
+    matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// Names the template environment defines (functions like `uuid`), which are not variables.
+fn is_global(name: &str) -> bool {
+    static GLOBALS: OnceLock<HashSet<String>> = OnceLock::new();
+    GLOBALS
+        .get_or_init(|| {
+            template::environment()
+                .globals()
+                .map(|(k, _)| k.to_string())
+                .collect()
+        })
+        .contains(name)
+}
+
+/// A JSONPath syntax error as a message, with the character it stops at.
+fn jsonpath_error(expr: &str) -> Option<String> {
+    let e = jsonpath_rust::parser::parse_json_path(expr).err()?;
+    let text = e.to_string();
+    // pest reports `--> line:col`; one-line paths only need the column.
+    let at = text
+        .split("--> ")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|lc| lc.split(':').nth(1))
+        .and_then(|c| c.parse::<usize>().ok());
+    Some(match at {
+        Some(col) => format!("invalid JSONPath `{expr}`: syntax error at character {col}"),
+        None => format!(
+            "invalid JSONPath `{expr}`: {}",
+            text.lines().next().unwrap_or_default()
+        ),
+    })
+}
+
+fn list(names: &[&str]) -> String {
+    names
+        .iter()
+        .map(|n| format!("`{n}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn one_of(known: &[&str]) -> String {
+    if known.is_empty() {
+        " (the spec defines no clients)".into()
+    } else {
+        format!(", expected one of {}", list(known))
+    }
+}

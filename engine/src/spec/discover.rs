@@ -1,0 +1,41 @@
+//! Finding spec files: the paths given, and `*.yaml`/`*.yml` below directories.
+
+use std::path::{Path, PathBuf};
+
+/// Expands files and directories into spec files, sorted, each once.
+pub fn spec_files(targets: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
+    let mut out = Vec::new();
+    for target in targets {
+        if target.is_dir() {
+            walk(target, &mut out).map_err(|e| format!("{}: {e}", target.display()))?;
+        } else if target.is_file() {
+            out.push(target.clone());
+        } else {
+            return Err(format!("{}: no such file or directory", target.display()));
+        }
+    }
+    out.sort();
+    out.dedup();
+    Ok(out)
+}
+
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    let mut entries: Vec<_> = std::fs::read_dir(dir)?.collect::<Result<_, _>>()?;
+    entries.sort_by_key(|e| e.file_name());
+    for entry in entries {
+        let path = entry.path();
+        let hidden = entry.file_name().to_string_lossy().starts_with('.');
+        if hidden {
+            continue;
+        }
+        if path.is_dir() {
+            walk(&path, out)?;
+        } else if matches!(
+            path.extension().and_then(|e| e.to_str()),
+            Some("yaml" | "yml")
+        ) {
+            out.push(path);
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,100 @@
+//! Human durations in specs: `500ms`, `5s`, `2m`, `1h`, or a number of seconds.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Duration(pub std::time::Duration);
+
+impl Duration {
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let text = text.trim();
+        let split = text
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(text.len());
+        let (number, unit) = text.split_at(split);
+        let value: f64 = number
+            .parse()
+            .map_err(|_| format!("`{text}` is not a duration like 500ms, 5s, 2m or 1h"))?;
+        let seconds = match unit.trim() {
+            "ms" => value / 1000.0,
+            "" | "s" => value,
+            "m" => value * 60.0,
+            "h" => value * 3600.0,
+            other => {
+                return Err(format!(
+                    "unknown duration unit `{other}` (use ms, s, m or h)"
+                ));
+            }
+        };
+        if !seconds.is_finite() || seconds > 7.0 * 24.0 * 3600.0 {
+            return Err(format!("duration `{text}` is out of range"));
+        }
+        Ok(Self(std::time::Duration::from_secs_f64(seconds)))
+    }
+}
+
+impl fmt::Display for Duration {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let ms = self.0.as_millis();
+        if ms % 1000 != 0 {
+            write!(f, "{ms}ms")
+        } else {
+            write!(f, "{}s", ms / 1000)
+        }
+    }
+}
+
+impl Serialize for Duration {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Duration {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Raw {
+            Seconds(f64),
+            Text(String),
+        }
+        match Raw::deserialize(d)? {
+            Raw::Seconds(s) => Self::parse(&s.to_string()),
+            Raw::Text(t) => Self::parse(&t),
+        }
+        .map_err(serde::de::Error::custom)
+    }
+}
+
+impl JsonSchema for Duration {
+    fn schema_name() -> Cow<'static, str> {
+        "Duration".into()
+    }
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "description": "A duration: `500ms`, `5s`, `2m`, `1h`, or a number of seconds.",
+            "anyOf": [
+                { "type": "string", "pattern": "^[0-9]+(\\.[0-9]+)?(ms|s|m|h)?$" },
+                { "type": "number", "minimum": 0 }
+            ]
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_units() {
+        assert_eq!(Duration::parse("500ms").unwrap().0.as_millis(), 500);
+        assert_eq!(Duration::parse("2m").unwrap().0.as_secs(), 120);
+        assert_eq!(Duration::parse("1.5").unwrap().0.as_millis(), 1500);
+        assert!(Duration::parse("5 parsecs").is_err());
+        assert!(Duration::parse("").is_err());
+    }
+}

@@ -1,0 +1,344 @@
+//! Reading spec files: YAML (serde-saphyr, duplicate keys rejected) -> JSON
+//! Schema check -> model, then `extends` merged and `uses` sub-specs loaded.
+//! Every problem becomes a positioned diagnostic; nothing panics.
+
+use std::collections::HashMap;
+use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
+
+use serde_json::Value;
+
+use super::diagnostic::{Diagnostic, Loc};
+use super::model::Spec;
+use super::schema;
+use super::source_map::SourceMap;
+
+/// A spec file as read from disk.
+#[derive(Debug)]
+pub struct SourceFile {
+    /// The path as the user would write it (relative paths stay relative).
+    pub name: String,
+    pub path: PathBuf,
+    pub text: String,
+    pub map: SourceMap,
+}
+
+impl SourceFile {
+    pub fn error(&self, path: &str, message: impl Into<String>) -> Diagnostic {
+        Diagnostic::error(&self.name, self.map.value(path), path, message)
+    }
+    pub fn key_error(&self, path: &str, message: impl Into<String>) -> Diagnostic {
+        Diagnostic::error(&self.name, self.map.key(path), path, message)
+    }
+
+    /// The position of `line:col` (1-based) inside the string value at `path`,
+    /// e.g. a template syntax error; skips the opening quote of quoted scalars.
+    pub fn inside_value(&self, path: &str, line: usize, col: usize) -> Loc {
+        let at = self.map.value(path);
+        if line > 1 {
+            return Loc {
+                line: at.line + line as u32 - 1,
+                col: col as u32,
+            };
+        }
+        let quoted = self
+            .text
+            .lines()
+            .nth(at.line as usize - 1)
+            .and_then(|l| l.chars().nth(at.col as usize - 1))
+            .is_some_and(|c| c == '"' || c == '\'');
+        Loc {
+            line: at.line,
+            col: at.col + u32::from(quoted) + col.saturating_sub(1) as u32,
+        }
+    }
+}
+
+/// A spec with its `extends` merged in and its `uses` sub-specs loaded.
+#[derive(Debug)]
+pub struct LoadedSpec {
+    pub spec: Spec,
+    pub file: Arc<SourceFile>,
+    /// Files that inherited entries come from, keyed like `steps.admin_token`.
+    pub origins: HashMap<String, Arc<SourceFile>>,
+    /// The spec each `uses` step runs, by step id.
+    pub subspecs: HashMap<String, Arc<LoadedSpec>>,
+}
+
+impl LoadedSpec {
+    /// The file a field path lives in: inherited entries point into their base file.
+    pub fn file_of(&self, path: &str) -> &SourceFile {
+        let mut parts = path.splitn(3, '.');
+        if let (Some(section), Some(name)) = (parts.next(), parts.next()) {
+            let name = name.split('[').next().unwrap_or(name);
+            if let Some(file) = self.origins.get(&format!("{section}.{name}")) {
+                return file;
+            }
+        }
+        &self.file
+    }
+    pub fn error(&self, path: &str, message: impl Into<String>) -> Diagnostic {
+        self.file_of(path).error(path, message)
+    }
+    pub fn key_error(&self, path: &str, message: impl Into<String>) -> Diagnostic {
+        self.file_of(path).key_error(path, message)
+    }
+}
+
+/// Loads specs, caching shared files (e.g. `lib/pingone.yaml`) and detecting
+/// `extends`/`uses` cycles.
+#[derive(Default)]
+pub struct Loader {
+    cache: HashMap<PathBuf, Option<Arc<LoadedSpec>>>,
+    loading: Vec<PathBuf>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Loader {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Loads one spec; `None` when it has errors (they are in `diagnostics`).
+    pub fn load(&mut self, path: &Path) -> Option<Arc<LoadedSpec>> {
+        let key = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+        if let Some(done) = self.cache.get(&key) {
+            return done.clone();
+        }
+        self.loading.push(key.clone());
+        let loaded = self.load_uncached(path).map(Arc::new);
+        self.loading.pop();
+        self.cache.insert(key, loaded.clone());
+        loaded
+    }
+
+    fn load_uncached(&mut self, path: &Path) -> Option<LoadedSpec> {
+        let name = path.display().to_string();
+        let text = match std::fs::read_to_string(path) {
+            Ok(text) => text,
+            Err(e) => {
+                self.diagnostics.push(Diagnostic::error(
+                    &name,
+                    Loc { line: 1, col: 1 },
+                    "",
+                    format!("cannot read the file: {e}"),
+                ));
+                return None;
+            }
+        };
+        let (spec, file) = self.parse(path, name, text)?;
+        let file = Arc::new(file);
+        let mut loaded = LoadedSpec {
+            spec,
+            file: file.clone(),
+            origins: HashMap::new(),
+            subspecs: HashMap::new(),
+        };
+        self.merge_bases(&mut loaded);
+        self.load_subspecs(&mut loaded);
+        Some(loaded)
+    }
+
+    /// Text -> model, reporting syntax and schema errors with positions.
+    pub fn parse(&mut self, path: &Path, name: String, text: String) -> Option<(Spec, SourceFile)> {
+        let options = serde_saphyr::options! { strict_booleans: true };
+        let value: Value = match serde_saphyr::from_str_with_options(&text, options) {
+            Ok(v) => v,
+            Err(e) => {
+                let mut diagnostic = yaml_error(&name, &e);
+                // A duplicate key is a well-formed node: name its field path too.
+                diagnostic.path = SourceMap::build(&text)
+                    .path_of_key(diagnostic.loc)
+                    .unwrap_or_default();
+                self.diagnostics.push(diagnostic);
+                return None;
+            }
+        };
+        let file = SourceFile {
+            map: SourceMap::build(&text),
+            name,
+            path: path.to_path_buf(),
+            text,
+        };
+        let violations = schema::validate(&value);
+        if !violations.is_empty() {
+            for v in violations {
+                self.diagnostics.push(if v.at_key {
+                    file.key_error(&v.path, v.message)
+                } else {
+                    file.error(&v.path, v.message)
+                });
+            }
+            return None;
+        }
+        match serde_path_to_error::deserialize::<_, Spec>(&value) {
+            Ok(spec) => Some((spec, file)),
+            Err(e) => {
+                let path = e.path().to_string();
+                let path = if path == "." { String::new() } else { path };
+                self.diagnostics
+                    .push(file.error(&path, e.inner().to_string()));
+                None
+            }
+        }
+    }
+
+    fn merge_bases(&mut self, loaded: &mut LoadedSpec) {
+        let bases = loaded.spec.extends.clone();
+        for (i, base) in bases.iter().enumerate() {
+            let field = format!("extends[{i}]");
+            let field = if loaded.file.map.contains(&field) {
+                field
+            } else {
+                "extends".into()
+            };
+            let Some(base) = self.load_related(loaded, &field, base, "extends") else {
+                continue;
+            };
+            merge(loaded, &base);
+        }
+    }
+
+    fn load_subspecs(&mut self, loaded: &mut LoadedSpec) {
+        let uses: Vec<(String, String, String)> = ["steps", "cleanup"]
+            .iter()
+            .flat_map(|section| {
+                let steps = if *section == "steps" {
+                    &loaded.spec.steps
+                } else {
+                    &loaded.spec.cleanup
+                };
+                steps.iter().filter_map(move |(id, step)| {
+                    step.uses
+                        .as_ref()
+                        .map(|u| (format!("{section}.{id}.uses"), id.clone(), u.clone()))
+                })
+            })
+            .collect();
+        for (field, id, target) in uses {
+            if let Some(sub) = self.load_related(loaded, &field, &target, "uses") {
+                loaded.subspecs.insert(id, sub);
+            }
+        }
+    }
+
+    /// Loads a file named by `extends` or `uses`, relative to the file that names it.
+    fn load_related(
+        &mut self,
+        from: &LoadedSpec,
+        field: &str,
+        target: &str,
+        what: &str,
+    ) -> Option<Arc<LoadedSpec>> {
+        let file = from.file_of(field);
+        let dir = file.path.parent().unwrap_or(Path::new(""));
+        let path = normalize(&dir.join(target));
+        if !path.is_file() {
+            self.diagnostics.push(file.error(
+                field,
+                format!(
+                    "file `{}` not found (paths are relative to the spec that names them)",
+                    path.display()
+                ),
+            ));
+            return None;
+        }
+        let key = std::fs::canonicalize(&path).unwrap_or_else(|_| path.clone());
+        if let Some(start) = self.loading.iter().position(|p| *p == key) {
+            let cycle: Vec<String> = self.loading[start..]
+                .iter()
+                .chain(std::iter::once(&key))
+                .map(|p| {
+                    p.file_name()
+                        .map(|n| n.to_string_lossy().into_owned())
+                        .unwrap_or_default()
+                })
+                .collect();
+            self.diagnostics
+                .push(file.error(field, format!("`{what}` cycle: {}", cycle.join(" -> "))));
+            return None;
+        }
+        let loaded = self.load(&path);
+        if loaded.is_none() {
+            self.diagnostics
+                .push(file.error(field, format!("`{target}` has errors")));
+        }
+        loaded
+    }
+}
+
+/// Inherits inputs, clients, steps and cleanup that the spec does not define itself.
+fn merge(loaded: &mut LoadedSpec, base: &LoadedSpec) {
+    let spec = &mut loaded.spec;
+    macro_rules! inherit {
+        ($section:ident) => {
+            let mut merged = base.spec.$section.clone();
+            for (name, _) in &base.spec.$section {
+                if !spec.$section.contains_key(name) {
+                    let key = format!("{}.{name}", stringify!($section));
+                    let origin = base
+                        .origins
+                        .get(&key)
+                        .cloned()
+                        .unwrap_or_else(|| base.file.clone());
+                    loaded.origins.insert(key, origin);
+                }
+            }
+            for (name, item) in std::mem::take(&mut spec.$section) {
+                merged.insert(name, item);
+            }
+            spec.$section = merged;
+        };
+    }
+    inherit!(inputs);
+    inherit!(clients);
+    inherit!(steps);
+    inherit!(cleanup);
+    for (id, sub) in &base.subspecs {
+        loaded
+            .subspecs
+            .entry(id.clone())
+            .or_insert_with(|| sub.clone());
+    }
+}
+
+fn yaml_error(file: &str, e: &serde_saphyr::Error) -> Diagnostic {
+    let loc = e
+        .location()
+        .map(|l| Loc {
+            line: l.line() as u32,
+            col: l.column() as u32,
+        })
+        .unwrap_or(Loc { line: 1, col: 1 });
+    let message = e.without_snippet().to_string();
+    // The message repeats the position; the diagnostic already shows it.
+    let message = match message.find(" at line ") {
+        Some(i) => message[..i].to_string(),
+        None => message,
+    };
+    let message = match message.strip_prefix("duplicate mapping key: ") {
+        Some(rest) => format!(
+            "duplicate key `{}`",
+            rest.split(", set DuplicateKeyPolicy")
+                .next()
+                .unwrap_or(rest)
+        ),
+        None => message,
+    };
+    Diagnostic::error(file, loc, "", message)
+}
+
+/// `a/b/../c` -> `a/c` without touching the file system.
+fn normalize(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in path.components() {
+        match c {
+            Component::ParentDir if out.file_name().is_some() => {
+                out.pop();
+            }
+            Component::CurDir => {}
+            other => out.push(other),
+        }
+    }
+    out
+}
