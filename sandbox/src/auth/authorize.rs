@@ -1,0 +1,420 @@
+//! `GET|POST /{envId}/as/authorize`: validates the OAuth request, starts a flow under the
+//! application's sign-on policy, and redirects to the sign-on page (or, with
+//! `response_mode=pi.flow`, returns the flow JSON).
+
+use std::collections::HashMap;
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use jsonwebtoken::{Algorithm, DecodingKey, Validation, decode};
+use serde_json::{Map, Value};
+
+use crate::auth::claims;
+use crate::auth::flows::{self, AuthRequest, Flow, Purpose};
+use crate::auth::resume::{self, deliver, error_params};
+use crate::auth::session::{self, SESSION_COOKIE};
+use crate::clock;
+use crate::error::{ApiError, Detail};
+use crate::server::{AppState, cookies, form};
+use crate::store::EnvData;
+
+pub async fn get(
+    State(state): State<AppState>,
+    Path(env_id): Path<String>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+) -> Response {
+    let params = form(query.unwrap_or_default().as_bytes());
+    authorize(&state, &env_id, &params, &headers)
+}
+
+pub async fn post(
+    State(state): State<AppState>,
+    Path(env_id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let params = form(&body);
+    authorize(&state, &env_id, &params, &headers)
+}
+
+fn strings(app: &Map<String, Value>, key: &str) -> Vec<String> {
+    app.get(key)
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(Value::as_str)
+                .map(str::to_string)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Exact match, or `*` wildcards when the application allows them.
+fn redirect_allowed(app: &Map<String, Value>, uri: &str) -> bool {
+    let wildcard = app
+        .get("allowWildcardInRedirectUris")
+        .and_then(Value::as_bool)
+        == Some(true);
+    strings(app, "redirectUris").iter().any(|registered| {
+        registered == uri
+            || (wildcard && registered.contains('*') && wildcard_match(registered, uri))
+    })
+}
+
+fn wildcard_match(pattern: &str, text: &str) -> bool {
+    let parts: Vec<&str> = pattern.split('*').collect();
+    let mut rest = text;
+    for (i, part) in parts.iter().enumerate() {
+        if i == 0 {
+            match rest.strip_prefix(part) {
+                Some(r) => rest = r,
+                None => return false,
+            }
+        } else if i == parts.len() - 1 {
+            return rest.ends_with(part);
+        } else {
+            match rest.find(part) {
+                Some(pos) => rest = &rest[pos + part.len()..],
+                None => return false,
+            }
+        }
+    }
+    rest.is_empty()
+}
+
+fn bad_request(target: &str, message: &str) -> Response {
+    ApiError::invalid_data(vec![Detail::invalid(target, message)]).into_response()
+}
+
+fn authorize(
+    state: &AppState,
+    env_id: &str,
+    params: &HashMap<String, String>,
+    headers: &HeaderMap,
+) -> Response {
+    let env = match state.env(env_id) {
+        Ok(env) => env,
+        Err(err) => return err.into_response(),
+    };
+    let store = &state.store;
+    let mut data = env.write();
+    let Some(client_id) = params.get("client_id") else {
+        return ApiError::invalid_data(vec![Detail::required("client_id")]).into_response();
+    };
+    let Some(app) = data
+        .body("applications", client_id)
+        .filter(|a| a.get("protocol").and_then(Value::as_str) == Some("OPENID_CONNECT"))
+        .cloned()
+    else {
+        return bad_request("client_id", "Unknown client_id");
+    };
+    if app.get("enabled").and_then(Value::as_bool) == Some(false) {
+        return bad_request("client_id", "The application is disabled");
+    }
+    let mode = params.get("response_mode").cloned();
+    let pi_flow = mode.as_deref() == Some("pi.flow");
+    let redirect_uri = params.get("redirect_uri").cloned();
+    let target_uri = match &redirect_uri {
+        Some(uri) if redirect_allowed(&app, uri) => Some(uri.clone()),
+        Some(_) => {
+            return bad_request(
+                "redirect_uri",
+                "redirect_uri does not match a registered redirect URI",
+            );
+        }
+        None if pi_flow => None,
+        None => {
+            return ApiError::invalid_data(vec![Detail::required("redirect_uri")]).into_response();
+        }
+    };
+    // From here on, errors go back to the client.
+    let oauth_state = params.get("state").cloned();
+    let response_types: Vec<String> = params
+        .get("response_type")
+        .map(|r| r.split_whitespace().map(str::to_string).collect())
+        .unwrap_or_default();
+    let default_mode = if response_types
+        .iter()
+        .any(|t| t == "token" || t == "id_token")
+    {
+        "fragment"
+    } else {
+        "query"
+    };
+    let response_mode = mode.clone().unwrap_or_else(|| default_mode.to_string());
+    let mut request = AuthRequest {
+        response_types: response_types.clone(),
+        redirect_uri: redirect_uri.clone(),
+        target_uri,
+        response_mode: response_mode.clone(),
+        scopes: claims::Scopes {
+            names: vec![],
+            audience: vec![],
+            resource_id: None,
+            validity: 3600,
+        },
+        state: oauth_state.clone(),
+        nonce: params.get("nonce").cloned(),
+        challenge: None,
+    };
+    let fail = |request: &AuthRequest, error: &str, description: &str| -> Response {
+        if request.response_mode == "pi.flow" {
+            let body = serde_json::json!({"error": error, "error_description": description, "state": request.state});
+            return (StatusCode::BAD_REQUEST, Json(body)).into_response();
+        }
+        let mut safe = request.clone();
+        if !matches!(
+            safe.response_mode.as_str(),
+            "query" | "fragment" | "form_post"
+        ) {
+            safe.response_mode = "query".into();
+        }
+        deliver(
+            &safe,
+            &error_params(error, description, request.state.as_ref()),
+        )
+    };
+    if !matches!(
+        response_mode.as_str(),
+        "query" | "fragment" | "form_post" | "pi.flow"
+    ) {
+        return fail(&request, "invalid_request", "Unsupported response_mode");
+    }
+    if response_types.is_empty()
+        || response_types
+            .iter()
+            .any(|t| !matches!(t.as_str(), "code" | "token" | "id_token"))
+    {
+        return fail(
+            &request,
+            "unsupported_response_type",
+            "response_type must be code, token, id_token or a combination",
+        );
+    }
+    let allowed_types = strings(&app, "responseTypes");
+    if response_types
+        .iter()
+        .any(|t| !allowed_types.contains(&t.to_ascii_uppercase()))
+    {
+        return fail(
+            &request,
+            "unsupported_response_type",
+            "The application does not allow this response_type",
+        );
+    }
+    let grants = strings(&app, "grantTypes");
+    let has_code = response_types.iter().any(|t| t == "code");
+    if (has_code && !grants.iter().any(|g| g == "AUTHORIZATION_CODE"))
+        || (!has_code && !grants.iter().any(|g| g == "IMPLICIT"))
+    {
+        return fail(
+            &request,
+            "unauthorized_client",
+            "The application is not allowed this grant",
+        );
+    }
+    if response_mode == "query" && response_types.iter().any(|t| t != "code") {
+        return fail(
+            &request,
+            "invalid_request",
+            "Tokens cannot be returned in the query",
+        );
+    }
+    let scope_text = params
+        .get("scope")
+        .cloned()
+        .unwrap_or_else(|| "openid".to_string());
+    let scopes = match claims::resolve(&data, &app, Some(&scope_text)) {
+        Ok(scopes) => scopes,
+        Err(message) => return fail(&request, "invalid_scope", &message),
+    };
+    if response_types.iter().any(|t| t == "id_token") {
+        if !scopes.has("openid") {
+            return fail(
+                &request,
+                "invalid_scope",
+                "id_token requires the openid scope",
+            );
+        }
+        if !has_code && request.nonce.is_none() {
+            return fail(
+                &request,
+                "invalid_request",
+                "nonce is required for implicit id_token requests",
+            );
+        }
+    }
+    request.scopes = scopes;
+    let enforcement = app
+        .get("pkceEnforcement")
+        .and_then(Value::as_str)
+        .unwrap_or("OPTIONAL");
+    match (
+        params.get("code_challenge"),
+        params.get("code_challenge_method").map(String::as_str),
+    ) {
+        (Some(challenge), method) => {
+            let method = method.unwrap_or("plain");
+            if method != "S256" && method != "plain" {
+                return fail(
+                    &request,
+                    "invalid_request",
+                    "code_challenge_method must be S256 or plain",
+                );
+            }
+            if enforcement == "S256_REQUIRED" && method != "S256" {
+                return fail(
+                    &request,
+                    "invalid_request",
+                    "code_challenge_method must be S256",
+                );
+            }
+            if !(43..=128).contains(&challenge.len()) {
+                return fail(
+                    &request,
+                    "invalid_request",
+                    "code_challenge must be 43 to 128 characters",
+                );
+            }
+            request.challenge = Some((challenge.clone(), method.to_string()));
+        }
+        (None, _) if has_code && enforcement != "OPTIONAL" => {
+            return fail(&request, "invalid_request", "code_challenge is required");
+        }
+        (None, _) => {}
+    }
+    let (policy_name, actions) = flows::policy_for(
+        &data,
+        client_id,
+        params.get("acr_values").map(String::as_str),
+    );
+    let mut flow = Flow::new(
+        client_id,
+        Purpose::Authorize(Box::new(request.clone())),
+        policy_name,
+        actions,
+    );
+    let prompt = params.get("prompt").map(String::as_str).unwrap_or_default();
+    let jar = cookies(headers);
+    let max_age = params.get("max_age").and_then(|m| m.parse::<u64>().ok());
+    if prompt != "login"
+        && let Some(token) = jar.get(SESSION_COOKIE)
+        && let Some(existing) = session::live(&data, Some(token))
+        && max_age.is_none_or(|age| existing.auth_time + age >= clock::now())
+    {
+        let existing = existing.clone();
+        flow.adopt_session(token, &existing);
+    }
+    if let Some(hint) = identify_hint(&data, &app, params) {
+        if flow.user_id.as_ref().is_some_and(|u| *u != hint) {
+            // A different user than the session's: start over for the hinted user.
+            flow = Flow {
+                user_id: None,
+                authenticated: false,
+                session_token: None,
+                session_id: None,
+                amr: vec![],
+                ..flow
+            };
+        }
+        flow.user_id = Some(hint);
+    }
+    flows::advance(&mut data, &mut flow);
+    if prompt == "none" && flow.status != "COMPLETED" {
+        return fail(&request, "login_required", "The user must sign on");
+    }
+    purge(&mut data);
+    if flow.status == "COMPLETED" {
+        match resume::authorize_response(store, &mut data, &flow) {
+            Ok(response) => {
+                if pi_flow {
+                    flow.authorize_response = Some(response);
+                } else {
+                    let mut out = deliver(&request, &response);
+                    flows::append_cookies(out.headers_mut(), env_id, &mut flow);
+                    return out;
+                }
+            }
+            Err(err) => return err.into_response(),
+        }
+    }
+    let response = if pi_flow {
+        flows::respond(store, &data, &mut flow)
+    } else {
+        let location = match app
+            .get("loginPageUrl")
+            .and_then(Value::as_str)
+            .filter(|u| !u.is_empty())
+        {
+            Some(page) => {
+                let separator = if page.contains('?') { '&' } else { '?' };
+                format!("{page}{separator}environmentId={env_id}&flowId={}", flow.id)
+            }
+            None => format!("{}/{env_id}/signon/?flowId={}", store.base_url, flow.id),
+        };
+        let mut out = StatusCode::FOUND.into_response();
+        if let Ok(value) = HeaderValue::from_str(&location) {
+            out.headers_mut().insert(header::LOCATION, value);
+        }
+        flows::append_cookies(out.headers_mut(), env_id, &mut flow);
+        out
+    };
+    data.flows.insert(flow.id.clone(), flow);
+    response
+}
+
+/// The user named by `login_hint` (username) or a `login_hint_token` signed with the client secret.
+fn identify_hint(
+    data: &EnvData,
+    app: &Map<String, Value>,
+    params: &HashMap<String, String>,
+) -> Option<String> {
+    if let Some(hint) = params.get("login_hint") {
+        return data
+            .user_by_username(hint)
+            .map(|(id, _)| id.clone())
+            .or_else(|| data.row("users", hint).map(|_| hint.clone()));
+    }
+    let token = params.get("login_hint_token")?;
+    let app_id = app.get("id").and_then(Value::as_str)?;
+    let secret = data.app_secrets.get(app_id)?;
+    let mut validation = Validation::new(Algorithm::HS256);
+    validation.validate_aud = false;
+    validation.required_spec_claims.clear();
+    let claims = decode::<Map<String, Value>>(
+        token,
+        &DecodingKey::from_secret(secret.current.as_bytes()),
+        &validation,
+    )
+    .ok()?
+    .claims;
+    let sub = claims.get("sub")?;
+    let name = sub
+        .get("username")
+        .and_then(Value::as_str)
+        .or_else(|| sub.as_str())?;
+    let user_id = sub.get("id").and_then(Value::as_str);
+    user_id
+        .filter(|id| data.row("users", id).is_some())
+        .map(str::to_string)
+        .or_else(|| data.user_by_username(name).map(|(id, _)| id.clone()))
+        .or_else(|| data.row("users", name).map(|_| name.to_string()))
+}
+
+/// Drops expired flows, codes and sessions once the maps grow.
+pub fn purge(data: &mut EnvData) {
+    let now = clock::now();
+    if data.flows.len() > 4096 {
+        data.flows.retain(|_, f| f.expires_at > now);
+    }
+    if data.sessions.len() > 4096 {
+        data.sessions.retain(|_, s| s.expires_at > now);
+    }
+    if data.codes.len() > 4096 {
+        data.codes.retain(|_, c| c.expires_at > now);
+    }
+}

@@ -1,0 +1,201 @@
+//! Device authorization grant: `POST /{envId}/as/device_authorization` on the device,
+//! and the user side `GET /{envId}/device[/{appIdentifier}]` that starts a DAG flow.
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
+
+use crate::auth::claims::{self, Scopes, Subject};
+use crate::auth::client_auth;
+use crate::auth::flows::{self, Flow, Purpose};
+use crate::clock;
+use crate::error::{OAuthError, OAuthResult};
+use crate::generate;
+use crate::server::{AppState, content_type, form};
+use crate::store::{EnvData, Store};
+
+#[derive(Debug, Clone)]
+pub enum DeviceState {
+    Pending,
+    Approved(Subject),
+    Denied,
+}
+
+#[derive(Debug, Clone)]
+pub struct DeviceGrant {
+    pub client_id: String,
+    pub user_code: String,
+    pub scopes: Scopes,
+    pub expires_at: u64,
+    pub interval: u64,
+    pub last_poll: Option<u64>,
+    pub state: DeviceState,
+}
+
+/// `POST /{envId}/as/device_authorization`
+pub async fn device_authorization(
+    State(state): State<AppState>,
+    Path(env_id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let env = match state.env(&env_id) {
+        Ok(env) => env,
+        Err(err) => return err.into_response(),
+    };
+    if content_type(&headers) != "application/x-www-form-urlencoded" {
+        return OAuthError::invalid_request(
+            "Content-Type must be application/x-www-form-urlencoded",
+        )
+        .into_response();
+    }
+    let params = form(&body);
+    let mut data = env.write();
+    match start(&state.store, &mut data, &headers, &params) {
+        Ok(body) => (StatusCode::OK, Json(body)).into_response(),
+        Err(err) => err.into_response(),
+    }
+}
+
+fn start(
+    store: &Store,
+    data: &mut EnvData,
+    headers: &HeaderMap,
+    params: &std::collections::HashMap<String, String>,
+) -> OAuthResult<Value> {
+    let endpoint = format!("{}/device_authorization", store.issuer(&data.id));
+    let client = client_auth::authenticate(store, data, headers, params, &endpoint)?;
+    let grants = client
+        .app
+        .get("grantTypes")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    if !grants.iter().any(|g| g.as_str() == Some("DEVICE_CODE")) {
+        return Err(OAuthError::unauthorized_client(
+            "The application does not support the device_code grant",
+        ));
+    }
+    let scope_text = params
+        .get("scope")
+        .cloned()
+        .unwrap_or_else(|| "openid".to_string());
+    let scopes =
+        claims::resolve(data, &client.app, Some(&scope_text)).map_err(OAuthError::invalid_scope)?;
+    let timeout = client
+        .app
+        .get("deviceTimeout")
+        .and_then(Value::as_u64)
+        .unwrap_or(600);
+    let interval = client
+        .app
+        .get("devicePollingInterval")
+        .and_then(Value::as_u64)
+        .unwrap_or(5);
+    let device_code = generate::id();
+    let user_code = generate::user_code();
+    let now = clock::now();
+    data.device_grants.retain(|_, g| g.expires_at > now);
+    data.device_grants.insert(
+        device_code.clone(),
+        DeviceGrant {
+            client_id: client.id.clone(),
+            user_code: user_code.clone(),
+            scopes,
+            expires_at: now + timeout,
+            interval,
+            last_poll: None,
+            state: DeviceState::Pending,
+        },
+    );
+    let path_id = client
+        .app
+        .get("devicePathId")
+        .and_then(Value::as_str)
+        .unwrap_or(&client.id)
+        .to_string();
+    let verification_uri = client
+        .app
+        .get("deviceCustomVerificationUri")
+        .and_then(Value::as_str)
+        .map(str::to_string)
+        .unwrap_or_else(|| format!("{}/{}/device/{path_id}", store.base_url, data.id));
+    Ok(json!({
+        "device_code": device_code,
+        "user_code": user_code,
+        "verification_uri": verification_uri,
+        "verification_uri_complete": format!("{verification_uri}?user_code={user_code}"),
+        "expires_in": timeout,
+        "interval": interval,
+    }))
+}
+
+pub async fn user_start(
+    State(state): State<AppState>,
+    Path(env_id): Path<String>,
+    RawQuery(query): RawQuery,
+) -> Response {
+    begin(&state, &env_id, None, query)
+}
+
+pub async fn user_start_for_app(
+    State(state): State<AppState>,
+    Path((env_id, app)): Path<(String, String)>,
+    RawQuery(query): RawQuery,
+) -> Response {
+    begin(&state, &env_id, Some(app), query)
+}
+
+/// Starts the user side of a device grant: a flow asking for the user code (skipped when
+/// `user_code` is in the query and valid), then the app's sign-on policy and consent.
+fn begin(
+    state: &AppState,
+    env_id: &str,
+    app_identifier: Option<String>,
+    query: Option<String>,
+) -> Response {
+    let env = match state.env(env_id) {
+        Ok(env) => env,
+        Err(err) => return err.into_response(),
+    };
+    let params = form(query.unwrap_or_default().as_bytes());
+    let store = &state.store;
+    let mut data = env.write();
+    let app_id = match &app_identifier {
+        None => String::new(),
+        Some(identifier) => {
+            let found = data.rows("applications").find(|(id, row)| {
+                *id == identifier
+                    || row.body.get("devicePathId").and_then(Value::as_str)
+                        == Some(identifier.as_str())
+            });
+            match found {
+                Some((id, _)) => id.clone(),
+                None => return crate::error::ApiError::not_found().into_response(),
+            }
+        }
+    };
+    let mut flow = Flow::new(&app_id, Purpose::Device, String::new(), Vec::new());
+    if let Some(code) = params.get("user_code") {
+        let _ = flows::bind_user_code(&mut data, &mut flow, code);
+    }
+    flows::advance(&mut data, &mut flow);
+    let response = if params.get("response_mode").map(String::as_str) == Some("pi.flow") {
+        flows::respond(store, &data, &mut flow)
+    } else {
+        let mut out = StatusCode::FOUND.into_response();
+        if let Ok(value) = HeaderValue::from_str(&format!(
+            "{}/{env_id}/signon/?flowId={}",
+            store.base_url, flow.id
+        )) {
+            out.headers_mut().insert(header::LOCATION, value);
+        }
+        flows::append_cookies(out.headers_mut(), env_id, &mut flow);
+        out
+    };
+    data.flows.insert(flow.id.clone(), flow);
+    response
+}

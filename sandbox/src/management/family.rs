@@ -1,0 +1,516 @@
+//! The resource-family table: one entry per PingOne management collection.
+//!
+//! Most PingOne resources are validated CRUD; a family says where it lives (path segment
+//! and parent family), what a create needs (required fields, enums, references,
+//! uniqueness) and which module adds behaviour (`Behaviour`). `crud.rs` does the rest.
+
+/// Which module adds behaviour beyond validated CRUD.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Behaviour {
+    Plain,
+    Application,
+    Grant,
+    RoleAssignment,
+    Resource,
+    ResourceAttribute,
+    Population,
+    User,
+    Device,
+    SignOnAction,
+    IdentityProvider,
+    Gateway,
+    GatewayCredential,
+    PasswordPolicy,
+    Agreement,
+    /// Seeded, not creatable (templates are addressed by name).
+    ReadOnly,
+}
+
+/// Whose data a family is: identity data or configuration (drives role checks).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Category {
+    Identity,
+    Config,
+}
+
+#[derive(Debug)]
+pub struct Family {
+    /// Store table key.
+    pub key: &'static str,
+    /// Path segment under the parent (or the environment).
+    pub segment: &'static str,
+    pub parent: Option<&'static str>,
+    /// The attribute naming the parent as `{id}` (also its link rel).
+    pub parent_rel: &'static str,
+    /// The `_embedded` key of the collection.
+    pub collection: &'static str,
+    pub required: &'static [&'static str],
+    /// Field -> allowed values (a field holding an array has each element checked).
+    pub enums: &'static [(&'static str, &'static [&'static str])],
+    /// Fields unique among siblings (case-insensitive).
+    pub unique: &'static [&'static str],
+    /// Field holding `{id}` -> family key the id must exist in.
+    pub refs: &'static [(&'static str, &'static str)],
+    /// 201 for most creates; PingOne answers some with 200.
+    pub create_status: u16,
+    pub behaviour: Behaviour,
+    pub category: Category,
+}
+
+const OIDC_GRANTS: &[&str] = &[
+    "AUTHORIZATION_CODE",
+    "IMPLICIT",
+    "REFRESH_TOKEN",
+    "CLIENT_CREDENTIALS",
+    "DEVICE_CODE",
+    "TOKEN_EXCHANGE",
+    "CIBA",
+];
+const APP_TYPES: &[&str] = &[
+    "WEB_APP",
+    "NATIVE_APP",
+    "SINGLE_PAGE_APP",
+    "WORKER",
+    "SERVICE",
+    "CUSTOM_APP",
+    "PING_ONE_SELF_SERVICE",
+    "PING_ONE_ADMIN_CONSOLE",
+    "PING_ONE_PORTAL",
+    "TEMPLATE_APP",
+    "PORTAL_LINK_APP",
+];
+const AUTH_METHODS: &[&str] = &[
+    "NONE",
+    "CLIENT_SECRET_BASIC",
+    "CLIENT_SECRET_POST",
+    "CLIENT_SECRET_JWT",
+    "PRIVATE_KEY_JWT",
+];
+const SCOPE_TYPES: &[&str] = &["ORGANIZATION", "ENVIRONMENT", "POPULATION", "APPLICATION"];
+const DELIVERY: &[&str] = &["Email", "SMS", "Voice", "Push"];
+const IDP_TYPES: &[&str] = &[
+    "FACEBOOK",
+    "GOOGLE",
+    "LINKEDIN",
+    "LINKEDIN_OIDC",
+    "APPLE",
+    "TWITTER",
+    "AMAZON",
+    "YAHOO",
+    "MICROSOFT",
+    "PAYPAL",
+    "GITHUB",
+    "OPENID_CONNECT",
+    "SAML",
+];
+pub const ACTION_TYPES: &[&str] = &[
+    "LOGIN",
+    "MULTI_FACTOR_AUTHENTICATION",
+    "IDENTIFIER_FIRST",
+    "IDENTITY_PROVIDER",
+    "PROGRESSIVE_PROFILING",
+    "AGREEMENT",
+    "PINGID_AUTHENTICATION",
+    "PINGID_WINLOGIN_PASSWORDLESS_AUTHENTICATION",
+];
+
+const fn family(key: &'static str, segment: &'static str, collection: &'static str) -> Family {
+    Family {
+        key,
+        segment,
+        parent: None,
+        parent_rel: "",
+        collection,
+        required: &[],
+        enums: &[],
+        unique: &[],
+        refs: &[],
+        create_status: 201,
+        behaviour: Behaviour::Plain,
+        category: Category::Config,
+    }
+}
+
+const fn child(
+    key: &'static str,
+    segment: &'static str,
+    collection: &'static str,
+    parent: &'static str,
+    rel: &'static str,
+) -> Family {
+    let mut f = family(key, segment, collection);
+    f.parent = Some(parent);
+    f.parent_rel = rel;
+    f
+}
+
+pub static FAMILIES: &[Family] = &[
+    Family {
+        required: &["name", "enabled", "type", "protocol"],
+        enums: &[
+            (
+                "protocol",
+                &["OPENID_CONNECT", "SAML", "WS_FED", "EXTERNAL_LINK"],
+            ),
+            ("type", APP_TYPES),
+            ("grantTypes", OIDC_GRANTS),
+            ("responseTypes", &["CODE", "TOKEN", "ID_TOKEN"]),
+            ("tokenEndpointAuthMethod", AUTH_METHODS),
+            (
+                "pkceEnforcement",
+                &["OPTIONAL", "REQUIRED", "S256_REQUIRED"],
+            ),
+            ("refreshTokenType", &["JSON_WEB_TOKEN", "OPAQUE_TOKEN"]),
+            ("parRequirement", &["OPTIONAL", "REQUIRED"]),
+        ],
+        behaviour: Behaviour::Application,
+        ..family("applications", "applications", "applications")
+    },
+    Family {
+        required: &["resource", "scopes"],
+        refs: &[("resource", "resources")],
+        behaviour: Behaviour::Grant,
+        ..child(
+            "applications.grants",
+            "grants",
+            "grants",
+            "applications",
+            "application",
+        )
+    },
+    Family {
+        required: &["role", "scope"],
+        behaviour: Behaviour::RoleAssignment,
+        enums: &[("scope.type", SCOPE_TYPES)],
+        ..child(
+            "applications.roleAssignments",
+            "roleAssignments",
+            "roleAssignments",
+            "applications",
+            "application",
+        )
+    },
+    Family {
+        required: &["signOnPolicy", "priority"],
+        refs: &[("signOnPolicy", "signOnPolicies")],
+        ..child(
+            "applications.signOnPolicyAssignments",
+            "signOnPolicyAssignments",
+            "signOnPolicyAssignments",
+            "applications",
+            "application",
+        )
+    },
+    Family {
+        required: &["flowPolicy", "priority"],
+        ..child(
+            "applications.flowPolicyAssignments",
+            "flowPolicyAssignments",
+            "flowPolicyAssignments",
+            "applications",
+            "application",
+        )
+    },
+    Family {
+        required: &["name", "value"],
+        ..child(
+            "applications.attributes",
+            "attributes",
+            "attributes",
+            "applications",
+            "application",
+        )
+    },
+    Family {
+        required: &["name"],
+        unique: &["name"],
+        enums: &[(
+            "introspectEndpointAuthMethod",
+            &["NONE", "CLIENT_SECRET_BASIC", "CLIENT_SECRET_POST"],
+        )],
+        behaviour: Behaviour::Resource,
+        ..family("resources", "resources", "resources")
+    },
+    Family {
+        required: &["name"],
+        unique: &["name"],
+        ..child(
+            "resources.scopes",
+            "scopes",
+            "scopes",
+            "resources",
+            "resource",
+        )
+    },
+    Family {
+        required: &["name", "value"],
+        unique: &["name"],
+        behaviour: Behaviour::ResourceAttribute,
+        ..child(
+            "resources.attributes",
+            "attributes",
+            "attributes",
+            "resources",
+            "resource",
+        )
+    },
+    Family {
+        required: &["name"],
+        unique: &["name"],
+        refs: &[("passwordPolicy", "passwordPolicies")],
+        behaviour: Behaviour::Population,
+        category: Category::Identity,
+        ..family("populations", "populations", "populations")
+    },
+    Family {
+        required: &["username"],
+        unique: &["username"],
+        refs: &[("population", "populations")],
+        enums: &[("lifecycle.status", &["ACCOUNT_OK", "VERIFICATION_REQUIRED"])],
+        behaviour: Behaviour::User,
+        category: Category::Identity,
+        ..family("users", "users", "users")
+    },
+    Family {
+        required: &["type"],
+        enums: &[
+            (
+                "type",
+                &[
+                    "EMAIL",
+                    "SMS",
+                    "VOICE",
+                    "TOTP",
+                    "FIDO2",
+                    "MOBILE",
+                    "PLATFORM",
+                    "SECURITY_KEY",
+                    "OATH_TOKEN",
+                ],
+            ),
+            ("status", &["ACTIVE", "ACTIVATION_REQUIRED"]),
+        ],
+        behaviour: Behaviour::Device,
+        category: Category::Identity,
+        ..child("users.devices", "devices", "devices", "users", "user")
+    },
+    Family {
+        required: &["role", "scope"],
+        enums: &[("scope.type", SCOPE_TYPES)],
+        behaviour: Behaviour::RoleAssignment,
+        category: Category::Identity,
+        ..child(
+            "users.roleAssignments",
+            "roleAssignments",
+            "roleAssignments",
+            "users",
+            "user",
+        )
+    },
+    Family {
+        required: &["name"],
+        unique: &["name"],
+        refs: &[("population", "populations")],
+        category: Category::Identity,
+        ..family("groups", "groups", "groups")
+    },
+    Family {
+        required: &["name"],
+        unique: &["name"],
+        ..family("signOnPolicies", "signOnPolicies", "signOnPolicies")
+    },
+    Family {
+        required: &["type", "priority"],
+        enums: &[("type", ACTION_TYPES)],
+        behaviour: Behaviour::SignOnAction,
+        ..child(
+            "signOnPolicies.actions",
+            "actions",
+            "actions",
+            "signOnPolicies",
+            "signOnPolicy",
+        )
+    },
+    Family {
+        required: &["name", "enabled"],
+        unique: &["name"],
+        behaviour: Behaviour::Agreement,
+        ..family("agreements", "agreements", "agreements")
+    },
+    Family {
+        required: &["locale", "displayName", "enabled"],
+        unique: &["locale"],
+        behaviour: Behaviour::Agreement,
+        ..child(
+            "agreements.languages",
+            "languages",
+            "languages",
+            "agreements",
+            "agreement",
+        )
+    },
+    Family {
+        required: &["contentType", "effectiveAt", "requireReconsent", "text"],
+        enums: &[("contentType", &["text/html", "text/plain"])],
+        behaviour: Behaviour::Agreement,
+        ..child(
+            "agreements.languages.revisions",
+            "revisions",
+            "revisions",
+            "agreements.languages",
+            "language",
+        )
+    },
+    Family {
+        required: &["locale", "enabled", "default"],
+        unique: &["locale"],
+        create_status: 200,
+        ..family("languages", "languages", "languages")
+    },
+    Family {
+        behaviour: Behaviour::ReadOnly,
+        ..family("templates", "templates", "templates")
+    },
+    Family {
+        required: &["locale", "deliveryMethod"],
+        enums: &[("deliveryMethod", DELIVERY)],
+        ..child(
+            "templates.contents",
+            "contents",
+            "contents",
+            "templates",
+            "template",
+        )
+    },
+    Family {
+        required: &[
+            "name",
+            "excludesCommonlyUsed",
+            "excludesProfileData",
+            "notSimilarToCurrent",
+        ],
+        unique: &["name"],
+        behaviour: Behaviour::PasswordPolicy,
+        ..family("passwordPolicies", "passwordPolicies", "passwordPolicies")
+    },
+    Family {
+        required: &["type", "name", "enabled"],
+        unique: &["name"],
+        enums: &[("type", IDP_TYPES)],
+        create_status: 200,
+        behaviour: Behaviour::IdentityProvider,
+        ..family(
+            "identityProviders",
+            "identityProviders",
+            "identityProviders",
+        )
+    },
+    Family {
+        required: &["name", "value"],
+        ..child(
+            "identityProviders.attributes",
+            "attributes",
+            "attributes",
+            "identityProviders",
+            "identityProvider",
+        )
+    },
+    Family {
+        required: &["name", "type", "enabled"],
+        unique: &["name"],
+        enums: &[(
+            "type",
+            &[
+                "LDAP",
+                "PING_FEDERATE",
+                "PING_INTELLIGENCE",
+                "API_GATEWAY_INTEGRATION",
+                "RADIUS",
+            ],
+        )],
+        behaviour: Behaviour::Gateway,
+        ..family("gateways", "gateways", "gateways")
+    },
+    Family {
+        behaviour: Behaviour::GatewayCredential,
+        ..child(
+            "gateways.credentials",
+            "credentials",
+            "credentials",
+            "gateways",
+            "gateway",
+        )
+    },
+    Family {
+        required: &["role", "scope"],
+        enums: &[("scope.type", SCOPE_TYPES)],
+        behaviour: Behaviour::RoleAssignment,
+        ..child(
+            "gateways.roleAssignments",
+            "roleAssignments",
+            "roleAssignments",
+            "gateways",
+            "gateway",
+        )
+    },
+    Family {
+        required: &["name"],
+        unique: &["name"],
+        ..family(
+            "deviceAuthenticationPolicies",
+            "deviceAuthenticationPolicies",
+            "deviceAuthenticationPolicies",
+        )
+    },
+    Family {
+        required: &["name"],
+        ..family("flowPolicies", "flowPolicies", "flowPolicies")
+    },
+    Family {
+        required: &["name"],
+        unique: &["name"],
+        ..family("roles", "roles", "roles")
+    },
+    Family {
+        ..family("certificates", "certificates", "certificates")
+    },
+    Family {
+        ..family("keys", "keys", "keys")
+    },
+    Family {
+        behaviour: Behaviour::ReadOnly,
+        ..family("activities", "activities", "activities")
+    },
+    Family {
+        required: &["name"],
+        ..family("riskPolicySets", "riskPolicySets", "riskPolicySets")
+    },
+    Family {
+        required: &["name", "type"],
+        ..family("propagation.stores", "propagationStores", "stores")
+    },
+    Family {
+        required: &["name"],
+        ..family(
+            "notificationsPolicies",
+            "notificationsPolicies",
+            "notificationsPolicies",
+        )
+    },
+];
+
+/// The family at `segment` directly under `parent` (`None` = under the environment).
+pub fn find(parent: Option<&str>, segment: &str) -> Option<&'static Family> {
+    FAMILIES
+        .iter()
+        .find(|f| f.parent == parent && f.segment == segment)
+}
+
+pub fn by_key(key: &str) -> Option<&'static Family> {
+    FAMILIES.iter().find(|f| f.key == key)
+}
+
+/// Families nested directly under `key` (for cascading deletes and links).
+pub fn children_of(key: &'static str) -> impl Iterator<Item = &'static Family> {
+    FAMILIES.iter().filter(move |f| f.parent == Some(key))
+}

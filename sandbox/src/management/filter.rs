@@ -1,0 +1,138 @@
+//! The SCIM filter subset PingOne accepts on lists: `attr eq "v"`, `attr sw "v"`, `and`, `or`.
+
+use serde_json::{Map, Value};
+
+use crate::error::{ApiError, ApiResult, Detail};
+use crate::management::crud::lookup;
+
+#[derive(Debug)]
+pub enum Filter {
+    Eq(String, Value),
+    Sw(String, String),
+    And(Box<Filter>, Box<Filter>),
+    Or(Box<Filter>, Box<Filter>),
+}
+
+fn invalid(message: &str) -> ApiError {
+    ApiError::invalid_data(vec![
+        Detail::new("INVALID_FILTER", "filter", message.to_string())
+            .with_inner(serde_json::json!({"supportedOperators": ["eq", "sw", "and", "or"]})),
+    ])
+}
+
+/// Splits into words, keeping quoted strings (with `\"` escapes) as one token.
+fn tokens(text: &str) -> ApiResult<Vec<String>> {
+    let mut out = Vec::new();
+    let mut chars = text.chars().peekable();
+    while let Some(&c) = chars.peek() {
+        if c.is_whitespace() {
+            chars.next();
+        } else if c == '"' {
+            chars.next();
+            let mut s = String::from("\"");
+            loop {
+                match chars.next() {
+                    Some('\\') => {
+                        if let Some(escaped) = chars.next() {
+                            s.push(escaped);
+                        }
+                    }
+                    Some('"') => break,
+                    Some(other) => s.push(other),
+                    None => return Err(invalid("Unterminated string in filter")),
+                }
+            }
+            out.push(s);
+        } else {
+            let mut word = String::new();
+            while let Some(&c) = chars.peek() {
+                if c.is_whitespace() {
+                    break;
+                }
+                word.push(c);
+                chars.next();
+            }
+            out.push(word);
+        }
+    }
+    Ok(out)
+}
+
+pub fn parse(text: &str) -> ApiResult<Filter> {
+    let tokens = tokens(text)?;
+    let mut pos = 0;
+    let filter = parse_or(&tokens, &mut pos)?;
+    if pos != tokens.len() {
+        return Err(invalid("Unexpected text in filter"));
+    }
+    Ok(filter)
+}
+
+fn parse_or(tokens: &[String], pos: &mut usize) -> ApiResult<Filter> {
+    let mut left = parse_and(tokens, pos)?;
+    while tokens
+        .get(*pos)
+        .is_some_and(|t| t.eq_ignore_ascii_case("or"))
+    {
+        *pos += 1;
+        left = Filter::Or(Box::new(left), Box::new(parse_and(tokens, pos)?));
+    }
+    Ok(left)
+}
+
+fn parse_and(tokens: &[String], pos: &mut usize) -> ApiResult<Filter> {
+    let mut left = parse_leaf(tokens, pos)?;
+    while tokens
+        .get(*pos)
+        .is_some_and(|t| t.eq_ignore_ascii_case("and"))
+    {
+        *pos += 1;
+        left = Filter::And(Box::new(left), Box::new(parse_leaf(tokens, pos)?));
+    }
+    Ok(left)
+}
+
+fn parse_leaf(tokens: &[String], pos: &mut usize) -> ApiResult<Filter> {
+    let (Some(attr), Some(op), Some(raw)) =
+        (tokens.get(*pos), tokens.get(*pos + 1), tokens.get(*pos + 2))
+    else {
+        return Err(invalid("Incomplete filter expression"));
+    };
+    *pos += 3;
+    let value = match raw.strip_prefix('"') {
+        Some(s) => Value::String(s.to_string()),
+        None => match raw.as_str() {
+            "true" => Value::Bool(true),
+            "false" => Value::Bool(false),
+            number => number
+                .parse::<i64>()
+                .map(Value::from)
+                .map_err(|_| invalid("Filter values must be quoted"))?,
+        },
+    };
+    match op.to_ascii_lowercase().as_str() {
+        "eq" => Ok(Filter::Eq(attr.clone(), value)),
+        "sw" => match value {
+            Value::String(s) => Ok(Filter::Sw(attr.clone(), s)),
+            _ => Err(invalid("sw needs a string value")),
+        },
+        _ => Err(invalid(&format!("Unsupported filter operator {op}"))),
+    }
+}
+
+impl Filter {
+    pub fn matches(&self, body: &Map<String, Value>) -> bool {
+        match self {
+            Filter::Eq(attr, wanted) => match (lookup(body, attr), wanted) {
+                (Some(Value::String(have)), Value::String(want)) => have.eq_ignore_ascii_case(want),
+                (Some(have), want) => have == want,
+                (None, _) => false,
+            },
+            Filter::Sw(attr, prefix) => lookup(body, attr)
+                .and_then(Value::as_str)
+                .is_some_and(|have| have.to_lowercase().starts_with(&prefix.to_lowercase())),
+            Filter::And(a, b) => a.matches(body) && b.matches(body),
+            Filter::Or(a, b) => a.matches(body) || b.matches(body),
+        }
+    }
+}

@@ -1,0 +1,99 @@
+//! Where a family's behaviour plugs into the generic CRUD: prepare (validate + defaults),
+//! after a write, extra links, and guards before delete.
+
+use serde_json::{Map, Value};
+
+use crate::error::{ApiError, ApiResult, Detail};
+use crate::management::access::Actor;
+use crate::management::family::{Behaviour, Family};
+use crate::management::{
+    agreements, applications, gateways, identity_providers, password_policies, resources, roles,
+    sign_on_policies, users,
+};
+use crate::store::{EnvData, Store};
+
+/// The caller's context for behaviour hooks.
+pub struct Hook<'a> {
+    pub store: &'a Store,
+    pub actor: Option<&'a Actor>,
+}
+
+/// Validates beyond the table and fills defaults; returns values taken out of the body
+/// (e.g. a user's initial password) for `after_write`.
+pub fn prepare(
+    hook: &Hook,
+    data: &EnvData,
+    family: &Family,
+    parent: Option<&str>,
+    existing: Option<&Map<String, Value>>,
+    body: &mut Map<String, Value>,
+    details: &mut Vec<Detail>,
+) -> ApiResult<Map<String, Value>> {
+    let mut stash = Map::new();
+    match family.behaviour {
+        Behaviour::Application => applications::prepare(body, existing, details, &mut stash),
+        Behaviour::Grant => applications::prepare_grant(data, body, details),
+        Behaviour::RoleAssignment => {
+            if existing.is_some() {
+                return Err(ApiError::method_not_allowed());
+            }
+            roles::prepare_assignment(hook, data, family, parent, body, details);
+        }
+        Behaviour::Resource => resources::prepare(data, existing, body, details),
+        Behaviour::ResourceAttribute => resources::prepare_attribute(body, existing, details),
+        Behaviour::Population => {
+            body.entry("default").or_insert(Value::Bool(false));
+            body.entry("userCount").or_insert(Value::from(0));
+        }
+        Behaviour::User => users::prepare(data, existing, body, details, &mut stash),
+        Behaviour::Device => users::prepare_device(existing, body, details),
+        Behaviour::SignOnAction => sign_on_policies::prepare_action(data, body, details)?,
+        Behaviour::IdentityProvider => identity_providers::prepare(body, details),
+        Behaviour::Gateway => gateways::prepare(body, details),
+        Behaviour::GatewayCredential => gateways::prepare_credential(body),
+        Behaviour::PasswordPolicy => password_policies::prepare(body, details),
+        Behaviour::Agreement => agreements::prepare(family, existing, body, details),
+        Behaviour::Plain | Behaviour::ReadOnly => {}
+    }
+    Ok(stash)
+}
+
+pub fn after_write(
+    hook: &Hook,
+    data: &mut EnvData,
+    family: &Family,
+    id: &str,
+    created: bool,
+    stash: Map<String, Value>,
+) -> ApiResult<()> {
+    match family.behaviour {
+        Behaviour::Application => applications::after_write(hook, data, id, created, stash),
+        Behaviour::User => users::after_write(data, id, created, stash),
+        Behaviour::Device if created => users::after_device_created(data, id),
+        Behaviour::Agreement if created => agreements::after_create(data, family, id),
+        _ => Ok(()),
+    }
+}
+
+pub fn extra_links(
+    base_url: &str,
+    self_url: &str,
+    data: &EnvData,
+    family: &Family,
+    body: &Map<String, Value>,
+) -> Vec<(String, String)> {
+    match family.behaviour {
+        Behaviour::Application => applications::links(self_url, body),
+        Behaviour::User => users::links(base_url, self_url, data, body),
+        Behaviour::Resource => resources::links(self_url),
+        _ => Vec::new(),
+    }
+}
+
+pub fn before_delete(data: &EnvData, family: &Family, id: &str) -> ApiResult<()> {
+    match family.behaviour {
+        Behaviour::Resource => resources::before_delete(data, id),
+        _ if family.key == "signOnPolicies" => sign_on_policies::before_delete(data, id),
+        _ => Ok(()),
+    }
+}

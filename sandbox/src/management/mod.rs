@@ -1,0 +1,401 @@
+//! The management API (`/v1/...`): Bearer authentication, role checks, and routing of
+//! each path either to a family's behaviour or to the generic CRUD.
+
+pub mod access;
+pub mod agreements;
+pub mod applications;
+pub mod crud;
+pub mod environments;
+pub mod family;
+pub mod filter;
+pub mod gateways;
+pub mod hooks;
+pub mod identity_providers;
+pub mod password_policies;
+pub mod resources;
+pub mod roles;
+pub mod sign_on_policies;
+pub mod users;
+
+use std::collections::HashMap;
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::Value;
+
+use crate::error::{ApiError, ApiResult};
+use crate::management::access::{Actor, Need};
+use crate::management::family::Category;
+use crate::management::hooks::Hook;
+use crate::server::{AppState, content_type, form};
+use crate::store::Store;
+
+/// A management request after authentication.
+struct Call<'a> {
+    store: &'a Store,
+    actor: &'a Actor,
+    method: &'a Method,
+    headers: &'a HeaderMap,
+    query: HashMap<String, String>,
+    body: &'a [u8],
+}
+
+fn ok(value: Value) -> Response {
+    (StatusCode::OK, Json(value)).into_response()
+}
+
+fn created(status: u16, location: Option<String>, value: Value) -> Response {
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::CREATED);
+    let mut response = (status, Json(value)).into_response();
+    if let Some(location) = location.and_then(|l| HeaderValue::from_str(&l).ok()) {
+        response.headers_mut().insert(header::LOCATION, location);
+    }
+    response
+}
+
+fn no_content() -> Response {
+    StatusCode::NO_CONTENT.into_response()
+}
+
+pub async fn dispatch_root(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    match access::authenticate(&state.store, &headers) {
+        Ok(_) => ApiError::not_found().into_response(),
+        Err(err) => err.into_response(),
+    }
+}
+
+pub async fn dispatch(
+    State(state): State<AppState>,
+    method: Method,
+    Path(path): Path<String>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let store = &state.store;
+    let actor = match access::authenticate(store, &headers) {
+        Ok(actor) => actor,
+        Err(err) => return err.into_response(),
+    };
+    let call = Call {
+        store,
+        actor: &actor,
+        method: &method,
+        headers: &headers,
+        query: form(query.unwrap_or_default().as_bytes()),
+        body: &body,
+    };
+    let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+    match route(&call, &segments) {
+        Ok(response) => response,
+        Err(err) => err.into_response(),
+    }
+}
+
+fn json_body(call: &Call) -> ApiResult<serde_json::Map<String, Value>> {
+    let media = content_type(call.headers);
+    if !media.is_empty() && media != "application/json" && !media.ends_with("+json") {
+        return Err(ApiError::unsupported_media_type());
+    }
+    crud::object(call.body)
+}
+
+fn route(call: &Call, segments: &[&str]) -> ApiResult<Response> {
+    let method = call.method.as_str();
+    match segments {
+        ["environments"] => match method {
+            "GET" => Ok(ok(environments::list(call.store, call.actor, &call.query)?)),
+            "POST" => {
+                let (id, body) = environments::create(call.store, call.actor, json_body(call)?)?;
+                Ok(created(
+                    201,
+                    Some(format!("{}/v1/environments/{id}", call.store.base_url)),
+                    body,
+                ))
+            }
+            _ => Err(ApiError::method_not_allowed()),
+        },
+        ["environments", env_id] => match method {
+            "GET" => Ok(ok(environments::read(call.store, call.actor, env_id)?)),
+            "PUT" => Ok(ok(environments::update(
+                call.store,
+                call.actor,
+                env_id,
+                json_body(call)?,
+                false,
+            )?)),
+            "PATCH" => Ok(ok(environments::update(
+                call.store,
+                call.actor,
+                env_id,
+                json_body(call)?,
+                true,
+            )?)),
+            "DELETE" => {
+                environments::delete(call.store, call.actor, env_id)?;
+                Ok(no_content())
+            }
+            _ => Err(ApiError::method_not_allowed()),
+        },
+        ["environments", env_id, rest @ ..] => environment_scoped(call, env_id, rest),
+        ["organizations", rest @ ..] if method == "GET" => Ok(ok(environments::organizations(
+            call.store, call.actor, rest,
+        )?)),
+        ["roles"] if method == "GET" => Ok(ok(roles::list(call.store))),
+        ["roles", id] if method == "GET" => Ok(ok(roles::read(call.store, id)?)),
+        _ => Err(ApiError::not_found()),
+    }
+}
+
+fn category_of(segment: &str) -> Category {
+    family::find(None, segment)
+        .map(|f| f.category)
+        .unwrap_or(Category::Config)
+}
+
+fn environment_scoped(call: &Call, env_id: &str, rest: &[&str]) -> ApiResult<Response> {
+    let store = call.store;
+    let env = store.env(env_id).ok_or_else(ApiError::not_found)?;
+    let method = call.method.as_str();
+    // Multi-segment collection names map onto single family segments.
+    let joined: Vec<String>;
+    let rest: Vec<&str> = if rest.first() == Some(&"propagation") && rest.len() >= 2 {
+        joined = vec![format!(
+            "propagation{}{}",
+            rest[1][..1].to_ascii_uppercase(),
+            &rest[1][1..]
+        )];
+        joined
+            .iter()
+            .map(String::as_str)
+            .chain(rest[2..].iter().copied())
+            .collect()
+    } else {
+        rest.to_vec()
+    };
+    let first = rest.first().copied().unwrap_or_default();
+    let need = Need::Data {
+        category: category_of(first),
+        write: method != "GET",
+    };
+    {
+        let data = env.read();
+        call.actor.require(store, Some(env_id), Some(&data), need)?;
+    }
+    let hook = Hook {
+        store,
+        actor: Some(call.actor),
+    };
+    let media = content_type(call.headers);
+    match (rest.as_slice(), method) {
+        (["applications", id, "secret"], "GET" | "POST" | "DELETE") => {
+            let mut data = env.write();
+            let value = applications::secret(store, call.actor, &mut data, id, method, call.body)?;
+            Ok(if method == "DELETE" {
+                no_content()
+            } else {
+                ok(value)
+            })
+        }
+        (["resources", id, "secret"], "GET" | "POST") => {
+            let mut data = env.write();
+            Ok(ok(resources::secret(
+                store,
+                &mut data,
+                id,
+                method == "POST",
+            )?))
+        }
+        (["users", id, "password"], "GET") => {
+            let data = env.read();
+            data.row("users", id).ok_or_else(ApiError::not_found)?;
+            let expand = call
+                .query
+                .get("expand")
+                .is_some_and(|e| e.contains("passwordPolicy"));
+            Ok(ok(users::password_state(store, &data, id, expand)))
+        }
+        (["users", id, "password"], "PUT" | "POST") => {
+            let mut data = env.write();
+            Ok(ok(users::password_action(
+                store, &mut data, id, &media, call.body,
+            )?))
+        }
+        (["users", id, "mfaEnabled"], "GET") => {
+            let mut data = env.write();
+            Ok(ok(users::mfa_enabled(store, &mut data, id, None)?))
+        }
+        (["users", id, "mfaEnabled"], "PUT" | "POST") => {
+            let mut data = env.write();
+            Ok(ok(users::mfa_enabled(
+                store,
+                &mut data,
+                id,
+                Some(call.body),
+            )?))
+        }
+        (["users", id, "memberOfGroups", tail @ ..], _) if tail.len() <= 1 => {
+            let mut data = env.write();
+            let (status, body) = users::memberships(
+                store,
+                &mut data,
+                id,
+                tail.first().copied(),
+                method,
+                call.body,
+            )?;
+            Ok(match (status, body) {
+                (201, Some(body)) => created(201, None, body),
+                (_, Some(body)) => ok(body),
+                _ => no_content(),
+            })
+        }
+        (["users", id, "devices"], "POST")
+            if media == "application/vnd.pingidentity.devices.reorder+json" =>
+        {
+            let mut data = env.write();
+            Ok(ok(users::reorder_devices(&mut data, id, call.body)?))
+        }
+        (["users", id, "devices", device], "POST") => {
+            if media != "application/vnd.pingidentity.device.activate+json" {
+                return Err(ApiError::unsupported_media_type());
+            }
+            let mut data = env.write();
+            users::activate_device(&mut data, id, device, call.body)?;
+            Ok(ok(crud::read(
+                &store.base_url,
+                &data,
+                family::by_key("users.devices").ok_or_else(ApiError::not_found)?,
+                device,
+            )?))
+        }
+        (["users", id], "POST") => user_action(call, &env, id, &media),
+        (["activities"], "GET") | (["sessions"], "GET") => {
+            let key = rest[0];
+            Ok(ok(crate::links::collection(
+                format!("{}/v1/environments/{env_id}/{key}", store.base_url),
+                None,
+                key,
+                vec![],
+                0,
+            )))
+        }
+        (path, _) => generic(call, &env, &hook, path),
+    }
+}
+
+/// `POST .../users/{id}` with a vendor media type (verification codes).
+fn user_action(
+    call: &Call,
+    env: &crate::store::Env,
+    user_id: &str,
+    media: &str,
+) -> ApiResult<Response> {
+    let mut data = env.write();
+    data.row("users", user_id).ok_or_else(ApiError::not_found)?;
+    match media {
+        "application/vnd.pingidentity.user.sendverificationcode+json"
+        | "application/vnd.pingidentity.user.sendVerificationCode+json" => {
+            users::send_verification_code(&mut data, user_id);
+            Ok(no_content())
+        }
+        "application/vnd.pingidentity.user.verify+json" => {
+            let request = crud::object(call.body)?;
+            let code = request
+                .get("verificationCode")
+                .and_then(Value::as_str)
+                .unwrap_or_default();
+            if crate::outbox::latest(&data, crate::outbox::Kind::VerificationCode, user_id, None)
+                != Some(code)
+                || code.is_empty()
+            {
+                return Err(ApiError::invalid_value(
+                    "verificationCode",
+                    "The verification code is invalid",
+                ));
+            }
+            crate::auth::flows::mark_verified(&mut data, user_id);
+            let family = family::by_key("users").ok_or_else(ApiError::not_found)?;
+            Ok(ok(crud::read(
+                &call.store.base_url,
+                &data,
+                family,
+                user_id,
+            )?))
+        }
+        _ => Err(ApiError::unsupported_media_type()),
+    }
+}
+
+fn generic(
+    call: &Call,
+    env: &crate::store::Env,
+    hook: &Hook,
+    path: &[&str],
+) -> ApiResult<Response> {
+    let store = call.store;
+    let method = call.method.as_str();
+    let target = {
+        let data = env.read();
+        crud::resolve(&data, path)?
+    };
+    let family = target.family;
+    match (method, &target.id) {
+        ("GET", None) => {
+            let data = env.read();
+            Ok(ok(crud::list(
+                &store.base_url,
+                &data,
+                family,
+                target.parent.as_deref(),
+                &call.query,
+            )?))
+        }
+        ("POST", None) => {
+            let body = json_body(call)?;
+            let mut data = env.write();
+            let id = crud::create(hook, &mut data, family, target.parent.as_deref(), body)?;
+            let value = crud::read(&store.base_url, &data, family, &id)?;
+            let location = format!("{}{}", store.base_url, crud::self_path(&data, family, &id));
+            Ok(created(family.create_status, Some(location), value))
+        }
+        ("GET", Some(id)) => {
+            let data = env.read();
+            let mut value = crud::read(&store.base_url, &data, family, id)?;
+            if family.key == "users"
+                && call
+                    .query
+                    .get("include")
+                    .is_some_and(|i| i.contains("memberOfGroup"))
+            {
+                let groups = data
+                    .memberships
+                    .get(id.as_str())
+                    .cloned()
+                    .unwrap_or_default();
+                let names: Vec<Value> = groups
+                    .iter()
+                    .filter_map(|g| data.body("groups", g).and_then(|b| b.get("name")).cloned())
+                    .collect();
+                value["memberOfGroupIDs"] = serde_json::json!(groups);
+                value["memberOfGroupNames"] = Value::Array(names);
+            }
+            Ok(ok(value))
+        }
+        ("PUT" | "PATCH", Some(id)) => {
+            let body = json_body(call)?;
+            let mut data = env.write();
+            crud::update(hook, &mut data, family, id, body, method == "PATCH")?;
+            Ok(ok(crud::read(&store.base_url, &data, family, id)?))
+        }
+        ("DELETE", Some(id)) => {
+            let mut data = env.write();
+            crud::delete(&mut data, family, id)?;
+            Ok(no_content())
+        }
+        _ => Err(ApiError::method_not_allowed()),
+    }
+}

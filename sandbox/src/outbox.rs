@@ -1,0 +1,134 @@
+//! The outbox: a sandbox-only mailbox of every message the sandbox "sent".
+//!
+//! PingOne delivers one-time passcodes, registration verification codes and password
+//! recovery codes by email or SMS. The sandbox records them instead, and serves them
+//! without authentication (it is a sandbox), like a test mailbox:
+//!
+//! `GET /sandbox/environments/{envId}/outbox[?userId=...][&to=...]`
+//!
+//! ```json
+//! {"_embedded": {"messages": [
+//!    {"id": "...", "type": "OTP" | "VERIFICATION_CODE" | "RECOVERY_CODE",
+//!     "userId": "...", "to": "user@example.com", "code": "123456",
+//!     "deviceId": "..." | null, "sentAt": "2024-01-01T00:00:00.000Z"}]},
+//!  "count": 1}
+//! ```
+//!
+//! Messages are listed oldest first. `OTP` comes from MFA sign-on (SMS/EMAIL devices)
+//! and device activation, `VERIFICATION_CODE` from registration (`user.register`,
+//! users created with `lifecycle.status: VERIFICATION_REQUIRED`) and
+//! `user.sendVerificationCode`, `RECOVERY_CODE` from `password.forgot` /
+//! `password.sendRecoveryCode`.
+
+use axum::Json;
+use axum::extract::{Path, RawQuery, State};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
+
+use crate::clock;
+use crate::server::{AppState, form};
+use crate::store::EnvData;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Otp,
+    VerificationCode,
+    RecoveryCode,
+}
+
+impl Kind {
+    fn as_str(self) -> &'static str {
+        match self {
+            Kind::Otp => "OTP",
+            Kind::VerificationCode => "VERIFICATION_CODE",
+            Kind::RecoveryCode => "RECOVERY_CODE",
+        }
+    }
+}
+
+/// One recorded message.
+#[derive(Debug, Clone)]
+pub struct Message {
+    pub id: String,
+    pub kind: Kind,
+    pub user_id: String,
+    pub to: String,
+    pub code: String,
+    pub device_id: Option<String>,
+    pub sent_at: String,
+}
+
+/// Records a message in the environment's outbox.
+pub fn send(
+    data: &mut EnvData,
+    kind: Kind,
+    user_id: &str,
+    to: &str,
+    code: &str,
+    device_id: Option<&str>,
+) {
+    data.outbox.push(Message {
+        id: crate::generate::id(),
+        kind,
+        user_id: user_id.to_string(),
+        to: to.to_string(),
+        code: code.to_string(),
+        device_id: device_id.map(str::to_string),
+        sent_at: clock::iso_now(),
+    });
+}
+
+/// The most recent code of a kind sent to a user (and device, when given).
+pub fn latest<'a>(
+    data: &'a EnvData,
+    kind: Kind,
+    user_id: &str,
+    device_id: Option<&str>,
+) -> Option<&'a str> {
+    data.outbox
+        .iter()
+        .rev()
+        .find(|m| {
+            m.kind == kind
+                && m.user_id == user_id
+                && (device_id.is_none() || m.device_id.as_deref() == device_id)
+        })
+        .map(|m| m.code.as_str())
+}
+
+/// `GET /sandbox/environments/{envId}/outbox`
+pub async fn list(
+    State(state): State<AppState>,
+    Path(env_id): Path<String>,
+    RawQuery(query): RawQuery,
+) -> Response {
+    let env = match state.env(&env_id) {
+        Ok(env) => env,
+        Err(err) => return err.into_response(),
+    };
+    let params = form(query.unwrap_or_default().as_bytes());
+    let data = env.read();
+    let messages: Vec<Value> = data
+        .outbox
+        .iter()
+        .filter(|m| params.get("userId").is_none_or(|u| *u == m.user_id))
+        .filter(|m| {
+            params
+                .get("to")
+                .is_none_or(|t| t.eq_ignore_ascii_case(&m.to))
+        })
+        .map(|m| {
+            json!({
+                "id": m.id,
+                "type": m.kind.as_str(),
+                "userId": m.user_id,
+                "to": m.to,
+                "code": m.code,
+                "deviceId": m.device_id,
+                "sentAt": m.sent_at,
+            })
+        })
+        .collect();
+    let count = messages.len();
+    Json(json!({"_embedded": {"messages": messages}, "count": count})).into_response()
+}
