@@ -1,0 +1,373 @@
+//! Management API: authentication, PingOne error bodies, validation, isolation.
+
+mod common;
+
+use common::*;
+use serde_json::{Value, json};
+
+#[tokio::test]
+async fn bearer_is_required_and_errors_have_pingone_shape() {
+    let ctx = start().await;
+    let env = ctx.env().to_string();
+    let response = ctx
+        .http
+        .get(ctx.api(&format!("/environments/{env}/users")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 401);
+    assert!(response.headers().contains_key("correlation-id"));
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["code"], "ACCESS_FAILED");
+    assert_eq!(body["details"][0]["code"], "INVALID_TOKEN");
+    assert!(body["id"].is_string());
+
+    let response = ctx
+        .http
+        .get(ctx.api(&format!("/environments/{env}/users")))
+        .bearer_auth("not-a-token")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 401);
+
+    let (status, body) = ctx
+        .call(
+            "GET",
+            &format!("/environments/{env}/users/{}", uuid()),
+            None,
+        )
+        .await;
+    assert_eq!(
+        (status.as_u16(), body["code"].as_str()),
+        (404, Some("NOT_FOUND"))
+    );
+
+    let (status, body) = ctx
+        .call(
+            "POST",
+            &format!("/environments/{env}/applications"),
+            Some(json!({"name": "x", "type": "WEB_THING", "protocol": "OPENID_CONNECT"})),
+        )
+        .await;
+    assert_eq!(status, 400);
+    assert_eq!(body["code"], "INVALID_DATA");
+    let details = body["details"].as_array().unwrap();
+    assert!(
+        details
+            .iter()
+            .any(|d| d["code"] == "REQUIRED_VALUE" && d["target"] == "enabled")
+    );
+    assert!(
+        details
+            .iter()
+            .any(|d| d["code"] == "INVALID_VALUE" && d["target"] == "type")
+    );
+    ctx.sandbox.shutdown().await;
+}
+
+#[tokio::test]
+async fn users_are_unique_and_passwords_follow_the_policy() {
+    let ctx = start().await;
+    let env = ctx.env().to_string();
+    let (user_id, username) = ctx.user(&env, json!({})).await;
+    let (status, body) = ctx
+        .call(
+            "POST",
+            &format!("/environments/{env}/users"),
+            Some(json!({"username": username.to_uppercase(), "email": "a@example.com"})),
+        )
+        .await;
+    assert_eq!(status, 400);
+    assert_eq!(body["details"][0]["code"], "UNIQUENESS_VIOLATION");
+    assert_eq!(body["details"][0]["target"], "username");
+    assert_eq!(
+        body["details"][0]["innerError"]["existingId"],
+        user_id.as_str()
+    );
+
+    let password_url = ctx.api(&format!("/environments/{env}/users/{user_id}/password"));
+    let weak = ctx
+        .http
+        .put(&password_url)
+        .bearer_auth(&ctx.token)
+        .header(
+            "content-type",
+            "application/vnd.pingidentity.password.set+json",
+        )
+        .body(r#"{"value":"short"}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(weak.status(), 400);
+    let wrong_type = ctx
+        .http
+        .put(&password_url)
+        .bearer_auth(&ctx.token)
+        .json(&json!({"value": PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong_type.status(), 415);
+    let state = ctx
+        .get(&format!("/environments/{env}/users/{user_id}/password"))
+        .await;
+    assert_eq!(state["status"], "OK");
+
+    let filtered = ctx
+        .get(&format!(
+            "/environments/{env}/users?filter=username%20eq%20%22{username}%22"
+        ))
+        .await;
+    assert_eq!(filtered["count"], 1);
+    assert_eq!(filtered["_embedded"]["users"][0]["id"], user_id.as_str());
+
+    let mfa: Value = ctx
+        .http
+        .put(ctx.api(&format!("/environments/{env}/users/{user_id}/mfaEnabled")))
+        .bearer_auth(&ctx.token)
+        .json(&json!({"mfaEnabled": true}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(mfa["mfaEnabled"], true);
+
+    let group = ctx
+        .post(
+            &format!("/environments/{env}/groups"),
+            json!({"name": format!("g-{}", uuid())}),
+        )
+        .await;
+    let membership = ctx
+        .post(
+            &format!("/environments/{env}/users/{user_id}/memberOfGroups"),
+            json!({"id": group["id"]}),
+        )
+        .await;
+    assert_eq!(membership["type"], "DIRECT");
+    let user = ctx
+        .get(&format!(
+            "/environments/{env}/users/{user_id}?include=memberOfGroupIDs"
+        ))
+        .await;
+    assert_eq!(user["memberOfGroupIDs"][0], group["id"]);
+
+    let (status, _) = ctx
+        .call(
+            "DELETE",
+            &format!("/environments/{env}/users/{user_id}"),
+            None,
+        )
+        .await;
+    assert_eq!(status, 204);
+    let (status, _) = ctx
+        .call("GET", &format!("/environments/{env}/users/{user_id}"), None)
+        .await;
+    assert_eq!(status, 404);
+    ctx.sandbox.shutdown().await;
+}
+
+#[tokio::test]
+async fn environments_are_isolated() {
+    let ctx = start().await;
+    let licenses = ctx
+        .get(&format!("/organizations/{}/licenses", ctx.sandbox.org_id()))
+        .await;
+    let license = licenses["_embedded"]["licenses"][0]["id"].clone();
+    let created = ctx.post("/environments", json!({"name": format!("env-{}", uuid()), "type": "SANDBOX", "region": "NA", "license": {"id": license}})).await;
+    let env_b = created["id"].as_str().unwrap().to_string();
+    // The creator manages the new environment, which is born with defaults.
+    let resources = ctx.get(&format!("/environments/{env_b}/resources")).await;
+    assert!(
+        resources["_embedded"]["resources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["name"] == "openid")
+    );
+    let roles = ctx.get("/roles").await;
+    let env_admin = roles["_embedded"]["roles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["name"] == "Environment Admin")
+        .unwrap()["id"]
+        .clone();
+
+    // A worker of B with Environment Admin on B only.
+    let (worker, secret) = ctx
+        .app(&env_b, json!({"name": "b-worker", "enabled": true, "type": "WORKER", "protocol": "OPENID_CONNECT", "tokenEndpointAuthMethod": "CLIENT_SECRET_BASIC", "assignActorRoles": false}))
+        .await;
+    ctx.post(
+        &format!("/environments/{env_b}/applications/{worker}/roleAssignments"),
+        json!({"role": {"id": env_admin}, "scope": {"id": env_b, "type": "ENVIRONMENT"}}),
+    )
+    .await;
+    let (status, dup) = ctx
+        .call(
+            "POST",
+            &format!("/environments/{env_b}/applications/{worker}/roleAssignments"),
+            Some(json!({"role": {"id": env_admin}, "scope": {"id": env_b, "type": "ENVIRONMENT"}})),
+        )
+        .await;
+    assert_eq!(
+        (status.as_u16(), dup["details"][0]["code"].as_str()),
+        (400, Some("UNIQUENESS_VIOLATION"))
+    );
+    let b_token = worker_token(&ctx.http, &ctx.sandbox, &env_b, &worker, &secret).await;
+
+    let admin_env = ctx.env().to_string();
+    let own = ctx
+        .http
+        .get(ctx.api(&format!("/environments/{env_b}/users")))
+        .bearer_auth(&b_token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(own.status(), 200);
+    let foreign = ctx
+        .http
+        .get(ctx.api(&format!("/environments/{admin_env}/users")))
+        .bearer_auth(&b_token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(foreign.status(), 403);
+    let body: Value = foreign.json().await.unwrap();
+    assert_eq!(body["details"][0]["code"], "INSUFFICIENT_PERMISSIONS");
+
+    // An end-user token is not a management credential.
+    let (_, username) = ctx.user(&env_b, json!({})).await;
+    let (app, app_secret) = ctx
+        .web_app(
+            &env_b,
+            "CLIENT_SECRET_BASIC",
+            json!(["AUTHORIZATION_CODE"]),
+            json!(["CODE"]),
+        )
+        .await;
+    let code = login_code(&ctx, &browser(), &env_b, &app, &username, &[]).await;
+    let (_, tokens) = token(
+        &ctx,
+        &env_b,
+        &[
+            ("grant_type", "authorization_code"),
+            ("code", &code),
+            ("redirect_uri", REDIRECT),
+        ],
+        Some((&app, &app_secret)),
+    )
+    .await;
+    let user_call = ctx
+        .http
+        .get(ctx.api(&format!("/environments/{admin_env}/users")))
+        .bearer_auth(tokens["access_token"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert!(user_call.status() == 401 || user_call.status() == 403);
+
+    // A worker without role assignments gets no token.
+    let (bare, bare_secret) = ctx
+        .app(&env_b, json!({"name": "bare-worker", "enabled": true, "type": "WORKER", "protocol": "OPENID_CONNECT", "tokenEndpointAuthMethod": "CLIENT_SECRET_BASIC", "assignActorRoles": false}))
+        .await;
+    let (status, _) = token(
+        &ctx,
+        &env_b,
+        &[("grant_type", "client_credentials")],
+        Some((&bare, &bare_secret)),
+    )
+    .await;
+    assert_eq!(status, 400);
+
+    let (status, _) = ctx
+        .call("DELETE", &format!("/environments/{env_b}"), None)
+        .await;
+    assert_eq!(status, 204);
+    let gone = ctx
+        .http
+        .get(ctx.api(&format!("/environments/{env_b}/users")))
+        .bearer_auth(&b_token)
+        .send()
+        .await
+        .unwrap();
+    assert!(gone.status() == 401 || gone.status() == 404);
+    ctx.sandbox.shutdown().await;
+}
+
+#[tokio::test]
+async fn sign_on_policy_configuration_is_validated() {
+    let ctx = start().await;
+    let env = ctx.env().to_string();
+    let policy = ctx
+        .post(
+            &format!("/environments/{env}/signOnPolicies"),
+            json!({"name": format!("p{}", uuid())}),
+        )
+        .await;
+    let policy_id = policy["id"].as_str().unwrap();
+    let (status, body) = ctx
+        .call(
+            "POST",
+            &format!("/environments/{env}/signOnPolicies/{policy_id}/actions"),
+            Some(json!({"type": "LOGIN", "priority": 1.5})),
+        )
+        .await;
+    assert_eq!(
+        (
+            status.as_u16(),
+            body["code"].as_str(),
+            body["details"][0]["target"].as_str()
+        ),
+        (400, Some("INVALID_REQUEST"), Some("priority"))
+    );
+    let (status, body) = ctx
+        .call(
+            "POST",
+            &format!("/environments/{env}/signOnPolicies/{policy_id}/actions"),
+            Some(json!({"type": "MFA", "priority": 1})),
+        )
+        .await;
+    assert_eq!(
+        (status.as_u16(), body["details"][0]["target"].as_str()),
+        (400, Some("type"))
+    );
+    let (status, body) = ctx
+        .call(
+            "POST",
+            &format!("/environments/{env}/signOnPolicies/{policy_id}/actions"),
+            Some(json!({"type": "AGREEMENT", "priority": 1})),
+        )
+        .await;
+    assert_eq!(
+        (status.as_u16(), body["details"][0]["target"].as_str()),
+        (400, Some("agreement.id"))
+    );
+    let action = ctx
+        .post(
+            &format!("/environments/{env}/signOnPolicies/{policy_id}/actions"),
+            json!({"type": "LOGIN", "priority": 1}),
+        )
+        .await;
+    assert_eq!(action["signOnPolicy"]["id"], policy_id);
+    assert!(
+        action["_links"]["self"]["href"]
+            .as_str()
+            .unwrap()
+            .starts_with(ctx.sandbox.base_url())
+    );
+    let (status, _) = ctx
+        .call(
+            "POST",
+            &format!("/environments/{env}/gateways"),
+            Some(json!({"name": "ldap", "type": "LDAP", "enabled": true})),
+        )
+        .await;
+    assert_eq!(status, 400);
+    let idp = ctx.post(&format!("/environments/{env}/identityProviders"), json!({"name": "fb", "type": "FACEBOOK", "enabled": true, "appId": "1", "appSecret": "s"})).await;
+    assert_eq!(idp["type"], "FACEBOOK");
+    ctx.sandbox.shutdown().await;
+}
