@@ -1,0 +1,331 @@
+//! `caseflow run`: validate every target, resolve inputs (starting the
+//! embedded sandbox when inputs it can bind have no value), run the specs
+//! concurrently, print the summary, write reports.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Instant;
+
+use futures::StreamExt;
+use indexmap::IndexMap;
+use serde_json::Value as Json;
+
+use super::{EXIT_FAILED, EXIT_INTERNAL, EXIT_INVALID, EXIT_OK};
+use crate::report::{self, SpecReport, console::Console};
+use crate::run::{self, InputSources, Observer, PreparedRun, RunOptions, inputs};
+use crate::spec::{self, CheckedSpec, LoadedSpec, Loader, discover};
+
+/// Specs run at once.
+const SPECS_AT_ONCE: usize = 8;
+
+#[derive(clap::Args, Debug)]
+pub struct RunArgs {
+    /// Spec files or directories (library specs in directories are skipped)
+    #[arg(default_value = "specs")]
+    pub targets: Vec<PathBuf>,
+    /// Set an input, e.g. `--set env_id=abc` (repeatable; wins over everything else)
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub set: Vec<String>,
+    /// A YAML or JSON map of input values
+    #[arg(long, value_name = "FILE")]
+    pub inputs: Option<PathBuf>,
+    /// Steps in flight at once, across all specs
+    #[arg(long, value_name = "N", default_value_t = 32)]
+    pub max_parallel: usize,
+    /// After the first failed step, start nothing new (cleanup still runs)
+    #[arg(long)]
+    pub fail_fast: bool,
+    /// Skip cleanup steps (keep what the run created)
+    #[arg(long)]
+    pub keep: bool,
+    /// Render every request (secrets masked) without sending anything
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Accept invalid TLS certificates for clients marked `insecure: true`
+    #[arg(long)]
+    pub insecure: bool,
+    /// Print requests and responses (-v headers, -vv bodies), secrets masked
+    #[arg(short, long, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    /// No live progress (also off when stderr is not a terminal or CI=true)
+    #[arg(long)]
+    pub no_progress: bool,
+    /// Write a report: `json=PATH` or `junit=PATH` (repeatable)
+    #[arg(long = "report", value_name = "FORMAT=PATH")]
+    pub reports: Vec<String>,
+}
+
+enum ReportKind {
+    Json,
+    Junit,
+}
+
+pub fn run(args: RunArgs) -> i32 {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return EXIT_INTERNAL;
+        }
+    };
+    runtime.block_on(run_async(args))
+}
+
+async fn run_async(args: RunArgs) -> i32 {
+    let reports = match parse_reports(&args.reports) {
+        Ok(r) => r,
+        Err(e) => return usage(&e),
+    };
+    let mut sources = InputSources {
+        use_env: true,
+        ..InputSources::default()
+    };
+    for pair in &args.set {
+        let Some((k, v)) = pair.split_once('=') else {
+            return usage(&format!("--set `{pair}`: expected KEY=VALUE"));
+        };
+        sources.set.insert(k.trim().to_string(), inputs::scalar(v));
+    }
+    if let Some(path) = &args.inputs {
+        match read_inputs_file(path) {
+            Ok(map) => sources.file = map,
+            Err(e) => return usage(&e),
+        }
+    }
+    let (specs, warnings) = match load_targets(&args.targets) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    if specs.is_empty() {
+        return usage("no specs to run");
+    }
+
+    // The sandbox is started only when some input it can bind has no other value.
+    let wants = specs.iter().any(|s| needs_sandbox(&s.loaded, &sources));
+    let mut sandbox = None;
+    if wants && args.dry_run {
+        sources.sandbox = Some(
+            [
+                "api_path",
+                "auth_path",
+                "env_id",
+                "admin_client_id",
+                "admin_client_secret",
+                "org_id",
+                "sandbox_url",
+            ]
+            .iter()
+            .map(|k| (k.to_string(), format!("<sandbox.{k}>")))
+            .collect(),
+        );
+    } else if wants {
+        match caseflow_sandbox::Sandbox::start(0).await {
+            Ok(s) => {
+                println!(
+                    "caseflow: using the embedded PingOne sandbox at {} (no target inputs given)",
+                    s.base_url()
+                );
+                sources.sandbox = Some(s.inputs());
+                sandbox = Some(s);
+            }
+            Err(e) => {
+                eprintln!("error: cannot start the embedded sandbox: {e:#}");
+                return EXIT_INTERNAL;
+            }
+        }
+    }
+    for w in &warnings {
+        eprintln!("{w}");
+    }
+
+    let mut prepared = Vec::new();
+    let mut missing = false;
+    for spec in &specs {
+        match run::prepare(spec, &sources) {
+            Ok(p) => prepared.push(p),
+            Err(e) => {
+                eprintln!("error: {e}");
+                missing = true;
+            }
+        }
+    }
+    if missing {
+        stop_sandbox(sandbox).await;
+        return EXIT_INVALID;
+    }
+
+    let mut options = RunOptions::new(args.max_parallel);
+    options.fail_fast = args.fail_fast;
+    options.keep = args.keep;
+    options.insecure = args.insecure;
+    options.verbose = args.verbose;
+
+    if args.dry_run {
+        return dry_run(prepared, &options);
+    }
+
+    let show_progress = !args.no_progress
+        && std::io::stderr().is_terminal()
+        && !std::env::var("CI").is_ok_and(|v| v == "true" || v == "1");
+    let console = Arc::new(Console::new(show_progress));
+    let cancel = options.cancel.clone();
+    let interrupts = tokio::spawn(async move {
+        while tokio::signal::ctrl_c().await.is_ok() {
+            cancel.raise();
+            if cancel.level() == 1 {
+                eprintln!(
+                    "interrupted: stopping running steps, then cleanup (Ctrl-C again to skip cleanup)"
+                );
+            } else {
+                eprintln!("interrupted again: stopping cleanup");
+            }
+        }
+    });
+
+    let started = Instant::now();
+    let results: Vec<SpecReport> = futures::stream::iter(prepared)
+        .map(|p: PreparedRun| {
+            let console = console.clone();
+            let options = options.clone();
+            async move {
+                let name = p.loaded.spec.name.clone();
+                console.add_spec(&name, p.deps.len() + p.cleanup_deps.len());
+                let observer: Arc<dyn Observer> = console.clone();
+                let report = run::execute(p, &options, observer).await;
+                console.finish_spec(&name);
+                report
+            }
+        })
+        .buffered(SPECS_AT_ONCE)
+        .collect()
+        .await;
+    let elapsed = started.elapsed();
+    interrupts.abort();
+
+    let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    print!("{}", report::console::summary(&results, elapsed, color));
+    let mut code = if results.iter().all(SpecReport::passed) {
+        EXIT_OK
+    } else {
+        EXIT_FAILED
+    };
+    for (kind, path) in reports {
+        let text = match kind {
+            ReportKind::Json => Ok(report::json::render(&results, elapsed)),
+            ReportKind::Junit => report::junit::render(&results, elapsed),
+        };
+        let written = text.and_then(|t| std::fs::write(&path, t).map_err(|e| e.to_string()));
+        if let Err(e) = written {
+            eprintln!("error: cannot write the report {}: {e}", path.display());
+            code = EXIT_INTERNAL;
+        }
+    }
+    stop_sandbox(sandbox).await;
+    code
+}
+
+fn dry_run(prepared: Vec<PreparedRun>, options: &RunOptions) -> i32 {
+    let mut code = EXIT_OK;
+    for p in prepared {
+        match run::dry_run::render(p, options) {
+            Ok(text) => print!("{text}"),
+            Err(text) => {
+                print!("{text}");
+                code = EXIT_FAILED;
+            }
+        }
+    }
+    code
+}
+
+async fn stop_sandbox(sandbox: Option<caseflow_sandbox::Sandbox>) {
+    if let Some(s) = sandbox {
+        let _ = tokio::time::timeout(std::time::Duration::from_secs(2), s.shutdown()).await;
+    }
+}
+
+fn usage(message: &str) -> i32 {
+    eprintln!("error: {message}");
+    EXIT_INVALID
+}
+
+fn parse_reports(reports: &[String]) -> Result<Vec<(ReportKind, PathBuf)>, String> {
+    reports
+        .iter()
+        .map(|r| {
+            let (kind, path) = r
+                .split_once('=')
+                .ok_or_else(|| format!("--report `{r}`: expected json=PATH or junit=PATH"))?;
+            let kind = match kind {
+                "json" => ReportKind::Json,
+                "junit" => ReportKind::Junit,
+                other => {
+                    return Err(format!(
+                        "--report: unknown format `{other}` (json or junit)"
+                    ));
+                }
+            };
+            Ok((kind, PathBuf::from(path)))
+        })
+        .collect()
+}
+
+fn read_inputs_file(path: &Path) -> Result<IndexMap<String, Json>, String> {
+    let text =
+        std::fs::read_to_string(path).map_err(|e| format!("--inputs {}: {e}", path.display()))?;
+    let value: Json =
+        serde_saphyr::from_str(&text).map_err(|e| format!("--inputs {}: {e}", path.display()))?;
+    match value {
+        Json::Object(map) => Ok(map.into_iter().collect()),
+        Json::Null => Ok(IndexMap::new()),
+        _ => Err(format!(
+            "--inputs {}: expected a map of input names to values",
+            path.display()
+        )),
+    }
+}
+
+/// Checks every target; on any error prints all diagnostics and returns exit 2.
+/// Library specs found by expanding a directory are left out.
+fn load_targets(targets: &[PathBuf]) -> Result<(Vec<CheckedSpec>, Vec<String>), i32> {
+    let mut loader = Loader::new();
+    let mut specs = Vec::new();
+    let mut warnings = Vec::new();
+    let mut errors = 0;
+    for target in targets {
+        let files = match discover::spec_files(std::slice::from_ref(target)) {
+            Ok(f) => f,
+            Err(e) => return Err(usage(&e)),
+        };
+        for file in files {
+            let (checked, diagnostics) = spec::check_file(&mut loader, &file);
+            for d in &diagnostics {
+                if d.is_error() {
+                    errors += 1;
+                    eprintln!("{d}");
+                } else {
+                    warnings.push(d.to_string());
+                }
+            }
+            if let Some(c) = checked
+                && !(c.loaded.spec.library && target.is_dir())
+            {
+                specs.push(c);
+            }
+        }
+    }
+    if errors > 0 {
+        eprintln!("{errors} error(s): nothing was run");
+        return Err(EXIT_INVALID);
+    }
+    Ok((specs, warnings))
+}
+
+fn needs_sandbox(loaded: &LoadedSpec, sources: &InputSources) -> bool {
+    inputs::wants_sandbox(&loaded.spec, sources)
+        || loaded.subspecs.values().any(|s| needs_sandbox(s, sources))
+}

@@ -1,0 +1,248 @@
+//! The terminal: live progress of running steps (indicatif, only on a TTY),
+//! `-v` dumps, and the final summary table (comfy-table) with a total line.
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use comfy_table::{Cell, Color, ContentArrangement, Table, presets};
+use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
+use serde_json::Value as Json;
+
+use super::{SpecReport, Status, StepReport, format_duration};
+use crate::run::Observer;
+
+/// Progress bars (one per running spec) and dumps to stderr.
+pub struct Console {
+    progress: Option<MultiProgress>,
+    bars: Mutex<HashMap<String, SpecBar>>,
+}
+
+struct SpecBar {
+    bar: ProgressBar,
+    running: Vec<String>,
+}
+
+impl Console {
+    pub fn new(show_progress: bool) -> Self {
+        let progress =
+            show_progress.then(|| MultiProgress::with_draw_target(ProgressDrawTarget::stderr()));
+        Self {
+            progress,
+            bars: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Registers a spec about to run with its number of steps.
+    pub fn add_spec(&self, name: &str, steps: usize) {
+        let Some(progress) = &self.progress else {
+            return;
+        };
+        let style =
+            ProgressStyle::with_template("{spinner} {prefix:.bold} [{pos}/{len}] {wide_msg}")
+                .unwrap_or_else(|_| ProgressStyle::default_spinner());
+        let bar = progress.add(ProgressBar::new(steps as u64));
+        bar.set_style(style);
+        bar.set_prefix(name.to_string());
+        bar.enable_steady_tick(Duration::from_millis(120));
+        if let Ok(mut bars) = self.bars.lock() {
+            bars.insert(
+                name.to_string(),
+                SpecBar {
+                    bar,
+                    running: Vec::new(),
+                },
+            );
+        }
+    }
+
+    /// Removes a finished spec's bar.
+    pub fn finish_spec(&self, name: &str) {
+        if let Some(b) = self.bars.lock().ok().and_then(|mut bars| bars.remove(name)) {
+            b.bar.finish_and_clear();
+            if let Some(p) = &self.progress {
+                p.remove(&b.bar);
+            }
+        }
+    }
+
+    fn with_bar(&self, label: &str, f: impl FnOnce(&mut SpecBar, bool)) {
+        // Sub-workflows report as `spec › step`; they move their spec's bar.
+        let (spec, nested) = match label.split_once(" › ") {
+            Some((spec, _)) => (spec, true),
+            None => (label, false),
+        };
+        if let Ok(mut bars) = self.bars.lock()
+            && let Some(b) = bars.get_mut(spec)
+        {
+            f(b, nested);
+        }
+    }
+}
+
+impl Observer for Console {
+    fn step_started(&self, spec: &str, step: &str) {
+        self.with_bar(spec, |b, _| {
+            b.running.push(step.to_string());
+            b.bar.set_message(running_text(&b.running));
+        });
+    }
+
+    fn step_finished(&self, spec: &str, step: &StepReport) {
+        self.with_bar(spec, |b, nested| {
+            if let Some(i) = b.running.iter().position(|s| *s == step.id) {
+                b.running.remove(i);
+            }
+            if !nested {
+                b.bar.inc(1);
+            }
+            b.bar.set_message(running_text(&b.running));
+        });
+    }
+
+    fn dump(&self, spec: &str, text: &str) {
+        let print = || {
+            let mut err = std::io::stderr().lock();
+            let _ = writeln!(err, "[{spec}]\n{text}");
+        };
+        match &self.progress {
+            Some(p) => p.suspend(print),
+            None => print(),
+        }
+    }
+}
+
+fn running_text(running: &[String]) -> String {
+    if running.is_empty() {
+        return String::new();
+    }
+    let shown: Vec<&str> = running.iter().take(4).map(String::as_str).collect();
+    let more = running.len().saturating_sub(shown.len());
+    if more > 0 {
+        format!("running {} +{more}", shown.join(", "))
+    } else {
+        format!("running {}", shown.join(", "))
+    }
+}
+
+/// Failure details, the per-step table, and the total line. Redacted.
+pub fn summary(reports: &[SpecReport], elapsed: Duration, color: bool) -> String {
+    let mut out = String::new();
+    for report in reports {
+        let r = &report.redactor;
+        if let Some(e) = &report.error {
+            out.push_str(&format!("✗ {}: {}\n", report.name, r.redact(e)));
+        }
+        for (name, step) in report.flat_steps() {
+            if step.status == Status::Failed && step.steps.is_empty() {
+                let message = step.message.as_deref().unwrap_or("failed");
+                let allowed = if step.allowed_failure {
+                    " (continue_on_error)"
+                } else {
+                    ""
+                };
+                out.push_str(&format!("✗ {} › {name}{allowed}\n", report.name));
+                for line in r.redact(message).lines() {
+                    out.push_str(&format!("    {line}\n"));
+                }
+            }
+        }
+    }
+    if !out.is_empty() {
+        out.push('\n');
+    }
+    let mut table = Table::new();
+    table.load_preset(presets::UTF8_FULL_CONDENSED);
+    table.set_content_arrangement(ContentArrangement::Disabled);
+    if !color {
+        table.force_no_tty();
+    }
+    table.set_header(["SPEC", "STEP", "STATUS", "HTTP", "TIME", "TRIES", "OUTPUTS"]);
+    for report in reports {
+        let r = &report.redactor;
+        for (name, step) in report.flat_steps() {
+            let name = if step.phase == super::Phase::Cleanup && !name.contains(" › ") {
+                format!("{name} (cleanup)")
+            } else {
+                name
+            };
+            let status = match step.status {
+                Status::Passed => Cell::new("passed").fg(Color::Green),
+                Status::Failed if step.allowed_failure => {
+                    Cell::new("failed (allowed)").fg(Color::Yellow)
+                }
+                Status::Failed => Cell::new("failed").fg(Color::Red),
+                Status::Skipped => Cell::new("skipped").fg(Color::DarkGrey),
+            };
+            let status = if color {
+                status
+            } else {
+                Cell::new(status.content())
+            };
+            let skipped = step.status == Status::Skipped;
+            table.add_row(vec![
+                Cell::new(&report.name),
+                Cell::new(name),
+                status,
+                Cell::new(step.http_status.map(|s| s.to_string()).unwrap_or_default()),
+                Cell::new(if skipped {
+                    String::new()
+                } else {
+                    format_duration(step.duration)
+                }),
+                Cell::new(if skipped {
+                    String::new()
+                } else {
+                    step.attempts.to_string()
+                }),
+                Cell::new(r.redact(&outputs_text(&step.outputs))),
+            ]);
+        }
+    }
+    out.push_str(&table.to_string());
+    out.push('\n');
+    out.push_str(&total_line(reports, elapsed));
+    out.push('\n');
+    out
+}
+
+/// `2 specs, 24 steps: 23 passed, 1 failed, 0 skipped in 1.52s`.
+pub fn total_line(reports: &[SpecReport], elapsed: Duration) -> String {
+    let (mut passed, mut failed, mut skipped) = (0, 0, 0);
+    for r in reports {
+        let c = r.counts();
+        passed += c.passed;
+        failed += c.failed;
+        skipped += c.skipped;
+    }
+    let failed_specs = reports.iter().filter(|r| !r.passed()).count();
+    let verdict = if failed_specs == 0 {
+        "PASSED"
+    } else {
+        "FAILED"
+    };
+    format!(
+        "{verdict}: {} spec(s) ({failed_specs} failed), {} step(s): {passed} passed, {failed} failed, {skipped} skipped in {}",
+        reports.len(),
+        passed + failed + skipped,
+        format_duration(elapsed)
+    )
+}
+
+fn outputs_text(outputs: &serde_json::Map<String, Json>) -> String {
+    let mut parts = Vec::new();
+    for (k, v) in outputs {
+        let v = match v {
+            Json::String(s) => s.clone(),
+            other => other.to_string(),
+        };
+        let v = if v.chars().count() > 40 {
+            format!("{}…", v.chars().take(40).collect::<String>())
+        } else {
+            v
+        };
+        parts.push(format!("{k}={v}"));
+    }
+    parts.join(" ")
+}

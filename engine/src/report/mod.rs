@@ -1,0 +1,172 @@
+//! What a run produced, and its renderings: the console (progress and
+//! summary), JSON and JUnit. Reporters redact every string they emit with the
+//! run's redactor, since a secret may be learned after a step printed.
+
+pub mod console;
+pub mod json;
+pub mod junit;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde::Serialize;
+use serde_json::Value as Json;
+
+use crate::run::secrets::Redactor;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Passed,
+    Failed,
+    Skipped,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Passed => "passed",
+            Self::Failed => "failed",
+            Self::Skipped => "skipped",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Phase {
+    Main,
+    Cleanup,
+}
+
+/// One step's result.
+#[derive(Debug, Clone, Serialize)]
+pub struct StepReport {
+    pub id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    pub phase: Phase,
+    pub status: Status,
+    /// HTTP status of the last response.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub http_status: Option<u16>,
+    /// Milliseconds since the spec started.
+    pub started_ms: u64,
+    #[serde(serialize_with = "millis")]
+    pub duration: Duration,
+    pub attempts: u32,
+    /// Captured values, secrets already masked.
+    pub outputs: serde_json::Map<String, Json>,
+    /// Why it failed or was skipped.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    /// A failure that does not fail the run (`continue_on_error`).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub allowed_failure: bool,
+    /// The steps of a `uses` sub-workflow.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub steps: Vec<StepReport>,
+}
+
+impl StepReport {
+    pub fn new(id: &str, title: Option<String>, phase: Phase, status: Status) -> Self {
+        Self {
+            id: id.to_string(),
+            title,
+            phase,
+            status,
+            http_status: None,
+            started_ms: 0,
+            duration: Duration::ZERO,
+            attempts: 0,
+            outputs: serde_json::Map::new(),
+            message: None,
+            allowed_failure: false,
+            steps: Vec::new(),
+        }
+    }
+
+    /// Failed in a way that fails the run.
+    pub fn is_failure(&self) -> bool {
+        self.status == Status::Failed && !self.allowed_failure
+    }
+}
+
+/// One spec's run.
+#[derive(Debug, Clone, Serialize)]
+pub struct SpecReport {
+    pub name: String,
+    pub file: String,
+    pub run_id: String,
+    pub started_at: String,
+    #[serde(serialize_with = "millis")]
+    pub duration: Duration,
+    pub steps: Vec<StepReport>,
+    /// Workflow outputs, secrets masked.
+    pub outputs: serde_json::Map<String, Json>,
+    /// A failure outside any step (e.g. a client that cannot be built).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    #[serde(skip)]
+    pub redactor: Arc<Redactor>,
+}
+
+impl SpecReport {
+    pub fn passed(&self) -> bool {
+        self.error.is_none() && !self.steps.iter().any(StepReport::is_failure)
+    }
+
+    /// Every step, sub-workflow steps included, with its display name.
+    pub fn flat_steps(&self) -> Vec<(String, &StepReport)> {
+        fn walk<'a>(
+            prefix: &str,
+            steps: &'a [StepReport],
+            out: &mut Vec<(String, &'a StepReport)>,
+        ) {
+            for s in steps {
+                let name = if prefix.is_empty() {
+                    s.id.clone()
+                } else {
+                    format!("{prefix} › {}", s.id)
+                };
+                out.push((name.clone(), s));
+                walk(&name, &s.steps, out);
+            }
+        }
+        let mut out = Vec::new();
+        walk("", &self.steps, &mut out);
+        out
+    }
+
+    pub fn counts(&self) -> Counts {
+        let mut c = Counts::default();
+        for (_, s) in self.flat_steps() {
+            match s.status {
+                Status::Passed => c.passed += 1,
+                Status::Failed => c.failed += 1,
+                Status::Skipped => c.skipped += 1,
+            }
+        }
+        c
+    }
+}
+
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Counts {
+    pub passed: usize,
+    pub failed: usize,
+    pub skipped: usize,
+}
+
+fn millis<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_u64(d.as_millis() as u64)
+}
+
+/// `1.234s` or `56ms`.
+pub fn format_duration(d: Duration) -> String {
+    if d.as_millis() < 1000 {
+        format!("{}ms", d.as_millis())
+    } else {
+        format!("{:.2}s", d.as_secs_f64())
+    }
+}

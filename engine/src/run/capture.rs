@@ -1,0 +1,221 @@
+//! Captures (`outputs`): a source (JSONPath, header, cookie, status, body,
+//! final URL) narrowed by `query`/`fragment` parameters or a regex.
+
+use jsonpath_rust::JsonPath;
+use serde_json::Value as Json;
+
+use super::response::Response;
+use crate::spec::model::{CaptureSpec, Group};
+
+/// The captured value, or why there is none.
+pub fn capture(spec: &CaptureSpec, resp: &Response) -> Result<Json, String> {
+    let found = source(spec, resp)?;
+    let found = narrow(spec, found)?;
+    if found.is_empty() {
+        if spec.optional {
+            return Ok(Json::Null);
+        }
+        return Err(format!("{} matched nothing", describe(spec)));
+    }
+    Ok(if spec.all {
+        Json::Array(found)
+    } else {
+        found.into_iter().next().unwrap_or(Json::Null)
+    })
+}
+
+/// Every value the source yields (one unless `all` widens it).
+fn source(spec: &CaptureSpec, resp: &Response) -> Result<Vec<Json>, String> {
+    if let Some(path) = &spec.json {
+        return json_path(path, resp);
+    }
+    if let Some(name) = &spec.header {
+        return Ok(resp
+            .header_all(name)
+            .into_iter()
+            .map(|v| Json::String(v.to_string()))
+            .collect());
+    }
+    if let Some(name) = &spec.cookie {
+        return Ok(resp
+            .cookies()
+            .into_iter()
+            .filter(|(n, _)| n == name)
+            .map(|(_, v)| Json::String(v.to_string()))
+            .collect());
+    }
+    if spec.status {
+        return Ok(vec![Json::from(resp.status)]);
+    }
+    if spec.url {
+        return Ok(vec![Json::String(resp.url.clone())]);
+    }
+    Ok(vec![Json::String(resp.text.clone())])
+}
+
+pub fn json_path(path: &str, resp: &Response) -> Result<Vec<Json>, String> {
+    let Some(body) = &resp.json else {
+        return Err(format!("`{path}`: the response body is not JSON"));
+    };
+    query(path, body)
+}
+
+pub fn query(path: &str, body: &Json) -> Result<Vec<Json>, String> {
+    body.query(path)
+        .map(|found| found.into_iter().cloned().collect())
+        .map_err(|e| format!("`{path}`: {e}"))
+}
+
+fn narrow(spec: &CaptureSpec, values: Vec<Json>) -> Result<Vec<Json>, String> {
+    let mut out = Vec::new();
+    for value in values {
+        let text = match &value {
+            Json::String(s) => s.clone(),
+            other if spec.query.is_some() || spec.fragment.is_some() || spec.regex.is_some() => {
+                other.to_string()
+            }
+            _ => {
+                out.push(value);
+                continue;
+            }
+        };
+        let mut texts = vec![text];
+        if let Some(name) = &spec.query {
+            texts = texts
+                .iter()
+                .filter_map(|t| url_param(t, name, false))
+                .collect();
+        } else if let Some(name) = &spec.fragment {
+            texts = texts
+                .iter()
+                .filter_map(|t| url_param(t, name, true))
+                .collect();
+        }
+        if let Some(re) = &spec.regex {
+            let re = regex::Regex::new(re).map_err(|e| format!("invalid regex: {e}"))?;
+            let mut matched = Vec::new();
+            for t in &texts {
+                for caps in re.captures_iter(t) {
+                    let m = match &spec.group {
+                        Some(Group::Index(i)) => caps.get(*i),
+                        Some(Group::Name(n)) => caps.name(n),
+                        None if re.captures_len() > 1 => caps.get(1),
+                        None => caps.get(0),
+                    };
+                    if let Some(m) = m {
+                        matched.push(m.as_str().to_string());
+                    }
+                    if !spec.all {
+                        break;
+                    }
+                }
+            }
+            texts = matched;
+        }
+        if spec.query.is_none() && spec.fragment.is_none() && spec.regex.is_none() {
+            out.push(value);
+        } else {
+            out.extend(texts.into_iter().map(Json::String));
+        }
+    }
+    Ok(out)
+}
+
+/// A query or fragment parameter of an absolute or relative URL
+/// (`Location: /as/resume?flowId=...` has no host).
+pub fn url_param(text: &str, name: &str, fragment: bool) -> Option<String> {
+    let base = url::Url::parse("http://relative.invalid/").ok()?;
+    let url = url::Url::options()
+        .base_url(Some(&base))
+        .parse(text.trim())
+        .ok()?;
+    if fragment {
+        let f = url.fragment()?;
+        url::form_urlencoded::parse(f.as_bytes())
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.into_owned())
+    } else {
+        url.query_pairs()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.into_owned())
+    }
+}
+
+fn describe(spec: &CaptureSpec) -> String {
+    let mut s = if let Some(p) = &spec.json {
+        format!("JSONPath `{p}`")
+    } else if let Some(h) = &spec.header {
+        format!("header `{h}`")
+    } else if let Some(c) = &spec.cookie {
+        format!("cookie `{c}`")
+    } else if spec.url {
+        "the final URL".into()
+    } else {
+        "the body".into()
+    };
+    if let Some(q) = &spec.query {
+        s.push_str(&format!(" (query parameter `{q}`)"));
+    }
+    if let Some(f) = &spec.fragment {
+        s.push_str(&format!(" (fragment parameter `{f}`)"));
+    }
+    if let Some(r) = &spec.regex {
+        s.push_str(&format!(" (regex `{r}`)"));
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn resp(headers: &[(&str, &str)], body: &str) -> Response {
+        Response {
+            status: 302,
+            headers: headers
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            text: body.into(),
+            json: serde_json::from_str(body).ok(),
+            url: "http://h/x".into(),
+        }
+    }
+
+    #[test]
+    fn relative_location_query_parameter() {
+        let spec = CaptureSpec {
+            header: Some("Location".into()),
+            query: Some("flowId".into()),
+            ..Default::default()
+        };
+        let r = resp(&[("location", "/signon/?flowId=abc123")], "");
+        assert_eq!(capture(&spec, &r).unwrap(), Json::String("abc123".into()));
+    }
+
+    #[test]
+    fn fragment_parameter() {
+        let spec = CaptureSpec {
+            header: Some("location".into()),
+            fragment: Some("access_token".into()),
+            ..Default::default()
+        };
+        let r = resp(
+            &[("location", "https://app/cb#access_token=t0k&state=s")],
+            "",
+        );
+        assert_eq!(capture(&spec, &r).unwrap(), Json::String("t0k".into()));
+    }
+
+    #[test]
+    fn missing_json_path_fails_unless_optional() {
+        let mut spec = CaptureSpec {
+            json: Some("$.nope".into()),
+            ..Default::default()
+        };
+        let r = resp(&[], r#"{"id": 1}"#);
+        assert!(capture(&spec, &r).unwrap_err().contains("matched nothing"));
+        spec.optional = true;
+        assert_eq!(capture(&spec, &r).unwrap(), Json::Null);
+    }
+}

@@ -1,0 +1,70 @@
+//! One reqwest client per named `client` per run: its own cookie jar and
+//! connection pool, redirects left alone unless asked for. Runs share nothing.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use crate::spec::model::{self, Spec};
+
+const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// A client as the steps use it: the HTTP client plus its templates.
+#[derive(Debug)]
+pub struct HttpClient {
+    pub http: reqwest::Client,
+    pub spec: model::Client,
+}
+
+#[derive(Debug)]
+pub struct Clients {
+    named: HashMap<String, HttpClient>,
+    default: HttpClient,
+}
+
+impl Clients {
+    /// Builds every client of a spec, plus the default one for steps without `client`.
+    pub fn build(spec: &Spec, insecure: bool) -> Result<Self, String> {
+        let mut named = HashMap::new();
+        for (name, client) in &spec.clients {
+            let http = build(client, insecure).map_err(|e| format!("client `{name}`: {e}"))?;
+            named.insert(
+                name.clone(),
+                HttpClient {
+                    http,
+                    spec: client.clone(),
+                },
+            );
+        }
+        let default = model::Client::default();
+        Ok(Self {
+            named,
+            default: HttpClient {
+                http: build(&default, insecure).map_err(|e| format!("default client: {e}"))?,
+                spec: default,
+            },
+        })
+    }
+
+    pub fn get(&self, name: Option<&str>) -> &HttpClient {
+        name.and_then(|n| self.named.get(n))
+            .unwrap_or(&self.default)
+    }
+}
+
+fn build(client: &model::Client, insecure: bool) -> reqwest::Result<reqwest::Client> {
+    let redirect = if client.follow_redirects {
+        reqwest::redirect::Policy::limited(10)
+    } else {
+        reqwest::redirect::Policy::none()
+    };
+    reqwest::Client::builder()
+        .user_agent(concat!("caseflow/", env!("CARGO_PKG_VERSION")))
+        .cookie_store(client.cookies.unwrap_or(true))
+        .redirect(redirect)
+        .timeout(client.timeout.map_or(DEFAULT_TIMEOUT, |t| t.0))
+        .connect_timeout(Duration::from_secs(10))
+        .tcp_nodelay(true)
+        // Both the spec and the command line must ask for it.
+        .danger_accept_invalid_certs(client.insecure && insecure)
+        .build()
+}

@@ -1,0 +1,437 @@
+//! One step: `if`, `for_each`, `uses`, or a request with `retry` and
+//! `until`, then expectations and captures, all within the step's `timeout`.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use indexmap::IndexMap;
+use minijinja::Value;
+use serde_json::Value as Json;
+
+use super::capture::capture;
+use super::context::to_value;
+use super::response::Response;
+use super::retry::{self, Policy, Transient};
+use super::secrets::MASK;
+use super::{Ctx, Deferred, expect, request, scheduler};
+use crate::report::{Phase, Status, StepReport};
+use crate::spec::model::{Expect, Step};
+
+/// How much of a response body failure messages show.
+const EXCERPT: usize = 2048;
+
+fn lookup<'a>(ctx: &'a Ctx, id: &str, phase: Phase) -> Option<&'a Step> {
+    match phase {
+        Phase::Main => ctx.loaded.spec.steps.get(id),
+        Phase::Cleanup => ctx.loaded.spec.cleanup.get(id),
+    }
+}
+
+/// The report of a step that did not run.
+pub(crate) fn skipped(ctx: &Ctx, id: &str, phase: Phase, reason: String) -> StepReport {
+    let title = lookup(ctx, id, phase).and_then(|s| s.title.clone());
+    let mut r = StepReport::new(id, title, phase, Status::Skipped);
+    r.started_ms = ctx.started.elapsed().as_millis() as u64;
+    r.message = Some(reason);
+    r
+}
+
+/// What running a step produced.
+#[derive(Default)]
+struct Outcome {
+    status: Option<Status>,
+    http_status: Option<u16>,
+    attempts: u32,
+    outputs: serde_json::Map<String, Json>,
+    message: Option<String>,
+    children: Vec<StepReport>,
+}
+
+impl Outcome {
+    fn failed(message: String) -> Self {
+        Self {
+            status: Some(Status::Failed),
+            message: Some(message),
+            ..Self::default()
+        }
+    }
+    fn passed(&self) -> bool {
+        self.status == Some(Status::Passed)
+    }
+}
+
+pub(crate) async fn run(ctx: &Arc<Ctx>, id: &str, phase: Phase) -> StepReport {
+    let Some(step) = lookup(ctx, id, phase) else {
+        return skipped(ctx, id, phase, "no such step".into());
+    };
+    ctx.observer.step_started(&ctx.label, id);
+    let started = Instant::now();
+    let started_ms = ctx.started.elapsed().as_millis() as u64;
+    let body = run_body(ctx, id, step);
+    let outcome = match step.timeout {
+        Some(limit) => tokio::time::timeout(limit.0, body)
+            .await
+            .unwrap_or_else(|_| Outcome::failed(format!("timed out after {limit}"))),
+        None => body.await,
+    };
+    let status = outcome.status.unwrap_or(Status::Failed);
+    let mut report = StepReport::new(id, step.title.clone(), phase, status);
+    report.started_ms = started_ms;
+    report.duration = started.elapsed();
+    report.http_status = outcome.http_status;
+    report.attempts = outcome.attempts;
+    report.message = outcome.message.map(|m| ctx.state.redactor.redact(&m));
+    report.steps = outcome.children;
+    report.allowed_failure = status == Status::Failed && step.continue_on_error;
+    if phase == Phase::Main && (status == Status::Passed || report.allowed_failure) {
+        ctx.state.steps.insert(id, &outcome.outputs);
+    }
+    for (name, value) in outcome.outputs {
+        let shown = if ctx.state.is_secret_path(&["steps", id, "outputs", &name]) {
+            Json::String(MASK.into())
+        } else {
+            value
+        };
+        report.outputs.insert(name, shown);
+    }
+    ctx.observer.step_finished(&ctx.label, &report);
+    report
+}
+
+async fn run_body(ctx: &Arc<Ctx>, id: &str, step: &Step) -> Outcome {
+    if let Some(condition) = &step.if_ {
+        match ctx.state.scope(&[]).condition(condition) {
+            Ok(true) => {}
+            Ok(false) => {
+                return Outcome {
+                    status: Some(Status::Skipped),
+                    message: Some(format!("`if: {condition}` is false")),
+                    ..Outcome::default()
+                };
+            }
+            Err(e) => return Outcome::failed(format!("if: {e}")),
+        }
+    }
+    if let Some(items) = &step.for_each {
+        for_each(ctx, id, step, items).await
+    } else if step.uses.is_some() {
+        uses(ctx, id, step).await
+    } else {
+        exchange(ctx, step, &[]).await
+    }
+}
+
+async fn for_each(ctx: &Arc<Ctx>, id: &str, step: &Step, items: &Json) -> Outcome {
+    use futures::StreamExt;
+    let items = match ctx.state.scope(&[]).render_value(items) {
+        Ok(Json::Array(items)) => items,
+        Ok(other) => {
+            let kind = if other.is_object() {
+                "an object"
+            } else {
+                "a single value"
+            };
+            return Outcome::failed(format!("for_each: expected a list, got {kind}"));
+        }
+        Err(e) => return Outcome::failed(format!("for_each: {e}")),
+    };
+    let concurrency = step.concurrency.unwrap_or(1).max(1) as usize;
+    let results: Vec<Outcome> = futures::stream::iter(items.into_iter().enumerate())
+        .map(|(i, item)| async move {
+            let extras = [("item", to_value(&item)), ("index", Value::from(i))];
+            exchange(ctx, step, &extras).await
+        })
+        .buffered(concurrency)
+        .collect()
+        .await;
+    let mut out = Outcome {
+        status: Some(Status::Passed),
+        ..Outcome::default()
+    };
+    for name in step.outputs.keys() {
+        let values = results
+            .iter()
+            .map(|r| r.outputs.get(name).cloned().unwrap_or(Json::Null))
+            .collect();
+        out.outputs.insert(name.clone(), Json::Array(values));
+    }
+    let _ = id;
+    for (i, r) in results.into_iter().enumerate() {
+        out.attempts += r.attempts;
+        out.http_status = r.http_status.or(out.http_status);
+        if !r.passed() && out.message.is_none() {
+            out.status = Some(Status::Failed);
+            out.message = Some(format!("iteration {i}: {}", r.message.unwrap_or_default()));
+        }
+    }
+    out
+}
+
+/// A `uses` step: the sub-spec runs as a nested run with `with` inputs; its
+/// workflow outputs become this step's outputs, its cleanup waits for ours.
+async fn uses(ctx: &Arc<Ctx>, id: &str, step: &Step) -> Outcome {
+    let Some(sub) = ctx.loaded.subspecs.get(id).cloned() else {
+        return Outcome::failed("the sub-workflow did not load".into());
+    };
+    let scope = ctx.state.scope(&[]);
+    let mut with = IndexMap::new();
+    let mut secret_with = Vec::new();
+    for (name, value) in &step.with {
+        match scope.render_value(value) {
+            Ok(v) => {
+                if value.as_str().is_some_and(|s| ctx.state.reads_secret(s)) {
+                    secret_with.push(name.clone());
+                }
+                with.insert(name.clone(), v);
+            }
+            Err(e) => return Outcome::failed(format!("with.{name}: {e}")),
+        }
+    }
+    let analysis = crate::spec::analyze(&sub);
+    let prepared = super::prepare_loaded(
+        sub,
+        analysis.deps.clone(),
+        analysis.cleanup_deps.clone(),
+        ctx.sources.clone(),
+        &with,
+        ctx.state.redactor.clone(),
+    );
+    let mut prepared = match prepared {
+        Ok(p) => p,
+        Err(e) => return Outcome::failed(e.message),
+    };
+    prepared.inputs.secret.extend(secret_with);
+    let label = format!("{} › {id}", ctx.label);
+    let sub_ctx = match super::new_ctx(prepared, label, &ctx.options, ctx.observer.clone()) {
+        Ok(c) => Arc::new(c),
+        Err(e) => return Outcome::failed(e),
+    };
+    let main = scheduler::run_graph(&sub_ctx, Phase::Main, &analysis.deps, &[]).await;
+    let mut out = Outcome {
+        status: Some(Status::Passed),
+        attempts: 1,
+        ..Outcome::default()
+    };
+    if let Some(failed) = main.iter().find(|r| r.is_failure()) {
+        out.status = Some(Status::Failed);
+        out.message = Some(format!("sub-workflow step `{}` failed", failed.id));
+    } else {
+        match super::raw_workflow_outputs(&sub_ctx, &main) {
+            Ok((raw, _)) => out.outputs = raw,
+            Err((_, e)) => out = Outcome::failed(e),
+        }
+    }
+    if let Ok(mut deferred) = ctx.deferred.lock() {
+        deferred.push(Deferred {
+            ctx: sub_ctx,
+            main: main.clone(),
+            cleanup_deps: analysis.cleanup_deps,
+            parent_step: id.to_string(),
+        });
+    }
+    out.children = main;
+    out
+}
+
+/// One request with its retries and polling, then expectations and captures.
+async fn exchange(ctx: &Ctx, step: &Step, extras: &[(&str, Value)]) -> Outcome {
+    let Some(request) = &step.request else {
+        return Outcome::failed("the step has no request".into());
+    };
+    let client = ctx.clients.get(step.client.as_deref());
+    let policy = Policy::from_spec(step.retry.as_ref());
+    let until = step.until.as_ref();
+    let poll_started = Instant::now();
+    let redactor = &ctx.state.redactor;
+    let verbose = ctx.options.verbose;
+    let (mut attempts, mut tries, mut polls) = (0u32, 0u32, 0u32);
+    let fail = |attempts: u32, status: Option<u16>, message: String| Outcome {
+        status: Some(Status::Failed),
+        http_status: status,
+        attempts,
+        message: Some(message),
+        ..Outcome::default()
+    };
+    loop {
+        attempts += 1;
+        let scope = ctx.state.scope(extras);
+        let prepared = match request::prepare(request, client, &scope) {
+            Ok(p) => p,
+            Err(e) => return fail(attempts, None, e),
+        };
+        let sent = match prepared.build(&client.http) {
+            Ok(b) => b.send().await,
+            Err(e) => return fail(attempts, None, format!("request: {e}")),
+        };
+        let resp = match sent {
+            Ok(r) => Response::read(r).await,
+            Err(e) => Err(e),
+        };
+        let resp = match resp {
+            Ok(r) => r,
+            Err(e) => {
+                if verbose > 0 {
+                    ctx.observer
+                        .dump(&ctx.label, &redactor.redact(&prepared.dump(verbose > 1)));
+                }
+                tries += 1;
+                let transient = e.is_connect() || e.is_timeout() || e.is_request() || e.is_body();
+                if transient && policy.retries(Transient::Connect) && tries < policy.attempts {
+                    tokio::time::sleep(policy.delay(tries, None)).await;
+                    continue;
+                }
+                return fail(
+                    attempts,
+                    None,
+                    format!("request to {} failed: {}", prepared.url, error_chain(&e)),
+                );
+            }
+        };
+        register_secrets(ctx, step, &resp);
+        if verbose > 0 {
+            let text = format!(
+                "{}{}",
+                prepared.dump(verbose > 1),
+                dump_response(&resp, verbose > 1)
+            );
+            ctx.observer.dump(&ctx.label, &redactor.redact(&text));
+        }
+        if let Some(until) = until {
+            let response = to_value(resp.template_value());
+            let mut vars: Vec<(&str, Value)> = extras.to_vec();
+            vars.push(("response", response));
+            match ctx.state.scope(&vars).condition(&until.condition) {
+                Err(e) => {
+                    return fail(attempts, Some(resp.status), format!("until.condition: {e}"));
+                }
+                Ok(true) => {}
+                Ok(false) => {
+                    polls += 1;
+                    let interval = until.interval.map_or(Duration::from_secs(1), |d| d.0);
+                    let deadline = until.timeout.map_or(Duration::from_secs(60), |d| d.0);
+                    let out_of_attempts = until.max_attempts.is_some_and(|m| polls >= m);
+                    if out_of_attempts || poll_started.elapsed() + interval > deadline {
+                        return fail(
+                            attempts,
+                            Some(resp.status),
+                            format!(
+                                "until: `{}` still false after {polls} attempt(s) in {:.1}s\n{}",
+                                until.condition,
+                                poll_started.elapsed().as_secs_f64(),
+                                resp.excerpt(EXCERPT)
+                            ),
+                        );
+                    }
+                    tokio::time::sleep(interval).await;
+                    continue;
+                }
+            }
+        }
+        let failures = check(step.expect.as_ref(), &resp, &scope);
+        if !failures.is_empty() {
+            tries += 1;
+            let status_transient = (resp.status == 429 || resp.status >= 500)
+                && policy.retries(Transient::Status(resp.status));
+            if (status_transient || policy.retries(Transient::Expectation))
+                && tries < policy.attempts
+            {
+                let after = resp.header("retry-after").and_then(retry::retry_after);
+                tokio::time::sleep(policy.delay(tries, after)).await;
+                continue;
+            }
+            let message = format!(
+                "{}\nresponse: {}",
+                failures.join("\n"),
+                resp.excerpt(EXCERPT)
+            );
+            return fail(attempts, Some(resp.status), message);
+        }
+        let mut outputs = serde_json::Map::new();
+        for (name, spec) in &step.outputs {
+            match capture(&spec.spec(), &resp) {
+                Ok(v) => {
+                    outputs.insert(name.clone(), v);
+                }
+                Err(e) => {
+                    let message =
+                        format!("output `{name}`: {e}\nresponse: {}", resp.excerpt(EXCERPT));
+                    return fail(attempts, Some(resp.status), message);
+                }
+            }
+        }
+        return Outcome {
+            status: Some(Status::Passed),
+            http_status: Some(resp.status),
+            attempts,
+            outputs,
+            message: None,
+            children: Vec::new(),
+        };
+    }
+}
+
+/// Expectations, plus the default one: without `expect.status`, an error status fails.
+fn check(
+    expect: Option<&Expect>,
+    resp: &Response,
+    scope: &super::context::Scope<'_>,
+) -> Vec<String> {
+    let render = |v: &Json| scope.render_value(v);
+    let mut failures = Vec::new();
+    if expect.is_none_or(|e| e.status.is_none()) && resp.status >= 400 {
+        failures.push(format!(
+            "status: expected a success (below 400), got {} (set `expect.status` to accept it)",
+            resp.status
+        ));
+    }
+    if let Some(expect) = expect {
+        failures.extend(expect::check(expect, resp, &render));
+    }
+    failures
+}
+
+/// Set-Cookie values and captures that will be secret are registered
+/// before anything about the response is printed.
+fn register_secrets(ctx: &Ctx, step: &Step, resp: &Response) {
+    let redactor = &ctx.state.redactor;
+    for (_, value) in resp.cookies() {
+        redactor.add(value);
+    }
+    for (name, spec) in &step.outputs {
+        if (spec.secret() || super::secrets::is_secret_name(name))
+            && let Ok(v) = capture(&spec.spec(), resp)
+        {
+            redactor.add_value(&v);
+        }
+    }
+}
+
+fn dump_response(resp: &Response, body: bool) -> String {
+    let mut out = format!("< HTTP {}\n", resp.status);
+    for (k, v) in &resp.headers {
+        out.push_str(&format!("< {k}: {v}\n"));
+    }
+    if body && !resp.text.is_empty() {
+        match &resp.json {
+            Some(json) => out.push_str(&serde_json::to_string_pretty(json).unwrap_or_default()),
+            None => out.push_str(&resp.text),
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// reqwest's error with its sources ("error sending request: connection refused").
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        let part = s.to_string();
+        if !text.contains(&part) {
+            text.push_str(": ");
+            text.push_str(&part);
+        }
+        source = s.source();
+    }
+    text
+}
