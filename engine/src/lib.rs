@@ -3,5 +3,7 @@
 
 pub mod cli;
 pub mod plan;
+pub mod report;
+pub mod run;
 pub mod spec;
 pub mod template;

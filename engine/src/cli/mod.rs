@@ -2,6 +2,8 @@
 //! 2 invalid spec or usage, 3 internal error.
 
 mod inspect;
+mod run;
+mod sandbox;
 mod validate;
 
 use std::path::PathBuf;
@@ -52,6 +54,14 @@ pub enum Command {
         #[arg(default_value = "specs")]
         targets: Vec<PathBuf>,
     },
+    /// Run specs; with no target inputs, against the embedded PingOne sandbox
+    Run(run::RunArgs),
+    /// Serve the PingOne sandbox and print its admin credentials, until Ctrl-C
+    Sandbox {
+        /// Port on 127.0.0.1 (0 picks a free one)
+        #[arg(long, default_value_t = 8700)]
+        port: u16,
+    },
     /// Print the JSON Schema of specs (for editors and CI)
     Schema,
     /// Print shell completions
@@ -74,6 +84,8 @@ pub fn main() -> i32 {
         Command::Plan { spec } => inspect::plan(&spec),
         Command::Graph { spec, format } => inspect::graph(&spec, format),
         Command::List { targets } => inspect::list(&targets),
+        Command::Run(args) => run::run(args),
+        Command::Sandbox { port } => sandbox::serve(port),
         Command::Schema => {
             print!("{}", crate::spec::schema::schema_text());
             EXIT_OK
