@@ -1,1 +1,97 @@
 //! minijinja environment, template functions, typed rendering and reference extraction.
+
+pub mod functions;
+pub mod references;
+pub mod render;
+
+pub use references::{Reference, ReferenceFinder, TemplateSyntaxError, references, references_in};
+pub use render::{RenderError, render_str, render_value};
+
+use minijinja::value::{Value, ValueKind};
+use minijinja::{
+    AutoEscape, Environment, Error, ErrorKind, Output, State, UndefinedBehavior, escape_formatter,
+    syntax::SyntaxConfig,
+};
+
+/// The environment every spec renders with: strict undefined (an unknown
+/// variable or attribute is an error), all functions and filters registered,
+/// no autoescape, keep_trailing_newline.
+///
+/// Construct it once and reuse it: building one registers ~30 functions.
+pub fn environment() -> Environment<'static> {
+    let mut env = Environment::new();
+    env.set_undefined_behavior(UndefinedBehavior::Strict);
+    // Requests are not HTML: a `&` in a query string must stay a `&`.
+    env.set_auto_escape_callback(|_| AutoEscape::None);
+    env.set_syntax(
+        SyntaxConfig::builder()
+            .keep_trailing_newline(true)
+            .build()
+            .expect("default delimiters are valid"),
+    );
+    // Debug mode (not just in debug builds) makes minijinja track where an
+    // undefined value came from, so errors can name the missing variable in
+    // release builds too. It only costs on the error path.
+    env.set_debug(true);
+    env.set_formatter(format_value);
+    functions::register(&mut env);
+    env
+}
+
+/// How a value prints inside text, as in GitHub Actions expressions:
+/// `true`/`false` (not Python's `True`), `none` as empty, lists and maps
+/// as compact JSON (not Python reprs).
+fn format_value(out: &mut Output, state: &mut State, value: &Value) -> Result<(), Error> {
+    match value.kind() {
+        ValueKind::Bool => out.write_str(if value.is_true() { "true" } else { "false" })?,
+        ValueKind::None => {}
+        ValueKind::Seq | ValueKind::Map => {
+            let json = serde_json::to_string(value)
+                .map_err(|e| Error::new(ErrorKind::BadSerialization, e.to_string()))?;
+            out.write_str(&json)?;
+        }
+        _ => escape_formatter(out, state, value)?,
+    }
+    Ok(())
+}
+
+/// Is this string a template at all (contains `{{` or `{%`)? Plain strings
+/// skip compilation: specs have many literal leaves.
+pub fn is_template(s: &str) -> bool {
+    s.contains("{{") || s.contains("{%")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_strings_are_not_templates() {
+        assert!(!is_template("https://example.com/{id}"));
+        assert!(!is_template("a { { b } }"));
+        assert!(is_template("{{ x }}"));
+        assert!(is_template("{% if x %}y{% endif %}"));
+    }
+
+    #[test]
+    fn environment_keeps_trailing_newline_and_does_not_escape() {
+        let env = environment();
+        let out = env
+            .render_str("{{ q }}\n", minijinja::context! { q => "a=1&b=<2>" })
+            .unwrap();
+        assert_eq!(out, "a=1&b=<2>\n");
+    }
+
+    #[test]
+    fn values_print_like_json_scalars() {
+        let env = environment();
+        let ctx = minijinja::context! { t => true, n => (), l => vec![1, 2], m => minijinja::context! { a => "x" } };
+        let out = env
+            .render_str(
+                "{{ t }},{{ not t }},[{{ n }}],{{ l }},{{ m }},{{ 1.5 }}",
+                ctx,
+            )
+            .unwrap();
+        assert_eq!(out, r#"true,false,[],[1,2],{"a":"x"},1.5"#);
+    }
+}

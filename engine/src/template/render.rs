@@ -1,0 +1,181 @@
+//! Typed rendering: templates in a JSON tree become values, not text.
+
+use minijinja::value::ValueKind;
+use minijinja::{Environment, ErrorKind, Value};
+use serde_json::Value as Json;
+
+use super::is_template;
+use super::references::position;
+
+/// A template failed to render. `path` is the field within the rendered
+/// value (`json.grantTypes[0]`, or empty for a whole string).
+#[derive(Debug, thiserror::Error)]
+#[error("{path}{sep}{message}", sep = if .path.is_empty() { "" } else { ": " })]
+pub struct RenderError {
+    pub path: String,
+    /// minijinja's message, naming the undefined expression where it can.
+    pub message: String,
+}
+
+/// Renders one string template against a context.
+pub fn render_str(env: &Environment<'_>, source: &str, ctx: &Value) -> Result<String, RenderError> {
+    render_text(env, source, ctx).map_err(|message| RenderError {
+        path: String::new(),
+        message,
+    })
+}
+
+/// Typed rendering of a structured body: every string leaf (and object key)
+/// is a template; a leaf that is exactly one `{{ expr }}` (surrounding
+/// whitespace allowed) keeps the expression's type. Values are substituted,
+/// never re-parsed: a captured value that contains `{{` stays literal.
+pub fn render_value(env: &Environment<'_>, value: &Json, ctx: &Value) -> Result<Json, RenderError> {
+    let mut path = String::new();
+    render_at(env, value, ctx, &mut path).map_err(|message| RenderError { path, message })
+}
+
+/// On error `path` is left pointing at the failing field.
+fn render_at(
+    env: &Environment<'_>,
+    value: &Json,
+    ctx: &Value,
+    path: &mut String,
+) -> Result<Json, String> {
+    match value {
+        Json::String(s) => render_leaf(env, s, ctx),
+        Json::Array(items) => {
+            let mut out = Vec::with_capacity(items.len());
+            for (i, item) in items.iter().enumerate() {
+                let len = path.len();
+                path.push_str(&format!("[{i}]"));
+                out.push(render_at(env, item, ctx, path)?);
+                path.truncate(len);
+            }
+            Ok(Json::Array(out))
+        }
+        Json::Object(map) => {
+            let mut out = serde_json::Map::with_capacity(map.len());
+            for (key, item) in map {
+                let len = path.len();
+                push_key(path, key);
+                let key = render_text(env, key, ctx)?;
+                out.insert(key, render_at(env, item, ctx, path)?);
+                path.truncate(len);
+            }
+            Ok(Json::Object(out))
+        }
+        other => Ok(other.clone()),
+    }
+}
+
+fn push_key(path: &mut String, key: &str) {
+    let plain = !key.is_empty()
+        && key
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+    if plain {
+        if !path.is_empty() {
+            path.push('.');
+        }
+        path.push_str(key);
+    } else {
+        path.push_str(&format!("[{}]", Json::from(key)));
+    }
+}
+
+fn render_leaf(env: &Environment<'_>, source: &str, ctx: &Value) -> Result<Json, String> {
+    if !is_template(source) {
+        return Ok(Json::String(source.to_owned()));
+    }
+    if let Some(expr) = single_expression(source) {
+        // `{{ a }} {{ b }}` also starts and ends with braces; its inside is
+        // not one expression, so it falls through to text rendering.
+        if let Ok(compiled) = env.compile_expression(expr) {
+            let value = compiled.eval(ctx).map_err(|e| message(expr, &e))?;
+            return to_json(&value).map_err(|why| {
+                let kind = if why.contains("undefined") {
+                    "undefined value: "
+                } else {
+                    ""
+                };
+                format!("{kind}`{}` {why}", expr.trim())
+            });
+        }
+    }
+    render_text(env, source, ctx).map(Json::String)
+}
+
+/// The inside of `{{ expr }}` when that is the whole (trimmed) string,
+/// whitespace-control markers (`{{-`, `-}}`) removed.
+fn single_expression(source: &str) -> Option<&str> {
+    let inner = source.trim().strip_prefix("{{")?.strip_suffix("}}")?;
+    let inner = inner.strip_prefix(['-', '+']).unwrap_or(inner);
+    let inner = inner.strip_suffix(['-', '+']).unwrap_or(inner);
+    (!inner.contains("{{") && !inner.contains("{%")).then_some(inner)
+}
+
+fn render_text(env: &Environment<'_>, source: &str, ctx: &Value) -> Result<String, String> {
+    if !is_template(source) {
+        return Ok(source.to_owned());
+    }
+    let template = env
+        .template_from_str(source)
+        .map_err(|e| message(source, &e))?;
+    template.render(ctx).map_err(|e| message(source, &e))
+}
+
+/// minijinja's message (which names an undefined variable itself) plus
+/// where a syntax error is, or the line in a multi-line template. Never
+/// includes values: they may be secrets.
+fn message(source: &str, err: &minijinja::Error) -> String {
+    let mut text = err.kind().to_string();
+    if let Some(detail) = err.detail() {
+        text.push_str(": ");
+        text.push_str(detail);
+    }
+    if err.kind() == ErrorKind::SyntaxError {
+        if let Some(range) = err.range() {
+            let (line, col) = position(source, range.start);
+            text.push_str(&format!(" (at {line}:{col})"));
+        }
+    } else if let Some(line) = err.line().filter(|_| source.contains('\n')) {
+        text.push_str(&format!(" (line {line})"));
+    }
+    text
+}
+
+/// minijinja value -> JSON. Undefined anywhere is an error rather than the
+/// `null` serde would produce. The error completes "`expr` ...".
+fn to_json(value: &Value) -> Result<Json, &'static str> {
+    match value.kind() {
+        ValueKind::Undefined => Err("is undefined"),
+        ValueKind::Invalid => Err("is an invalid value"),
+        ValueKind::Seq | ValueKind::Iterable => {
+            let iter = value.try_iter().map_err(|_| "cannot be iterated")?;
+            iter.map(|item| to_json(&item).map_err(nested))
+                .collect::<Result<_, _>>()
+                .map(Json::Array)
+        }
+        ValueKind::Map => {
+            let mut out = serde_json::Map::new();
+            for key in value.try_iter().map_err(|_| "cannot be iterated")? {
+                let item = value.get_item(&key).map_err(|_| "has an unreadable item")?;
+                let key = key.as_str().map_or_else(|| key.to_string(), str::to_owned);
+                out.insert(key, to_json(&item).map_err(nested)?);
+            }
+            Ok(Json::Object(out))
+        }
+        _ => serde_json::to_value(value).map_err(|_| "cannot be converted to JSON"),
+    }
+}
+
+fn nested(why: &'static str) -> &'static str {
+    match why {
+        "is undefined" => "contains an undefined value",
+        "is an invalid value" => "contains an invalid value",
+        other => other,
+    }
+}
+
+#[cfg(test)]
+mod tests;
