@@ -2,6 +2,7 @@
 //! dependency graph inferred from the data that flows between steps.
 
 pub mod cli;
+pub mod import;
 pub mod plan;
 pub mod report;
 pub mod run;

@@ -1,6 +1,7 @@
 //! The `caseflow` command line. Exit codes: 0 all passed, 1 a step failed,
 //! 2 invalid spec or usage, 3 internal error.
 
+mod import;
 mod inspect;
 mod run;
 mod sandbox;
@@ -62,6 +63,11 @@ pub enum Command {
         #[arg(long, default_value_t = 8700)]
         port: u16,
     },
+    /// Convert another tool's collection into specs
+    Import {
+        #[command(subcommand)]
+        source: import::ImportSource,
+    },
     /// Print the JSON Schema of specs (for editors and CI)
     Schema,
     /// Print shell completions
@@ -86,6 +92,7 @@ pub fn main() -> i32 {
         Command::List { targets } => inspect::list(&targets),
         Command::Run(args) => run::run(args),
         Command::Sandbox { port } => sandbox::serve(port),
+        Command::Import { source } => import::import(source),
         Command::Schema => {
             print!("{}", crate::spec::schema::schema_text());
             EXIT_OK
