@@ -193,3 +193,43 @@ fn bad_json_names_file_line_and_column() {
     let err = import_files(&fixture("missing.json"), None, &Options::default()).unwrap_err();
     assert!(err.contains("missing.json: cannot read the file"), "{err}");
 }
+
+/// The imported CLIENT_SECRET_JWT collection runs green against the embedded sandbox.
+#[test]
+fn imported_client_secret_jwt_runs_against_the_sandbox() {
+    let dir = std::env::temp_dir().join(format!("caseflow-import-e2e-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let spec = dir.join("client-secret-jwt.yaml");
+    let bin = env!("CARGO_BIN_EXE_caseflow");
+    let import = std::process::Command::new(bin)
+        .args(["import", "postman", "--pingone", "-e"])
+        .arg(fixture("pingone.postman_environment.json"))
+        .arg(fixture("client-secret-jwt.postman_collection.json"))
+        .arg("-o")
+        .arg(&spec)
+        .output()
+        .unwrap();
+    assert!(
+        import.status.success(),
+        "{}",
+        String::from_utf8_lossy(&import.stderr)
+    );
+    let run = std::process::Command::new(bin)
+        .arg("run")
+        .arg(&spec)
+        .args(["--set", "user_password=2FederateM0re!", "--no-progress"])
+        .env_remove("PINGONE_API_PATH")
+        .env_remove("PINGONE_AUTH_PATH")
+        .env_remove("PINGONE_ENV_ID")
+        .env_remove("PINGONE_ADMIN_CLIENT_ID")
+        .env_remove("PINGONE_ADMIN_CLIENT_SECRET")
+        .output()
+        .unwrap();
+    let out = format!(
+        "{}{}",
+        String::from_utf8_lossy(&run.stdout),
+        String::from_utf8_lossy(&run.stderr)
+    );
+    assert!(run.status.success(), "{out}");
+    assert!(out.contains("14 passed"), "{out}");
+}
