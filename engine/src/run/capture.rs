@@ -9,13 +9,21 @@ use crate::spec::model::{CaptureSpec, Group};
 
 /// The captured value, or why there is none.
 pub fn capture(spec: &CaptureSpec, resp: &Response) -> Result<Json, String> {
-    let found = source(spec, resp)?;
-    let found = narrow(spec, found)?;
+    let sourced = source(spec, resp)?;
+    // Shown when narrowing finds nothing: the Location that lacked `code`.
+    let first = sourced
+        .first()
+        .filter(|_| spec.header.is_some() || spec.cookie.is_some())
+        .cloned();
+    let found = narrow(spec, sourced)?;
     if found.is_empty() {
         if spec.optional {
             return Ok(Json::Null);
         }
-        return Err(format!("{} matched nothing", describe(spec)));
+        return Err(match first {
+            Some(Json::String(v)) => format!("{} matched nothing in `{v}`", describe(spec)),
+            _ => format!("{} matched nothing", describe(spec)),
+        });
     }
     Ok(if spec.all {
         Json::Array(found)

@@ -199,6 +199,30 @@ pub(crate) struct Ctx {
     pub started: Instant,
     /// Cleanup of sub-workflows, run with this run's cleanup.
     pub deferred: Mutex<Vec<Deferred>>,
+    /// `-v` dumps, printed when the spec ends: a secret learned by a later
+    /// step must be masked in an earlier step's dump too.
+    pub dumps: Arc<Mutex<Vec<(String, String)>>>,
+}
+
+impl Ctx {
+    pub fn record_dump(&self, text: String) {
+        if let Ok(mut dumps) = self.dumps.lock() {
+            dumps.push((self.label.clone(), text));
+        }
+    }
+
+    /// Prints the recorded dumps through the observer, redacted with everything now known.
+    fn flush_dumps(&self) {
+        let dumps = self
+            .dumps
+            .lock()
+            .map(|mut d| std::mem::take(&mut *d))
+            .unwrap_or_default();
+        for (label, text) in dumps {
+            self.observer
+                .dump(&label, &self.state.redactor.redact(&text));
+        }
+    }
 }
 
 /// A finished sub-workflow whose cleanup waits for its parent's.
@@ -264,6 +288,7 @@ async fn execute_inner(
     } else {
         cleanup::run(&ctx, &main, &cleanup_deps).await
     };
+    ctx.flush_dumps();
     let mut steps = main;
     steps.extend(cleanup);
     Ok((steps, outputs, None))
@@ -295,6 +320,7 @@ pub(crate) fn new_ctx(
         sources: prepared.sources,
         started: Instant::now(),
         deferred: Mutex::new(Vec::new()),
+        dumps: Arc::default(),
     })
 }
 

@@ -90,6 +90,8 @@ pub(crate) async fn run(ctx: &Arc<Ctx>, id: &str, phase: Phase) -> StepReport {
         let shown = if ctx.state.is_secret_path(&["steps", id, "outputs", &name]) {
             Json::String(MASK.into())
         } else {
+            let mut value = value;
+            ctx.state.redactor.redact_value(&mut value);
             value
         };
         report.outputs.insert(name, shown);
@@ -203,7 +205,11 @@ async fn uses(ctx: &Arc<Ctx>, id: &str, step: &Step) -> Outcome {
     prepared.inputs.secret.extend(secret_with);
     let label = format!("{} › {id}", ctx.label);
     let sub_ctx = match super::new_ctx(prepared, label, &ctx.options, ctx.observer.clone()) {
-        Ok(c) => Arc::new(c),
+        Ok(mut c) => {
+            // A sub-workflow's dumps print with its parent's.
+            c.dumps = ctx.dumps.clone();
+            Arc::new(c)
+        }
         Err(e) => return Outcome::failed(e),
     };
     let main = scheduler::run_graph(&sub_ctx, Phase::Main, &analysis.deps, &[]).await;
@@ -242,7 +248,6 @@ async fn exchange(ctx: &Ctx, step: &Step, extras: &[(&str, Value)]) -> Outcome {
     let policy = Policy::from_spec(step.retry.as_ref());
     let until = step.until.as_ref();
     let poll_started = Instant::now();
-    let redactor = &ctx.state.redactor;
     let verbose = ctx.options.verbose;
     let (mut attempts, mut tries, mut polls) = (0u32, 0u32, 0u32);
     let fail = |attempts: u32, status: Option<u16>, message: String| Outcome {
@@ -271,8 +276,7 @@ async fn exchange(ctx: &Ctx, step: &Step, extras: &[(&str, Value)]) -> Outcome {
             Ok(r) => r,
             Err(e) => {
                 if verbose > 0 {
-                    ctx.observer
-                        .dump(&ctx.label, &redactor.redact(&prepared.dump(verbose > 1)));
+                    ctx.record_dump(prepared.dump(verbose > 1));
                 }
                 tries += 1;
                 let transient = e.is_connect() || e.is_timeout() || e.is_request() || e.is_body();
@@ -294,7 +298,7 @@ async fn exchange(ctx: &Ctx, step: &Step, extras: &[(&str, Value)]) -> Outcome {
                 prepared.dump(verbose > 1),
                 dump_response(&resp, verbose > 1)
             );
-            ctx.observer.dump(&ctx.label, &redactor.redact(&text));
+            ctx.record_dump(text);
         }
         if let Some(until) = until {
             let response = to_value(resp.template_value());

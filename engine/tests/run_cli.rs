@@ -1,0 +1,218 @@
+//! `caseflow run` as a user runs it: the built binary against a local server.
+
+mod support;
+
+use std::path::Path;
+use std::process::{Command, Output};
+use std::time::Duration;
+
+use base64::Engine;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+
+fn caseflow(args: &[&str], dir: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_caseflow"))
+        .args(args)
+        .current_dir(dir)
+        .env("CI", "true")
+        .env_remove("NO_COLOR")
+        .output()
+        .expect("the binary runs")
+}
+
+fn text(o: &Output) -> String {
+    format!(
+        "{}\n{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+/// A server on its own runtime thread, so the test can block on the binary.
+fn server(delay: Duration) -> support::Server {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Runtime::new().unwrap();
+        rt.block_on(async move {
+            tx.send(support::start(delay).await).unwrap();
+            std::future::pending::<()>().await;
+        });
+    });
+    rx.recv().unwrap()
+}
+
+const SECRET_SPEC: &str = r#"version: 1
+name: secrets
+inputs:
+  base: {}
+  password: { secret: true }
+  client_id: { default: my-client }
+clients:
+  api:
+    base_url: "{{ inputs.base }}"
+    headers:
+      X-Trace: "{{ run.id }}"
+steps:
+  read_secret:
+    client: api
+    request: { method: GET, url: /secret }
+    outputs:
+      app_secret: { json: $.secret, secret: true }
+      id: $.id
+  use_it:
+    client: api
+    request:
+      method: POST
+      url: /echo
+      headers:
+        Authorization: "{{ basic_auth(inputs.client_id, steps.read_secret.outputs.app_secret) }}"
+        X-Derived: "{{ base64(inputs.password) }}"
+      json:
+        password: "{{ inputs.password }}"
+        assertion: "{{ client_secret_jwt(client_id=inputs.client_id, secret=steps.read_secret.outputs.app_secret, audience='aud') }}"
+    outputs:
+      echoed_body: $.body
+      auth_seen: "$.headers.authorization"
+      assertion_seen: $.json.assertion
+  fails_showing_it:
+    client: api
+    request: { method: GET, url: /secret }
+    expect:
+      body:
+        $.secret: "not {{ inputs.password }}"
+outputs:
+  leaked: "{{ steps.read_secret.outputs.app_secret }}"
+"#;
+
+#[test]
+fn secrets_never_leave_the_process() {
+    let srv = server(Duration::ZERO);
+    let dir = support::write_spec("secrets.yaml", SECRET_SPEC);
+    let dir = dir.parent().unwrap();
+    let password = "hunter2-Passw0rd!";
+    let base = format!("base={}", srv.base);
+    let pass = format!("password={password}");
+    let out = caseflow(
+        &[
+            "run",
+            "secrets.yaml",
+            "--set",
+            &base,
+            "--set",
+            &pass,
+            "-vv",
+            "--report",
+            "json=report.json",
+            "--report",
+            "junit=report.xml",
+        ],
+        dir,
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let console = text(&out);
+    let json = std::fs::read_to_string(dir.join("report.json")).unwrap();
+    let junit = std::fs::read_to_string(dir.join("report.xml")).unwrap();
+    // The dumps and the failure really are there, only masked.
+    assert!(console.contains("> Authorization: •••"), "{console}");
+    assert!(console.contains("fails_showing_it"), "{console}");
+    assert!(
+        console.contains("expected \"•••\", got \"•••\""),
+        "{console}"
+    );
+    assert!(json.contains("\"app_secret\": \"•••\""), "{json}");
+    assert!(junit.contains("testcase"), "{junit}");
+    let basic = STANDARD.encode(format!("my-client:{}", support::SECRET));
+    for secret in [support::SECRET, password] {
+        let forms = [
+            secret.to_string(),
+            STANDARD.encode(secret),
+            URL_SAFE_NO_PAD.encode(secret),
+            serde_json::to_string(secret)
+                .unwrap()
+                .trim_matches('"')
+                .to_string(),
+            basic.clone(),
+        ];
+        for form in &forms {
+            for (name, output) in [("console", &console), ("json", &json), ("junit", &junit)] {
+                assert!(
+                    !output.contains(form.as_str()),
+                    "{name} output contains `{form}`:\n{output}"
+                );
+            }
+        }
+    }
+    // The JWT built from the secret is masked as well.
+    assert!(!console.contains("eyJ"), "a JWT leaked: {console}");
+    assert!(!json.contains("eyJ"), "a JWT leaked: {json}");
+}
+
+#[test]
+fn missing_input_is_a_usage_error_naming_it() {
+    let dir = support::write_spec(
+        "needs.yaml",
+        "version: 1\nname: needs\ninputs:\n  env_id: { env: CASEFLOW_TEST_ENV_ID, description: Target environment }\nsteps:\n  a:\n    request: { method: GET, url: \"http://127.0.0.1:9/{{ inputs.env_id }}\" }\n",
+    );
+    let out = caseflow(&["run", "needs.yaml"], dir.parent().unwrap());
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    let t = text(&out);
+    assert!(t.contains("input `env_id`"), "{t}");
+    assert!(
+        t.contains("--set env_id=VALUE") && t.contains("CASEFLOW_TEST_ENV_ID"),
+        "{t}"
+    );
+}
+
+#[test]
+fn invalid_spec_exits_2_before_running_anything() {
+    let srv = server(Duration::ZERO);
+    let dir = support::write_spec(
+        "bad.yaml",
+        &format!(
+            "version: 1\nname: bad\nsteps:\n  a:\n    request: {{ method: POST, url: \"{}/items\", json: {{}} }}\n  b:\n    request: {{ method: GET, url: \"/x/{{{{ steps.nope.outputs.id }}}}\" }}\n",
+            srv.base
+        ),
+    );
+    let out = caseflow(&["run", "bad.yaml"], dir.parent().unwrap());
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(text(&out).contains("unknown step `nope`"));
+    std::thread::sleep(Duration::from_millis(50));
+    assert_eq!(srv.log.lock().unwrap().deleted.len(), 0);
+}
+
+#[test]
+fn dry_run_renders_without_sending() {
+    let dir = support::write_spec(
+        "dry.yaml",
+        "version: 1\nname: dry\ninputs:\n  token: { secret: true, default: tok-very-secret }\nsteps:\n  a:\n    request: { method: POST, url: \"http://127.0.0.1:9/items\", headers: { Authorization: \"Bearer {{ inputs.token }}\" }, json: { n: 1 } }\n    outputs: { id: $.id }\n  b:\n    request: { method: GET, url: \"http://127.0.0.1:9/items/{{ steps.a.outputs.id }}\" }\n",
+    );
+    let out = caseflow(&["run", "dry.yaml", "--dry-run"], dir.parent().unwrap());
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{t}");
+    assert!(
+        t.contains("> GET http://127.0.0.1:9/items/%3Csteps.a.outputs.id%3E")
+            || t.contains("<steps.a.outputs.id>"),
+        "{t}"
+    );
+    assert!(t.contains("> Authorization: •••"), "{t}");
+    assert!(!t.contains("tok-very-secret"), "{t}");
+}
+
+#[test]
+fn passing_run_exits_0_with_summary_and_total() {
+    let srv = server(Duration::ZERO);
+    let dir = support::write_spec(
+        "ok.yaml",
+        &format!(
+            "version: 1\nname: ok\nsteps:\n  a:\n    request: {{ method: POST, url: \"{0}/items\", json: {{}} }}\n    outputs: {{ id: $.id }}\n  b:\n    request: {{ method: GET, url: \"{0}/items/{{{{ steps.a.outputs.id }}}}\" }}\n",
+            srv.base
+        ),
+    );
+    let out = caseflow(&["run", "ok.yaml", "--no-progress"], dir.parent().unwrap());
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{t}");
+    assert!(t.contains("id=item-1"), "{t}");
+    assert!(
+        t.contains("PASSED: 1 spec(s) (0 failed), 2 step(s): 2 passed, 0 failed, 0 skipped"),
+        "{t}"
+    );
+}
