@@ -561,7 +561,15 @@ impl Checker<'_> {
     }
 
     fn cycles(&mut self) {
-        for cycle in crate::plan::cycles(&self.analysis.deps) {
+        let main = crate::plan::cycles(&self.analysis.deps);
+        // Edges from cleanup steps to main steps leave the cleanup graph, so
+        // only `needs` between cleanup steps can close a cycle there.
+        let cleanup = crate::plan::cycles(&self.analysis.cleanup_deps);
+        for (section, cycle) in main
+            .into_iter()
+            .map(|c| ("steps", c))
+            .chain(cleanup.into_iter().map(|c| ("cleanup", c)))
+        {
             let first = &cycle[0];
             let mut shown = cycle.clone();
             shown.push(first.clone());
@@ -570,7 +578,7 @@ impl Checker<'_> {
             } else {
                 format!("dependency cycle: {}", shown.join(" -> "))
             };
-            self.key_error(&format!("steps.{first}"), message);
+            self.key_error(&format!("{section}.{first}"), message);
         }
     }
 

@@ -12,13 +12,14 @@ use super::model::Spec;
 use super::suggest;
 
 /// The schema document, as committed in `schemas/workflow.schema.json`.
-pub fn schema() -> Value {
+pub fn schema() -> &'static Value {
+    static SCHEMA: OnceLock<Value> = OnceLock::new();
+    SCHEMA.get_or_init(generate)
+}
+
+fn generate() -> Value {
     let mut schema = serde_json::to_value(schemars::schema_for!(Spec)).expect("schema serializes");
     if let Some(obj) = schema.as_object_mut() {
-        obj.insert(
-            "$id".into(),
-            "https://caseflow.dev/schemas/workflow.schema.json".into(),
-        );
         obj.insert("title".into(), "caseflow workflow spec".into());
     }
     schema
@@ -26,7 +27,7 @@ pub fn schema() -> Value {
 
 /// The schema as pretty JSON with a trailing newline.
 pub fn schema_text() -> String {
-    let mut text = serde_json::to_string_pretty(&schema()).expect("schema serializes");
+    let mut text = serde_json::to_string_pretty(schema()).expect("schema serializes");
     text.push('\n');
     text
 }
@@ -34,7 +35,7 @@ pub fn schema_text() -> String {
 fn validator() -> &'static Validator {
     static VALIDATOR: OnceLock<Validator> = OnceLock::new();
     VALIDATOR
-        .get_or_init(|| jsonschema::validator_for(&schema()).expect("generated schema compiles"))
+        .get_or_init(|| jsonschema::validator_for(schema()).expect("generated schema compiles"))
 }
 
 /// A schema violation: where (field path), whether the key or the value is at fault, and why.
@@ -165,7 +166,7 @@ fn expected_properties(schema_path: &str) -> Vec<String> {
         return Vec::new();
     };
     let root = schema();
-    let mut node = &root;
+    let mut node = root;
     for segment in object_path.split('/').skip(1) {
         let next = if segment == "$ref" {
             node.get("$ref")
