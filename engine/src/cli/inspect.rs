@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::{EXIT_INVALID, EXIT_OK, GraphFormat};
+use super::{EXIT_INVALID, EXIT_OK, GraphFormat, emit};
 use crate::plan::{self, Plan};
 use crate::spec::{self, CheckedSpec, Loader, discover};
 
@@ -21,16 +21,17 @@ pub fn plan(path: &Path) -> i32 {
         return EXIT_INVALID;
     };
     let plan = Plan::new(&spec.analysis.deps);
-    print!("{}", plan::render_text(&spec.loaded.spec.name, &plan));
-    if !spec.analysis.cleanup_deps.is_empty() {
-        let names: Vec<&str> = spec
-            .analysis
-            .cleanup_deps
-            .keys()
-            .map(String::as_str)
-            .collect();
-        println!("  cleanup: {}", names.join(", "));
+    let mut text = plan::render_text(&spec.loaded.spec.name, &plan);
+    let cleanup: Vec<&str> = spec
+        .analysis
+        .cleanup_deps
+        .keys()
+        .map(String::as_str)
+        .collect();
+    if !cleanup.is_empty() {
+        text.push_str(&format!("  cleanup: {}\n", cleanup.join(", ")));
     }
+    emit(&text);
     EXIT_OK
 }
 
@@ -40,8 +41,8 @@ pub fn graph(path: &Path, format: GraphFormat) -> i32 {
     };
     let plan = Plan::new(&spec.analysis.deps);
     match format {
-        GraphFormat::Mermaid => print!("{}", plan::render_mermaid(&plan)),
-        GraphFormat::Dot => print!("{}", plan::render_dot(&spec.loaded.spec.name, &plan)),
+        GraphFormat::Mermaid => emit(&plan::render_mermaid(&plan)),
+        GraphFormat::Dot => emit(&plan::render_dot(&spec.loaded.spec.name, &plan)),
     }
     EXIT_OK
 }
@@ -79,6 +80,6 @@ pub fn list(targets: &[PathBuf]) -> i32 {
             s.tags.join(", "),
         ]);
     }
-    println!("{table}");
+    emit(&format!("{table}\n"));
     status
 }

@@ -83,6 +83,12 @@ pub enum GraphFormat {
     Dot,
 }
 
+/// Writes to stdout; a closed pipe (`caseflow plan x | head`) is not an error.
+pub(crate) fn emit(text: &str) {
+    use std::io::Write;
+    let _ = std::io::stdout().lock().write_all(text.as_bytes());
+}
+
 pub fn main() -> i32 {
     let cli = Cli::parse();
     match cli.command {
@@ -94,7 +100,7 @@ pub fn main() -> i32 {
         Command::Sandbox { port } => sandbox::serve(port),
         Command::Import { source } => import::import(source),
         Command::Schema => {
-            print!("{}", crate::spec::schema::schema_text());
+            emit(&crate::spec::schema::schema_text());
             EXIT_OK
         }
         Command::Completions { shell } => {

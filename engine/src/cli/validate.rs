@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use super::{EXIT_INVALID, EXIT_OK};
+use super::{EXIT_INVALID, EXIT_OK, emit};
 use crate::spec::{self, Loader, discover};
 
 pub fn validate(targets: &[PathBuf]) -> i32 {
@@ -31,7 +31,7 @@ pub fn validate(targets: &[PathBuf]) -> i32 {
         );
         EXIT_INVALID
     } else {
-        println!("{} spec(s) valid", files.len());
+        emit(&format!("{} spec(s) valid\n", files.len()));
         EXIT_OK
     }
 }
