@@ -371,3 +371,60 @@ async fn sign_on_policy_configuration_is_validated() {
     assert_eq!(idp["type"], "FACEBOOK");
     ctx.sandbox.shutdown().await;
 }
+
+#[tokio::test]
+async fn users_filter_by_group_membership() {
+    let ctx = start().await;
+    let env = ctx.env().to_string();
+    let group = ctx
+        .post(
+            &format!("/environments/{env}/groups"),
+            json!({"name": format!("g-{}", uuid())}),
+        )
+        .await;
+    let group_id = group["id"].as_str().unwrap().to_string();
+    let (member, _) = ctx.user(&env, json!({})).await;
+    let (_outsider, _) = ctx.user(&env, json!({})).await;
+    ctx.post(
+        &format!("/environments/{env}/users/{member}/memberOfGroups"),
+        json!({"id": group_id}),
+    )
+    .await;
+
+    let users = |filter: String| {
+        let ctx = &ctx;
+        let env = env.clone();
+        async move {
+            let response = ctx
+                .http
+                .get(ctx.api(&format!("/environments/{env}/users")))
+                .query(&[("filter", filter)])
+                .bearer_auth(&ctx.token)
+                .send()
+                .await
+                .unwrap();
+            let status = response.status().as_u16();
+            (status, response.json::<Value>().await.unwrap())
+        }
+    };
+    let (status, body) = users(format!("memberOfGroups[id eq \"{group_id}\"]")).await;
+    assert_eq!(status, 200, "{body}");
+    let found = body["_embedded"]["users"].as_array().unwrap();
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0]["id"], member.as_str());
+    assert!(found[0].get("memberOfGroups").is_none());
+
+    let (_, body) = users(format!("memberOfGroups[id eq \"{}\"]", uuid())).await;
+    assert_eq!(body["count"], 0);
+    let (_, body) = users(format!(
+        "memberOfGroups[id eq \"{group_id}\"] and username sw \"nobody\""
+    ))
+    .await;
+    assert_eq!(body["count"], 0);
+    let (status, body) = users(format!("memberOfGroups[id eq \"{group_id}\"")).await;
+    assert_eq!(
+        (status, body["details"][0]["code"].as_str()),
+        (400, Some("INVALID_FILTER"))
+    );
+    ctx.sandbox.shutdown().await;
+}

@@ -135,7 +135,11 @@ pub fn list(
         .table(family.key)
         .map(|t| {
             t.children(parent)
-                .filter(|(_, row)| expression.as_ref().is_none_or(|e| e.matches(&row.body)))
+                .filter(|(id, row)| {
+                    expression
+                        .as_ref()
+                        .is_none_or(|e| matches(data, family, e, id, &row.body))
+                })
                 .collect()
         })
         .unwrap_or_default();
@@ -178,6 +182,37 @@ pub fn list(
         items,
         count,
     ))
+}
+
+/// Evaluates a list filter; users also answer `memberOfGroups` (their direct memberships),
+/// which PingOne filters on without storing it in the user body.
+fn matches(
+    data: &EnvData,
+    family: &Family,
+    expression: &filter::Filter,
+    id: &str,
+    body: &Map<String, Value>,
+) -> bool {
+    if family.key != "users" || !expression.mentions("memberOfGroups") {
+        return expression.matches(body);
+    }
+    let groups: Vec<Value> = data
+        .memberships
+        .get(id)
+        .into_iter()
+        .flatten()
+        .map(|group| {
+            let name = data
+                .body("groups", group)
+                .and_then(|b| b.get("name"))
+                .cloned()
+                .unwrap_or(Value::Null);
+            json!({"id": group, "name": name})
+        })
+        .collect();
+    let mut body = body.clone();
+    body.insert("memberOfGroups".into(), Value::Array(groups));
+    expression.matches(&body)
 }
 
 pub fn read(base_url: &str, data: &EnvData, family: &Family, id: &str) -> ApiResult<Value> {

@@ -1,4 +1,5 @@
-//! The SCIM filter subset PingOne accepts on lists: `attr eq "v"`, `attr sw "v"`, `and`, `or`.
+//! The SCIM filter subset PingOne accepts on lists: `attr eq "v"`, `attr sw "v"`, `and`, `or`,
+//! and value paths over multi-valued attributes (`memberOfGroups[id eq "g"]`).
 
 use serde_json::{Map, Value};
 
@@ -11,6 +12,8 @@ pub enum Filter {
     Sw(String, String),
     And(Box<Filter>, Box<Filter>),
     Or(Box<Filter>, Box<Filter>),
+    /// `attr[inner]`: some element of the array `attr` matches `inner`.
+    Any(String, Box<Filter>),
 }
 
 fn invalid(message: &str) -> ApiError {
@@ -20,7 +23,8 @@ fn invalid(message: &str) -> ApiError {
     ])
 }
 
-/// Splits into words, keeping quoted strings (with `\"` escapes) as one token.
+/// Splits into words, keeping quoted strings (with `\"` escapes) as one token and
+/// `[`/`]` as tokens of their own.
 fn tokens(text: &str) -> ApiResult<Vec<String>> {
     let mut out = Vec::new();
     let mut chars = text.chars().peekable();
@@ -45,8 +49,13 @@ fn tokens(text: &str) -> ApiResult<Vec<String>> {
             out.push(s);
         } else {
             let mut word = String::new();
+            if c == '[' || c == ']' {
+                chars.next();
+                out.push(c.to_string());
+                continue;
+            }
             while let Some(&c) = chars.peek() {
-                if c.is_whitespace() {
+                if c.is_whitespace() || c == '[' || c == ']' {
                     break;
                 }
                 word.push(c);
@@ -93,6 +102,17 @@ fn parse_and(tokens: &[String], pos: &mut usize) -> ApiResult<Filter> {
 }
 
 fn parse_leaf(tokens: &[String], pos: &mut usize) -> ApiResult<Filter> {
+    if let (Some(attr), Some(open)) = (tokens.get(*pos), tokens.get(*pos + 1))
+        && open == "["
+    {
+        *pos += 2;
+        let inner = parse_or(tokens, pos)?;
+        if tokens.get(*pos).map(String::as_str) != Some("]") {
+            return Err(invalid("Unterminated [ in filter"));
+        }
+        *pos += 1;
+        return Ok(Filter::Any(attr.clone(), Box::new(inner)));
+    }
     let (Some(attr), Some(op), Some(raw)) =
         (tokens.get(*pos), tokens.get(*pos + 1), tokens.get(*pos + 2))
     else {
@@ -133,6 +153,26 @@ impl Filter {
                 .is_some_and(|have| have.to_lowercase().starts_with(&prefix.to_lowercase())),
             Filter::And(a, b) => a.matches(body) && b.matches(body),
             Filter::Or(a, b) => a.matches(body) || b.matches(body),
+            Filter::Any(attr, inner) => {
+                lookup(body, attr)
+                    .and_then(Value::as_array)
+                    .is_some_and(|items| {
+                        items
+                            .iter()
+                            .filter_map(Value::as_object)
+                            .any(|item| inner.matches(item))
+                    })
+            }
+        }
+    }
+
+    /// Whether the expression reads `attr` (at any depth), so callers add virtual attributes
+    /// such as a user's `memberOfGroups` only when needed.
+    pub fn mentions(&self, attr: &str) -> bool {
+        match self {
+            Filter::Eq(a, _) | Filter::Sw(a, _) => a == attr,
+            Filter::And(a, b) | Filter::Or(a, b) => a.mentions(attr) || b.mentions(attr),
+            Filter::Any(a, _) => a == attr,
         }
     }
 }
