@@ -195,6 +195,17 @@ pub fn environment(store: &Store, resource: Map<String, Value>) -> EnvData {
             json!({"locale": "en", "name": "English", "enabled": true, "default": true, "customerAdded": false}),
         ),
     );
+    // DaVinci owns flow policies; PingOne only lists them, so each environment gets the
+    // sign-on policy a DaVinci application would publish for applications to reference.
+    insert(
+        &mut data,
+        "flowPolicies",
+        None,
+        None,
+        object(
+            json!({"name": "PingOne DaVinci Sign On", "enabled": true, "trigger": {"type": "AUTHENTICATION"}}),
+        ),
+    );
     for (name, display) in TEMPLATES {
         insert(
             &mut data,

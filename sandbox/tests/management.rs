@@ -428,3 +428,69 @@ async fn users_filter_by_group_membership() {
     );
     ctx.sandbox.shutdown().await;
 }
+
+#[tokio::test]
+async fn flow_policies_are_listed_and_assignments_reference_them() {
+    let ctx = start().await;
+    let env = ctx.env().to_string();
+    let listed = ctx.get(&format!("/environments/{env}/flowPolicies")).await;
+    let policies = listed["_embedded"]["flowPolicies"].as_array().unwrap();
+    let policy = policies
+        .iter()
+        .find(|p| p["trigger"]["type"] == "AUTHENTICATION")
+        .expect("an authentication flow policy");
+    assert_eq!(policy["enabled"], true);
+    assert!(policy["name"].is_string());
+    let policy_id = policy["id"].as_str().unwrap();
+    let read = ctx
+        .get(&format!("/environments/{env}/flowPolicies/{policy_id}"))
+        .await;
+    assert_eq!(read["id"], policy_id);
+    // DaVinci owns them: the platform API does not create them.
+    let (status, _) = ctx
+        .call(
+            "POST",
+            &format!("/environments/{env}/flowPolicies"),
+            Some(json!({"name": "mine"})),
+        )
+        .await;
+    assert_eq!(status, 405);
+    let (status, _) = ctx
+        .call(
+            "DELETE",
+            &format!("/environments/{env}/flowPolicies/{policy_id}"),
+            None,
+        )
+        .await;
+    assert_eq!(status, 405);
+
+    let (app, _) = ctx
+        .web_app(
+            &env,
+            "CLIENT_SECRET_BASIC",
+            json!(["AUTHORIZATION_CODE"]),
+            json!(["CODE"]),
+        )
+        .await;
+    let path = format!("/environments/{env}/applications/{app}/flowPolicyAssignments");
+    let (status, body) = ctx
+        .call(
+            "POST",
+            &path,
+            Some(json!({"priority": 1, "flowPolicy": {"id": uuid()}})),
+        )
+        .await;
+    assert_eq!(
+        (status.as_u16(), body["details"][0]["target"].as_str()),
+        (400, Some("flowPolicy.id"))
+    );
+    let assignment = ctx
+        .post(
+            &path,
+            json!({"priority": 1, "flowPolicy": {"id": policy_id}}),
+        )
+        .await;
+    assert_eq!(assignment["flowPolicy"]["id"], policy_id);
+    assert_eq!(assignment["application"]["id"], app.as_str());
+    ctx.sandbox.shutdown().await;
+}

@@ -487,6 +487,9 @@ fn clear_other_defaults(data: &mut EnvData, family: &Family, id: &str) {
 
 /// Deletes a row and everything nested under it.
 pub fn delete(data: &mut EnvData, family: &'static Family, id: &str) -> ApiResult<()> {
+    if family.behaviour == Behaviour::ReadOnly {
+        return Err(ApiError::method_not_allowed());
+    }
     hooks::before_delete(data, family, id)?;
     remove_tree(data, family, id);
     Ok(())

@@ -203,6 +203,7 @@ pub static FAMILIES: &[Family] = &[
     },
     Family {
         required: &["flowPolicy", "priority"],
+        refs: &[("flowPolicy", "flowPolicies")],
         ..child(
             "applications.flowPolicyAssignments",
             "flowPolicyAssignments",
@@ -463,7 +464,8 @@ pub static FAMILIES: &[Family] = &[
         )
     },
     Family {
-        required: &["name"],
+        // Created and edited in DaVinci; the platform API only reads them.
+        behaviour: Behaviour::ReadOnly,
         ..family("flowPolicies", "flowPolicies", "flowPolicies")
     },
     Family {
