@@ -94,6 +94,14 @@ pub struct Password {
     pub changed_at: String,
 }
 
+/// A user's acceptance of one agreement: the language and revision shown, and when.
+#[derive(Debug, Clone)]
+pub struct Consent {
+    pub language: Option<(String, String)>,
+    pub revision: Option<String>,
+    pub consented_at: String,
+}
+
 /// Everything one environment owns: management resources plus runtime auth state.
 #[derive(Debug, Default)]
 pub struct EnvData {
@@ -106,8 +114,8 @@ pub struct EnvData {
     pub app_secrets: HashMap<String, AppSecret>,
     pub resource_secrets: HashMap<String, String>,
     pub passwords: HashMap<String, Password>,
-    /// (user id, agreement id) pairs the user accepted.
-    pub consents: HashSet<(String, String)>,
+    /// The user's latest acceptance of an agreement, by (user id, agreement id).
+    pub consents: HashMap<(String, String), Consent>,
     /// user id -> group ids (direct memberships).
     pub memberships: HashMap<String, Vec<String>>,
     pub flows: HashMap<String, Flow>,

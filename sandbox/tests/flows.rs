@@ -281,8 +281,66 @@ async fn agreement_consent_and_progressive_profiling() {
         .await;
     assert_eq!(user["mobilePhone"], "+15125550111");
 
+    // The consent is recorded with the language and revision the user saw.
+    let consent = ctx
+        .get(&format!(
+            "/environments/{env}/users/{user_id}/agreementConsents/{agreement_id}"
+        ))
+        .await;
+    assert_eq!(consent["agreement"]["id"], agreement_id);
+    assert_eq!(consent["user"]["id"], user_id.as_str());
+    assert_eq!(consent["language"]["id"], language_id);
+    assert_eq!(consent["language"]["locale"], "en");
+    assert_eq!(consent["revision"]["id"], revision["id"]);
+    assert!(consent["consentedAt"].is_string());
+    let all = ctx
+        .get(&format!(
+            "/environments/{env}/users/{user_id}/agreementConsents"
+        ))
+        .await;
+    assert_eq!(all["count"], 1);
+    assert_eq!(
+        all["_embedded"]["agreementConsents"][0]["agreement"]["id"],
+        agreement_id
+    );
+    let read = ctx
+        .get(&format!("/environments/{env}/agreements/{agreement_id}"))
+        .await;
+    assert_eq!(read["totalConsents"], 1);
+
+    // A new revision that requires reconsent asks again; signing in again otherwise does not.
+    let browser = common::browser();
+    let flow = start_flow(&ctx, &browser, &env, &app).await;
+    let (_, again) = flow_post(
+        &ctx,
+        &browser,
+        &env,
+        &flow,
+        "usernamePassword.check",
+        json!({"username": username, "password": PASSWORD}),
+    )
+    .await;
+    assert_eq!(again["status"], "COMPLETED");
+    ctx.post(
+        &format!("/environments/{env}/agreements/{agreement_id}/languages/{language_id}/revisions"),
+        json!({"contentType": "text/plain", "effectiveAt": "2024-02-01T00:00:00Z", "requireReconsent": true, "text": "Be nicer."}),
+    )
+    .await;
+    let browser = common::browser();
+    let flow = start_flow(&ctx, &browser, &env, &app).await;
+    let (_, again) = flow_post(
+        &ctx,
+        &browser,
+        &env,
+        &flow,
+        "usernamePassword.check",
+        json!({"username": username, "password": PASSWORD}),
+    )
+    .await;
+    assert_eq!(again["status"], "AGREEMENT_CONSENT_REQUIRED");
+
     // Declining fails the flow, and resume reports access_denied to the client.
-    let (_, other) = ctx.user(&env, json!({})).await;
+    let (other_id, other) = ctx.user(&env, json!({})).await;
     let browser = common::browser();
     let flow = start_flow(&ctx, &browser, &env, &app).await;
     flow_post(
@@ -306,6 +364,14 @@ async fn agreement_consent_and_progressive_profiling() {
     assert_eq!(failed["status"], "FAILED");
     let location = resume(&ctx, &browser, &env, &flow).await;
     assert_eq!(param(&location, "error").as_deref(), Some("access_denied"));
+    let (status, _) = ctx
+        .call(
+            "GET",
+            &format!("/environments/{env}/users/{other_id}/agreementConsents/{agreement_id}"),
+            None,
+        )
+        .await;
+    assert_eq!(status, 404);
     ctx.sandbox.shutdown().await;
 }
 

@@ -411,9 +411,7 @@ pub fn advance(data: &mut EnvData, flow: &mut Flow) {
                     .and_then(Value::as_str)
                     .unwrap_or_default();
                 if let Some(user_id) = &flow.user_id
-                    && !data
-                        .consents
-                        .contains(&(user_id.clone(), agreement.to_string()))
+                    && !crate::management::agreements::consent_holds(data, user_id, agreement)
                     && data.row("agreements", agreement).is_some()
                 {
                     flow.status = "AGREEMENT_CONSENT_REQUIRED".into();
@@ -1151,15 +1149,7 @@ fn perform(
                 .unwrap_or_default()
                 .to_string();
             let user_id = flow.user_id.clone().unwrap_or_default();
-            data.consents.insert((user_id, agreement.clone()));
-            if let Some(row) = data.table_mut("agreements").get_mut(&agreement) {
-                let total = row
-                    .body
-                    .get("totalConsents")
-                    .and_then(Value::as_u64)
-                    .unwrap_or(0);
-                row.body.insert("totalConsents".into(), json!(total + 1));
-            }
+            crate::management::agreements::record_consent(data, &user_id, &agreement);
         }
         "user.update" => {
             if !offered(&["PROFILE_DATA_REQUIRED"]) {

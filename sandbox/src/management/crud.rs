@@ -501,6 +501,9 @@ fn remove_tree(data: &mut EnvData, family: &'static Family, id: &str) {
     data.resource_secrets.remove(id);
     data.passwords.remove(id);
     data.memberships.remove(id);
+    // Consents go with their user or their agreement.
+    data.consents
+        .retain(|(user, agreement), _| user != id && agreement != id);
     for child in family::children_of(family.key) {
         let ids: Vec<String> = data
             .children(child.key, id)

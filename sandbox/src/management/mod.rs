@@ -253,6 +253,15 @@ fn environment_scoped(call: &Call, env_id: &str, rest: &[&str]) -> ApiResult<Res
                 _ => no_content(),
             })
         }
+        (["users", id, "agreementConsents", tail @ ..], "GET") if tail.len() <= 1 => {
+            let data = env.read();
+            Ok(ok(agreements::consents(
+                &store.base_url,
+                &data,
+                id,
+                tail.first().copied(),
+            )?))
+        }
         (["users", id, "devices"], "POST")
             if media == "application/vnd.pingidentity.devices.reorder+json" =>
         {
