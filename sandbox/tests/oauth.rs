@@ -677,3 +677,135 @@ async fn device_authorization_grant() {
     assert!(body["refresh_token"].is_string());
     ctx.sandbox.shutdown().await;
 }
+
+#[tokio::test]
+async fn client_assertion_claims_fulfil_resource_attributes() {
+    let ctx = start().await;
+    let env = ctx.env().to_string();
+    let (user_id, username) = ctx.user(&env, json!({})).await;
+    let resource = ctx
+        .post(
+            &format!("/environments/{env}/resources"),
+            json!({"name": "Orders API", "audience": "https://api.orders.example.org"}),
+        )
+        .await;
+    let resource_id = resource["id"].as_str().unwrap();
+    ctx.post(
+        &format!("/environments/{env}/resources/{resource_id}/scopes"),
+        json!({"name": "orders:read"}),
+    )
+    .await;
+    for (name, value) in [
+        (
+            "assertionSubject",
+            "${#root.context.requestData.clientAssertion.sub}",
+        ),
+        (
+            "tenant",
+            "${#root.context.requestData.clientAssertion.tenant}",
+        ),
+        (
+            "absent",
+            "${#root.context.requestData.clientAssertion.nope}",
+        ),
+        ("mail", "${user.email}"),
+        (
+            "label",
+            "user ${user.username} via ${#root.context.requestData.clientAssertion.iss}",
+        ),
+    ] {
+        ctx.post(
+            &format!("/environments/{env}/resources/{resource_id}/attributes"),
+            json!({"name": name, "value": value}),
+        )
+        .await;
+    }
+    let (app, secret) = ctx
+        .web_app(
+            &env,
+            "CLIENT_SECRET_JWT",
+            json!(["AUTHORIZATION_CODE"]),
+            json!(["CODE"]),
+        )
+        .await;
+    ctx.grant(&env, &app, "Orders API", &["orders:read"]).await;
+
+    let browser = browser();
+    let flow = authorize(
+        &ctx,
+        &browser,
+        &env,
+        &[
+            ("client_id", app.as_str()),
+            ("response_type", "code"),
+            ("redirect_uri", REDIRECT),
+            ("scope", "orders:read"),
+        ],
+    )
+    .await;
+    let (_, done) = flow_post(
+        &ctx,
+        &browser,
+        &env,
+        &flow,
+        "usernamePassword.check",
+        json!({"username": username, "password": PASSWORD}),
+    )
+    .await;
+    assert_eq!(done["status"], "COMPLETED");
+    let code = param(&resume(&ctx, &browser, &env, &flow).await, "code").unwrap();
+    let token_url = ctx.auth(&env, "/as/token");
+    let claims = json!({"iss": app, "sub": app, "aud": token_url, "exp": now() + 60,
+                        "jti": uuid(), "tenant": "acme"});
+    let jwt = encode(
+        &Header::new(Algorithm::HS256),
+        &claims,
+        &EncodingKey::from_secret(secret.as_bytes()),
+    )
+    .unwrap();
+    let (status, body) = token(
+        &ctx,
+        &env,
+        &[
+            ("grant_type", "authorization_code"),
+            ("code", &code),
+            ("redirect_uri", REDIRECT),
+            (
+                "client_assertion_type",
+                "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+            ),
+            ("client_assertion", &jwt),
+        ],
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let access = verify(&ctx, &env, body["access_token"].as_str().unwrap()).await;
+    assert_eq!(access["sub"], user_id.as_str());
+    assert_eq!(access["assertionSubject"], app.as_str());
+    assert_eq!(access["tenant"], "acme");
+    assert!(access.get("absent").is_none());
+    assert_eq!(access["mail"], format!("{username}@example.com"));
+    assert_eq!(access["label"], format!("user {username} via {app}"));
+
+    // Introspection shows the fulfilled claims.
+    let resource_secret = ctx
+        .get(&format!(
+            "/environments/{env}/resources/{resource_id}/secret"
+        ))
+        .await;
+    let introspection: Value = ctx
+        .http
+        .post(ctx.auth(&env, "/as/introspect"))
+        .basic_auth(resource_id, resource_secret["secret"].as_str())
+        .form(&[("token", body["access_token"].as_str().unwrap())])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(introspection["active"], true);
+    assert_eq!(introspection["assertionSubject"], app.as_str());
+    ctx.sandbox.shutdown().await;
+}

@@ -172,17 +172,40 @@ fn get_path<'a>(body: &'a Map<String, Value>, path: &str) -> Option<&'a Value> {
     crate::management::crud::lookup(body, path)
 }
 
-/// Evaluates an attribute `value`: `${user.path}` placeholders or a literal.
-pub fn evaluate(
-    expression: &str,
-    user: Option<&Map<String, Value>>,
-    app_id: &str,
-) -> Option<Value> {
+/// What attribute expressions read: the user, the client and, when the client
+/// authenticated with a JWT, the claims of its `client_assertion`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Sources<'a> {
+    pub user: Option<&'a Map<String, Value>>,
+    pub app_id: &'a str,
+    pub client_assertion: Option<&'a Map<String, Value>>,
+}
+
+/// The client side of an issuance: its id and its verified assertion claims, if any.
+#[derive(Debug, Clone, Copy)]
+pub struct Requester<'a> {
+    pub app_id: &'a str,
+    pub client_assertion: Option<&'a Map<String, Value>>,
+}
+
+impl<'a> Requester<'a> {
+    /// A client that presented no assertion (or none applies, as at `/as/resume`).
+    pub fn app(app_id: &'a str) -> Self {
+        Requester {
+            app_id,
+            client_assertion: None,
+        }
+    }
+}
+
+/// Evaluates an attribute `value`: a literal, or `${...}` placeholders (`user.path`,
+/// `#root.context.requestData.clientAssertion.claim`, ...) alone or within text.
+pub fn evaluate(expression: &str, sources: &Sources) -> Option<Value> {
     let trimmed = expression.trim();
     if let Some(inner) = trimmed.strip_prefix("${").and_then(|r| r.strip_suffix('}'))
         && !inner.contains("${")
     {
-        return resolve_placeholder(inner.trim(), user, app_id);
+        return resolve_placeholder(inner.trim(), sources);
     }
     if !trimmed.contains("${") {
         return Some(json!(expression));
@@ -194,7 +217,7 @@ pub fn evaluate(
         out.push_str(&rest[..start]);
         let after = &rest[start + 2..];
         let end = after.find('}')?;
-        let value = resolve_placeholder(after[..end].trim(), user, app_id)?;
+        let value = resolve_placeholder(after[..end].trim(), sources)?;
         match value {
             Value::String(s) => out.push_str(&s),
             other => out.push_str(&other.to_string()),
@@ -205,21 +228,23 @@ pub fn evaluate(
     Some(json!(out))
 }
 
-fn resolve_placeholder(
-    path: &str,
-    user: Option<&Map<String, Value>>,
-    app_id: &str,
-) -> Option<Value> {
-    if let Some(field) = path.strip_prefix("user.") {
-        return user
-            .and_then(|u| get_path(u, field))
-            .filter(|v| !v.is_null())
-            .cloned();
-    }
-    match path {
-        "client.id" | "application.id" => Some(json!(app_id)),
-        _ => None,
-    }
+fn resolve_placeholder(path: &str, sources: &Sources) -> Option<Value> {
+    // PingOne's expressions address the evaluation root explicitly or implicitly.
+    let path = path.strip_prefix("#root.").unwrap_or(path);
+    let found = if let Some(field) = path.strip_prefix("user.") {
+        sources.user.and_then(|u| get_path(u, field))
+    } else if let Some(claim) = path.strip_prefix("context.requestData.clientAssertion.") {
+        // Claim names may contain dots, so try the whole name before a nested path.
+        sources
+            .client_assertion
+            .and_then(|a| a.get(claim).or_else(|| get_path(a, claim)))
+    } else {
+        return match path {
+            "client.id" | "application.id" => Some(json!(sources.app_id)),
+            _ => None,
+        };
+    };
+    found.filter(|v| !v.is_null()).cloned()
 }
 
 /// Claims of the user for the granted OIDC scopes (ID token and userinfo).
@@ -293,8 +318,7 @@ pub fn user_claims(user: &Map<String, Value>, scopes: &Scopes) -> Map<String, Va
 fn attribute_claims(
     data: &EnvData,
     resource_id: &str,
-    user: Option<&Map<String, Value>>,
-    app_id: &str,
+    sources: &Sources,
     flag: Option<&str>,
 ) -> Map<String, Value> {
     let mut claims = Map::new();
@@ -310,7 +334,7 @@ fn attribute_claims(
         ) else {
             continue;
         };
-        if let Some(value) = evaluate(expr, user, app_id) {
+        if let Some(value) = evaluate(expr, sources) {
             claims.insert(name.to_string(), value);
         }
     }
@@ -344,15 +368,21 @@ fn audience_value(audience: &[String]) -> Value {
 pub fn issuance(
     store: &Store,
     data: &EnvData,
-    app_id: &str,
+    requester: &Requester,
     subject: Option<&Subject>,
     scopes: &Scopes,
     nonce: Option<&str>,
     want_id_token: bool,
 ) -> Issuance {
+    let app_id = requester.app_id;
     let now = clock::now();
     let issuer = store.issuer(&data.id);
     let user = subject.and_then(|s| data.body("users", &s.user_id));
+    let sources = Sources {
+        user,
+        app_id,
+        client_assertion: requester.client_assertion,
+    };
     let mut access = Map::new();
     access.insert("client_id".into(), json!(app_id));
     access.insert("iss".into(), json!(issuer));
@@ -374,7 +404,7 @@ pub fn issuance(
         access.insert("p1.region".into(), json!("NA"));
     }
     if let Some(resource) = &scopes.resource_id {
-        for (name, value) in attribute_claims(data, resource, user, app_id, None) {
+        for (name, value) in attribute_claims(data, resource, &sources, None) {
             access.entry(name).or_insert(value);
         }
     }
@@ -410,7 +440,7 @@ pub fn issuance(
                 id.insert(k, v);
             }
             if let Some(openid) = openid_resource(data) {
-                for (k, v) in attribute_claims(data, &openid, Some(user), app_id, Some("idToken")) {
+                for (k, v) in attribute_claims(data, &openid, &sources, Some("idToken")) {
                     id.entry(k).or_insert(v);
                 }
             }
@@ -437,7 +467,12 @@ pub fn userinfo_claims(
     if let Some(user) = data.body("users", user_id) {
         claims.extend(user_claims(user, scopes));
         if let Some(openid) = openid_resource(data) {
-            for (k, v) in attribute_claims(data, &openid, Some(user), app_id, Some("userInfo")) {
+            let sources = Sources {
+                user: Some(user),
+                app_id,
+                client_assertion: None,
+            };
+            for (k, v) in attribute_claims(data, &openid, &sources, Some("userInfo")) {
                 claims.entry(k).or_insert(v);
             }
         }

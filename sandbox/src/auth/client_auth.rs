@@ -26,6 +26,17 @@ const MAX_ASSERTION_LIFETIME: u64 = 3600;
 pub struct Client {
     pub id: String,
     pub app: Map<String, Value>,
+    /// Verified claims of the `client_assertion`, for token fulfillment expressions.
+    pub assertion: Option<Map<String, Value>>,
+}
+
+impl Client {
+    pub fn requester(&self) -> crate::auth::claims::Requester<'_> {
+        crate::auth::claims::Requester {
+            app_id: &self.id,
+            client_assertion: self.assertion.as_ref(),
+        }
+    }
 }
 
 /// Credentials as presented, before checking them.
@@ -178,6 +189,7 @@ pub fn verify(
         )));
     }
     let now = clock::now();
+    let mut assertion = None;
     match presented {
         Presented::Basic { secret, .. } | Presented::Post { secret, .. } => {
             let ok = data
@@ -240,10 +252,11 @@ pub fn verify(
                 }
                 data.used_jtis.insert(key, exp);
             }
+            assertion = Some(claims);
         }
         Presented::IdOnly { .. } => {}
     }
-    Ok(Client { id, app })
+    Ok(Client { id, app, assertion })
 }
 
 /// RSA keys from the application's `jwks` (a JSON string or object), matching `kid` when given.

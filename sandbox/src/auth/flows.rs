@@ -455,7 +455,11 @@ fn discovered_provider(
             let condition = rule.get("condition")?;
             let haystack = condition.get("contains").and_then(Value::as_str)?;
             let needle = condition.get("value").and_then(Value::as_str)?;
-            let subject = crate::auth::claims::evaluate(haystack, Some(user), "")?;
+            let sources = crate::auth::claims::Sources {
+                user: Some(user),
+                ..Default::default()
+            };
+            let subject = crate::auth::claims::evaluate(haystack, &sources)?;
             let subject = subject.as_str()?.to_lowercase();
             subject
                 .contains(&needle.to_lowercase())

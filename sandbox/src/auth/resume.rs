@@ -53,7 +53,7 @@ pub fn authorize_response(
         let issuance = claims::issuance(
             store,
             data,
-            &flow.app_id,
+            &claims::Requester::app(&flow.app_id),
             Some(&subject),
             &request.scopes,
             request.nonce.as_deref(),

@@ -227,7 +227,7 @@ fn authorization_code(
     let issuance = claims::issuance(
         store,
         data,
-        &client.id,
+        &client.requester(),
         Some(&code.subject),
         &code.scopes,
         code.nonce.as_deref(),
@@ -350,7 +350,7 @@ fn refresh(
     let issuance = claims::issuance(
         store,
         data,
-        &client.id,
+        &client.requester(),
         current.subject.as_ref(),
         &scopes,
         None,
@@ -415,7 +415,7 @@ fn client_credentials(
         }
         scopes
     };
-    let issuance = claims::issuance(store, data, &client.id, None, &scopes, None, false);
+    let issuance = claims::issuance(store, data, &client.requester(), None, &scopes, None, false);
     Ok(Pending {
         issuance,
         refresh_token: None,
@@ -479,8 +479,15 @@ fn device_code(
         DeviceState::Approved(subject) => {
             let scopes = grant.scopes.clone();
             data.device_grants.remove(device_code);
-            let issuance =
-                claims::issuance(store, data, &client.id, Some(&subject), &scopes, None, true);
+            let issuance = claims::issuance(
+                store,
+                data,
+                &client.requester(),
+                Some(&subject),
+                &scopes,
+                None,
+                true,
+            );
             let refresh_token = maybe_refresh(data, client, Some(subject), &scopes);
             Ok(Pending {
                 issuance,
