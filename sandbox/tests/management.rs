@@ -494,3 +494,119 @@ async fn flow_policies_are_listed_and_assignments_reference_them() {
     assert_eq!(assignment["application"]["id"], app.as_str());
     ctx.sandbox.shutdown().await;
 }
+
+/// Uploads a certificate file the way PingOne's console does: multipart/form-data.
+async fn upload_certificate(ctx: &Ctx, usage: Option<&str>, file: &str) -> (u16, Value) {
+    let boundary = "sandbox-test-boundary";
+    let mut body = String::new();
+    if let Some(usage) = usage {
+        body.push_str(&format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"usageType\"\r\n\r\n{usage}\r\n"
+        ));
+    }
+    body.push_str(&format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"cert.pem\"\r\nContent-Type: application/x-pem-file\r\n\r\n{file}\r\n--{boundary}--\r\n"
+    ));
+    let response = ctx
+        .http
+        .post(ctx.api(&format!("/environments/{}/certificates", ctx.env())))
+        .bearer_auth(&ctx.token)
+        .header(
+            "content-type",
+            format!("multipart/form-data; boundary={boundary}"),
+        )
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn certificates_upload_as_multipart_pem_or_pkcs7() {
+    let ctx = start().await;
+    let env = ctx.env().to_string();
+    let (status, cert) = upload_certificate(
+        &ctx,
+        Some("SIGNING"),
+        include_str!("fixtures/rsa-signing.pem"),
+    )
+    .await;
+    assert_eq!(status, 202, "{cert}");
+    assert_eq!(cert["usageType"], "SIGNING");
+    assert!(cert["status"] == "VALID" || cert["status"] == "NOT_YET_VALID");
+    assert_eq!(cert["algorithm"], "RSA");
+    assert_eq!(cert["keyLength"], 2048);
+    assert_eq!(cert["signatureAlgorithm"], "SHA256withRSA");
+    // RFC 4514 order: the last RDN of the DER sequence first (this one encodes CN first).
+    assert_eq!(cert["subjectDN"], "C=US, O=Example, CN=idp.example.com");
+    assert_eq!(cert["issuerDN"], "C=US, O=Example, CN=idp.example.com");
+    assert_eq!(cert["name"], "idp.example.com");
+    assert_eq!(
+        cert["serialNumber"],
+        "394248738847062575536279226604175581396099627478"
+    );
+    assert_eq!(cert["startsAt"], "2026-11-23T10:39:28.000Z");
+    assert_eq!(cert["expiresAt"], "2036-11-20T10:39:28.000Z");
+    let id = cert["id"].as_str().unwrap();
+    let read = ctx
+        .get(&format!("/environments/{env}/certificates/{id}"))
+        .await;
+    assert_eq!(read["serialNumber"], cert["serialNumber"]);
+
+    let (status, pkcs7) = upload_certificate(
+        &ctx,
+        Some("ENCRYPTION"),
+        include_str!("fixtures/rsa-signing.p7b"),
+    )
+    .await;
+    assert_eq!(status, 202, "{pkcs7}");
+    assert_eq!(pkcs7["serialNumber"], cert["serialNumber"]);
+    assert_eq!(pkcs7["usageType"], "ENCRYPTION");
+
+    let (status, ec) =
+        upload_certificate(&ctx, Some("SIGNING"), include_str!("fixtures/ec-p256.pem")).await;
+    assert_eq!(status, 202, "{ec}");
+    assert_eq!(
+        (ec["algorithm"].as_str(), ec["keyLength"].as_u64()),
+        (Some("EC"), Some(256))
+    );
+    assert_eq!(ec["signatureAlgorithm"], "SHA256withECDSA");
+    assert_eq!(
+        ec["subjectDN"],
+        "CN=ec.example.com, OU=Lab, O=Example, C=US"
+    );
+
+    // Bad input: PingOne's error shapes, never a crash.
+    let (status, body) = upload_certificate(&ctx, Some("SIGNING"), "not a certificate").await;
+    assert_eq!(
+        (status, body["details"][0]["target"].as_str()),
+        (400, Some("file"))
+    );
+    let (status, body) =
+        upload_certificate(&ctx, None, include_str!("fixtures/rsa-signing.pem")).await;
+    assert_eq!(
+        (status, body["details"][0]["code"].as_str()),
+        (400, Some("REQUIRED_VALUE"))
+    );
+    let (status, _) = upload_certificate(
+        &ctx,
+        Some("WHATEVER"),
+        include_str!("fixtures/rsa-signing.pem"),
+    )
+    .await;
+    assert_eq!(status, 400);
+    let (status, body) = ctx
+        .call(
+            "POST",
+            &format!("/environments/{env}/certificates"),
+            Some(json!({"usageType": "SIGNING"})),
+        )
+        .await;
+    assert_eq!(
+        (status.as_u16(), body["code"].as_str()),
+        (415, Some("INVALID_REQUEST"))
+    );
+    ctx.sandbox.shutdown().await;
+}

@@ -4,6 +4,7 @@
 pub mod access;
 pub mod agreements;
 pub mod applications;
+pub mod certificates;
 pub mod crud;
 pub mod environments;
 pub mod family;
@@ -11,11 +12,13 @@ pub mod filter;
 pub mod gateways;
 pub mod hooks;
 pub mod identity_providers;
+pub mod multipart;
 pub mod password_policies;
 pub mod resources;
 pub mod roles;
 pub mod sign_on_policies;
 pub mod users;
+pub mod x509;
 
 use std::collections::HashMap;
 
@@ -252,6 +255,23 @@ fn environment_scoped(call: &Call, env_id: &str, rest: &[&str]) -> ApiResult<Res
                 (_, Some(body)) => ok(body),
                 _ => no_content(),
             })
+        }
+        (["certificates"], "POST") => {
+            let raw = call
+                .headers
+                .get(header::CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default();
+            let mut data = env.write();
+            let id = certificates::upload(&hook, &mut data, raw, call.body)?;
+            let family = family::by_key("certificates").ok_or_else(ApiError::not_found)?;
+            let location = format!("{}{}", store.base_url, crud::self_path(&data, family, &id));
+            // PingOne accepts the upload for processing: 202 with the parsed certificate.
+            Ok(created(
+                202,
+                Some(location),
+                crud::read(&store.base_url, &data, family, &id)?,
+            ))
         }
         (["users", id, "agreementConsents", tail @ ..], "GET") if tail.len() <= 1 => {
             let data = env.read();
