@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 use std::path::{Component, Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use serde_json::Value;
 
@@ -20,21 +20,36 @@ pub struct SourceFile {
     pub name: String,
     pub path: PathBuf,
     pub text: String,
-    pub map: SourceMap,
+    /// Built on first use: only diagnostics need positions, and a clean
+    /// 10,000-step spec should not pay for mapping every node.
+    map: OnceLock<SourceMap>,
 }
 
 impl SourceFile {
+    pub fn new(name: String, path: PathBuf, text: String) -> Self {
+        Self {
+            name,
+            path,
+            text,
+            map: OnceLock::new(),
+        }
+    }
+
+    pub fn map(&self) -> &SourceMap {
+        self.map.get_or_init(|| SourceMap::build(&self.text))
+    }
+
     pub fn error(&self, path: &str, message: impl Into<String>) -> Diagnostic {
-        Diagnostic::error(&self.name, self.map.value(path), path, message)
+        Diagnostic::error(&self.name, self.map().value(path), path, message)
     }
     pub fn key_error(&self, path: &str, message: impl Into<String>) -> Diagnostic {
-        Diagnostic::error(&self.name, self.map.key(path), path, message)
+        Diagnostic::error(&self.name, self.map().key(path), path, message)
     }
 
     /// The position of `line:col` (1-based) inside the string value at `path`,
     /// e.g. a template syntax error; skips the opening quote of quoted scalars.
     pub fn inside_value(&self, path: &str, line: usize, col: usize) -> Loc {
-        let at = self.map.value(path);
+        let at = self.map().value(path);
         if line > 1 {
             return Loc {
                 line: at.line + line as u32 - 1,
@@ -141,8 +156,18 @@ impl Loader {
 
     /// Text -> model, reporting syntax and schema errors with positions.
     pub fn parse(&mut self, path: &Path, name: String, text: String) -> Option<(Spec, SourceFile)> {
-        let options = serde_saphyr::options! { strict_booleans: true };
-        let value: Value = match serde_saphyr::from_str_with_options(&text, options) {
+        // No budget: specs are local files, and alias bombs are still bounded by
+        // the default alias limits. The default budget refuses 10,000-step specs.
+        let options = || serde_saphyr::options! { strict_booleans: true, budget: None };
+        // Fast path: a well-formed spec deserializes straight into the model.
+        // Only when that fails, or when the model accepts what the schema
+        // forbids, is the file read again as a tree for schema diagnostics.
+        if let Ok(spec) = serde_saphyr::from_str_with_options::<Spec>(&text, options()) {
+            if schema::model_is_conformant(&spec) {
+                return Some((spec, SourceFile::new(name, path.to_path_buf(), text)));
+            }
+        }
+        let value: Value = match serde_saphyr::from_str_with_options(&text, options()) {
             Ok(v) => v,
             Err(e) => {
                 let mut diagnostic = yaml_error(&name, &e);
@@ -154,12 +179,7 @@ impl Loader {
                 return None;
             }
         };
-        let file = SourceFile {
-            map: SourceMap::build(&text),
-            name,
-            path: path.to_path_buf(),
-            text,
-        };
+        let file = SourceFile::new(name, path.to_path_buf(), text);
         let violations = schema::validate(&value);
         if !violations.is_empty() {
             for v in violations {
@@ -186,11 +206,11 @@ impl Loader {
     fn merge_bases(&mut self, loaded: &mut LoadedSpec) {
         let bases = loaded.spec.extends.clone();
         for (i, base) in bases.iter().enumerate() {
-            let field = format!("extends[{i}]");
-            let field = if loaded.file.map.contains(&field) {
-                field
+            // `extends: file` and `extends: [file]` both name a single base at `extends`.
+            let field = if bases.len() == 1 {
+                "extends".to_string()
             } else {
-                "extends".into()
+                format!("extends[{i}]")
             };
             let Some(base) = self.load_related(loaded, &field, base, "extends") else {
                 continue;

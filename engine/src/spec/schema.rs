@@ -38,6 +38,53 @@ fn validator() -> &'static Validator {
         .get_or_init(|| jsonschema::validator_for(schema()).expect("generated schema compiles"))
 }
 
+/// Whether a spec that deserialized into the model also meets the schema's
+/// constraints the types cannot express (ranges, patterns, the lenient
+/// scalar-to-string conversions of untagged status patterns).
+pub fn model_is_conformant(spec: &Spec) -> bool {
+    use super::model::{Retry, StatusExpect, StatusPattern, Step};
+    let name_ok =
+        spec.name
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+            && spec.name.chars().all(|c| {
+                c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_' | '-')
+            });
+    let status_ok = |p: &StatusPattern| match p {
+        StatusPattern::Code(c) => (100..=599).contains(c),
+        StatusPattern::Class(c) => {
+            c.len() == 3 && c.ends_with("xx") && matches!(c.as_bytes()[0], b'1'..=b'5')
+        }
+    };
+    let step_ok = |step: &Step| {
+        let statuses = match step.expect.as_ref().and_then(|e| e.status.as_ref()) {
+            None => true,
+            Some(StatusExpect::One(p)) => status_ok(p),
+            Some(StatusExpect::Any(ps)) => ps.iter().all(status_ok),
+        };
+        let attempts = match &step.retry {
+            Some(Retry::Attempts(n)) => *n >= 1,
+            Some(Retry::Policy(p)) => p.attempts >= 1,
+            None => true,
+        };
+        statuses
+            && attempts
+            && step.concurrency.is_none_or(|c| c >= 1)
+            && step
+                .until
+                .as_ref()
+                .is_none_or(|u| u.max_attempts.is_none_or(|m| m >= 1))
+    };
+    spec.version == 1
+        && name_ok
+        && spec
+            .steps
+            .values()
+            .chain(spec.cleanup.values())
+            .all(step_ok)
+}
+
 /// A schema violation: where (field path), whether the key or the value is at fault, and why.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Violation {
