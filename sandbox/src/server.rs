@@ -66,6 +66,11 @@ pub fn router(store: Arc<Store>) -> Router {
             "/{env}/flows/{flow}",
             get(auth::flows::get_flow).post(auth::flows::post_flow),
         )
+        .route("/{env}/rp/authenticate", get(auth::external::authenticate))
+        .route(
+            "/{env}/rp/callback/openid_connect",
+            get(auth::external::callback),
+        )
         .route("/{env}/signon", get(auth::signon_page::page))
         .route("/{env}/signon/", get(auth::signon_page::page))
         .route("/{env}/device", get(auth::device::user_start))

@@ -116,6 +116,8 @@ pub struct EnvData {
     pub passwords: HashMap<String, Password>,
     /// The user's latest acceptance of an agreement, by (user id, agreement id).
     pub consents: HashMap<(String, String), Consent>,
+    /// (identity provider id, external subject) -> linked user id.
+    pub linked_accounts: HashMap<(String, String), String>,
     /// user id -> group ids (direct memberships).
     pub memberships: HashMap<String, Vec<String>>,
     pub flows: HashMap<String, Flow>,

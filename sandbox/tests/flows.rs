@@ -430,3 +430,187 @@ async fn flows_need_their_cookies_and_bad_passwords_fail() {
     assert_eq!(response.status(), 401);
     ctx.sandbox.shutdown().await;
 }
+
+/// A new environment of the sandbox's organization.
+async fn environment(ctx: &Ctx) -> String {
+    let licenses = ctx
+        .get(&format!("/organizations/{}/licenses", ctx.sandbox.org_id()))
+        .await;
+    let license = licenses["_embedded"]["licenses"][0]["id"].clone();
+    let env = ctx
+        .post(
+            "/environments",
+            json!({"name": format!("env-{}", uuid()), "type": "SANDBOX", "region": "NA", "license": {"id": license}}),
+        )
+        .await;
+    env["id"].as_str().unwrap().to_string()
+}
+
+async fn get_location(browser: &reqwest::Client, url: &str) -> String {
+    let response = browser.get(url).send().await.unwrap();
+    assert_eq!(response.status(), 302, "{url}: {:?}", response.text().await);
+    location(&response)
+}
+
+/// From the destination flow's `authenticate` link through the provider's sign-on and back;
+/// returns the destination flow afterwards.
+async fn external_sign_on(
+    ctx: &Ctx,
+    browser: &reqwest::Client,
+    (source, destination): (&str, &str),
+    flow: &str,
+    authenticate: &str,
+    source_username: &str,
+) -> Value {
+    let to_provider = get_location(browser, authenticate).await;
+    assert!(to_provider.starts_with(&ctx.auth(source, "/as/authorize")));
+    assert_eq!(
+        param(&to_provider, "code_challenge_method").as_deref(),
+        Some("S256")
+    );
+    assert!(param(&to_provider, "nonce").is_some());
+    let source_flow = param(&get_location(browser, &to_provider).await, "flowId").unwrap();
+    let (_, done) = flow_post(
+        ctx,
+        browser,
+        source,
+        &source_flow,
+        "usernamePassword.check",
+        json!({"username": source_username, "password": PASSWORD}),
+    )
+    .await;
+    assert_eq!(done["status"], "COMPLETED");
+    let callback = resume(ctx, browser, source, &source_flow).await;
+    assert!(callback.starts_with(&ctx.auth(destination, "/rp/callback/openid_connect")));
+    let back = get_location(browser, &callback).await;
+    assert_eq!(param(&back, "flowId").as_deref(), Some(flow));
+    flow_get(ctx, browser, destination, flow).await
+}
+
+#[tokio::test]
+async fn identifier_first_routes_to_an_oidc_provider_and_links_accounts() {
+    let ctx = start().await;
+    let (source, destination) = (environment(&ctx).await, environment(&ctx).await);
+    let callback = ctx.auth(&destination, "/rp/callback/openid_connect");
+    let (idp_client, idp_secret) = ctx
+        .app(
+            &source,
+            json!({"name": "idp-client", "enabled": true, "type": "WEB_APP", "protocol": "OPENID_CONNECT",
+                   "grantTypes": ["AUTHORIZATION_CODE"], "responseTypes": ["CODE"],
+                   "redirectUris": [callback], "tokenEndpointAuthMethod": "CLIENT_SECRET_POST"}),
+        )
+        .await;
+    let (_, source_username) = ctx.user(&source, json!({})).await;
+    let issuer = ctx.auth(&source, "/as");
+    let idp = ctx
+        .post(
+            &format!("/environments/{destination}/identityProviders"),
+            json!({"type": "OPENID_CONNECT", "name": "source", "enabled": true,
+                   "clientId": idp_client, "clientSecret": idp_secret, "issuer": issuer,
+                   "authorizationEndpoint": format!("{issuer}/authorize"),
+                   "tokenEndpoint": format!("{issuer}/token"), "jwksEndpoint": format!("{issuer}/jwks"),
+                   "scopes": ["openid"], "tokenEndpointAuthMethod": "CLIENT_SECRET_POST",
+                   "pkceMethod": "S256"}),
+        )
+        .await;
+    let idp_id = idp["id"].as_str().unwrap();
+    let app = app_with_policy(
+        &ctx,
+        &destination,
+        vec![json!({"type": "IDENTIFIER_FIRST", "priority": 1, "discoveryRules": [
+            {"condition": {"contains": "@idp.test", "value": "${identifier}"}, "identityProvider": {"id": idp_id}}]})],
+    )
+    .await;
+    let (destination_user, destination_username) = ctx.user(&destination, json!({})).await;
+
+    // An identifier the rule does not route, with no local user, is unknown.
+    let browser = browser();
+    let flow = start_flow(&ctx, &browser, &destination, &app).await;
+    let (status, _) = flow_post(
+        &ctx,
+        &browser,
+        &destination,
+        &flow,
+        "user.lookup",
+        json!({"username": "nobody@elsewhere.test"}),
+    )
+    .await;
+    assert_eq!(status, 400);
+    // A routed identifier needs no local user.
+    let (_, routed) = flow_post(
+        &ctx,
+        &browser,
+        &destination,
+        &flow,
+        "user.lookup",
+        json!({"username": "Someone@IDP.test"}),
+    )
+    .await;
+    assert_eq!(routed["status"], "EXTERNAL_AUTHENTICATION_REQUIRED");
+    let authenticate = routed["_links"]["authenticate"]["href"].as_str().unwrap();
+    assert!(authenticate.contains(&format!("providerId={idp_id}")));
+
+    // First time: the provider's user is unknown here, so the accounts get linked.
+    let linking = external_sign_on(
+        &ctx,
+        &browser,
+        (&source, &destination),
+        &flow,
+        authenticate,
+        &source_username,
+    )
+    .await;
+    assert_eq!(linking["status"], "ACCOUNT_LINKING_REQUIRED");
+    let (_, done) = flow_post(
+        &ctx,
+        &browser,
+        &destination,
+        &flow,
+        "usernamePassword.check",
+        json!({"username": destination_username, "password": PASSWORD}),
+    )
+    .await;
+    assert_eq!(done["status"], "COMPLETED");
+    assert_eq!(done["_embedded"]["user"]["id"], destination_user.as_str());
+
+    // Next time the link signs the user straight on.
+    let browser = common::browser();
+    let flow = start_flow(&ctx, &browser, &destination, &app).await;
+    let authenticate = ctx.auth(
+        &destination,
+        &format!("/rp/authenticate?providerId={idp_id}&flowId={flow}"),
+    );
+    let done = external_sign_on(
+        &ctx,
+        &browser,
+        (&source, &destination),
+        &flow,
+        &authenticate,
+        &source_username,
+    )
+    .await;
+    assert_eq!(done["status"], "COMPLETED");
+    assert_eq!(done["_embedded"]["user"]["id"], destination_user.as_str());
+    let code = param(&resume(&ctx, &browser, &destination, &flow).await, "code");
+    assert!(code.is_some());
+
+    // A state no flow sent, or a provider the policy does not offer, is refused.
+    let bogus = browser
+        .get(format!("{callback}?code=x&state=not-ours"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bogus.status(), 400);
+    let browser = common::browser();
+    let flow = start_flow(&ctx, &browser, &destination, &app).await;
+    let other = browser
+        .get(ctx.auth(
+            &destination,
+            &format!("/rp/authenticate?providerId={}&flowId={flow}", uuid()),
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(other.status(), 400);
+    ctx.sandbox.shutdown().await;
+}

@@ -19,7 +19,7 @@ use crate::auth::session::{self, SESSION_COOKIE};
 use crate::clock;
 use crate::error::{ApiError, Detail};
 use crate::server::{AppState, cookies, form};
-use crate::store::EnvData;
+use crate::store::{EnvData, Store};
 
 pub async fn get(
     State(state): State<AppState>,
@@ -345,17 +345,7 @@ fn authorize(
     let response = if pi_flow {
         flows::respond(store, &data, &mut flow)
     } else {
-        let location = match app
-            .get("loginPageUrl")
-            .and_then(Value::as_str)
-            .filter(|u| !u.is_empty())
-        {
-            Some(page) => {
-                let separator = if page.contains('?') { '&' } else { '?' };
-                format!("{page}{separator}environmentId={env_id}&flowId={}", flow.id)
-            }
-            None => format!("{}/{env_id}/signon/?flowId={}", store.base_url, flow.id),
-        };
+        let location = sign_on_page(store, &app, env_id, &flow.id);
         let mut out = StatusCode::FOUND.into_response();
         if let Ok(value) = HeaderValue::from_str(&location) {
             out.headers_mut().insert(header::LOCATION, value);
@@ -416,5 +406,26 @@ pub fn purge(data: &mut EnvData) {
     }
     if data.codes.len() > 4096 {
         data.codes.retain(|_, c| c.expires_at > now);
+    }
+}
+
+/// Where the browser goes to work on a flow: the application's `loginPageUrl`
+/// (with `environmentId` and `flowId`) or the hosted sign-on page.
+pub fn sign_on_page(
+    store: &Store,
+    app: &Map<String, Value>,
+    env_id: &str,
+    flow_id: &str,
+) -> String {
+    match app
+        .get("loginPageUrl")
+        .and_then(Value::as_str)
+        .filter(|u| !u.is_empty())
+    {
+        Some(page) => {
+            let separator = if page.contains('?') { '&' } else { '?' };
+            format!("{page}{separator}environmentId={env_id}&flowId={flow_id}")
+        }
+        None => format!("{}/{env_id}/signon/?flowId={flow_id}", store.base_url),
     }
 }

@@ -177,6 +177,8 @@ fn get_path<'a>(body: &'a Map<String, Value>, path: &str) -> Option<&'a Value> {
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Sources<'a> {
     pub user: Option<&'a Map<String, Value>>,
+    /// The identifier typed at an identifier-first prompt (`${identifier}`).
+    pub identifier: Option<&'a str>,
     pub app_id: &'a str,
     pub client_assertion: Option<&'a Map<String, Value>>,
 }
@@ -241,6 +243,7 @@ fn resolve_placeholder(path: &str, sources: &Sources) -> Option<Value> {
     } else {
         return match path {
             "client.id" | "application.id" => Some(json!(sources.app_id)),
+            "identifier" => sources.identifier.map(|i| json!(i)),
             _ => None,
         };
     };
@@ -380,6 +383,7 @@ pub fn issuance(
     let user = subject.and_then(|s| data.body("users", &s.user_id));
     let sources = Sources {
         user,
+        identifier: None,
         app_id,
         client_assertion: requester.client_assertion,
     };
@@ -469,6 +473,7 @@ pub fn userinfo_claims(
         if let Some(openid) = openid_resource(data) {
             let sources = Sources {
                 user: Some(user),
+                identifier: None,
                 app_id,
                 client_assertion: None,
             };

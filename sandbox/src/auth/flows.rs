@@ -55,6 +55,17 @@ pub enum Purpose {
     Device,
 }
 
+/// A sign-on handed to an external identity provider (`/rp/authenticate`).
+#[derive(Debug, Clone)]
+pub struct External {
+    pub provider_id: String,
+    pub state: String,
+    pub nonce: String,
+    pub verifier: Option<String>,
+    /// The provider's subject once its ID token checked out and no local user is linked.
+    pub subject: Option<String>,
+}
+
 #[derive(Debug, Clone)]
 pub struct Flow {
     pub id: String,
@@ -85,6 +96,11 @@ pub struct Flow {
     pub error: Option<(String, String)>,
     /// Set when this response created the session (so `ST` is sent).
     pub new_session: bool,
+    /// What the user typed at an identifier-first prompt.
+    pub identifier: Option<String>,
+    /// The identity provider a discovery rule picked.
+    pub provider: Option<String>,
+    pub external: Option<External>,
 }
 
 impl Flow {
@@ -121,6 +137,9 @@ impl Flow {
             authorize_response: None,
             error: None,
             new_session: false,
+            identifier: None,
+            provider: None,
+            external: None,
         }
     }
 
@@ -149,12 +168,12 @@ impl Flow {
         })
     }
 
-    fn fail(&mut self, code: &str, message: &str) {
+    pub fn fail(&mut self, code: &str, message: &str) {
         self.status = "FAILED".into();
         self.error = Some((code.to_string(), message.to_string()));
     }
 
-    fn current_action(&self) -> Option<&Map<String, Value>> {
+    pub fn current_action(&self) -> Option<&Map<String, Value>> {
         self.actions.get(self.step)
     }
 
@@ -172,6 +191,9 @@ impl Flow {
         self.profiled = false;
         self.dag_consented = false;
         self.error = None;
+        self.identifier = None;
+        self.provider = None;
+        self.external = None;
     }
 }
 
@@ -318,6 +340,10 @@ pub fn advance(data: &mut EnvData, flow: &mut Flow) {
         flow.status = "VERIFICATION_CODE_REQUIRED".into();
         return;
     }
+    if !flow.authenticated && flow.external.as_ref().is_some_and(|e| e.subject.is_some()) {
+        flow.status = "ACCOUNT_LINKING_REQUIRED".into();
+        return;
+    }
     while let Some(action) = flow.current_action().cloned() {
         match action_type(&action) {
             "LOGIN" => {
@@ -346,15 +372,19 @@ pub fn advance(data: &mut EnvData, flow: &mut Flow) {
                 }
             }
             "IDENTIFIER_FIRST" => {
-                if flow.user_id.is_none() {
+                if !flow.authenticated && flow.user_id.is_none() && flow.identifier.is_none() {
                     flow.status = "SIGN_ON_REQUIRED".into();
                     return;
                 }
-                if let Some(provider) = discovered_provider(&action, user_body(data, flow)) {
+                if !flow.authenticated
+                    && let Some(provider) = discovered_provider(
+                        &action,
+                        flow.identifier.as_deref(),
+                        user_body(data, flow),
+                    )
+                {
                     flow.status = "EXTERNAL_AUTHENTICATION_REQUIRED".into();
-                    flow.error = None;
-                    flow.otp = None;
-                    let _ = provider;
+                    flow.provider = Some(provider);
                     return;
                 }
                 if !flow.authenticated {
@@ -441,35 +471,36 @@ pub fn advance(data: &mut EnvData, flow: &mut Flow) {
     complete(data, flow);
 }
 
-/// An identifier-first discovery rule whose condition matches the user, if any.
-fn discovered_provider(
+/// The identity provider of the first discovery rule whose condition holds. PingOne's
+/// condition is `{value: "${identifier}", contains: "@example.com"}`: `value` is the
+/// expression (the typed identifier, or user attributes), `contains` the text looked for.
+pub fn discovered_provider(
     action: &Map<String, Value>,
+    identifier: Option<&str>,
     user: Option<&Map<String, Value>>,
 ) -> Option<String> {
-    let user = user?;
+    let sources = crate::auth::claims::Sources {
+        user,
+        identifier: identifier.or_else(|| user?.get("username")?.as_str()),
+        ..Default::default()
+    };
     action
         .get("discoveryRules")?
         .as_array()?
         .iter()
         .find_map(|rule| {
             let condition = rule.get("condition")?;
-            let haystack = condition.get("contains").and_then(Value::as_str)?;
-            let needle = condition.get("value").and_then(Value::as_str)?;
-            let sources = crate::auth::claims::Sources {
-                user: Some(user),
-                ..Default::default()
-            };
-            let subject = crate::auth::claims::evaluate(haystack, &sources)?;
+            let expression = condition.get("value").and_then(Value::as_str)?;
+            let needle = condition.get("contains").and_then(Value::as_str)?;
+            let subject = crate::auth::claims::evaluate(expression, &sources)?;
             let subject = subject.as_str()?.to_lowercase();
-            subject
-                .contains(&needle.to_lowercase())
-                .then(|| {
-                    rule.get("identityProvider")?
-                        .get("id")?
-                        .as_str()
-                        .map(str::to_string)
-                })
-                .flatten()
+            if needle.is_empty() || !subject.contains(&needle.to_lowercase()) {
+                return None;
+            }
+            rule.get("identityProvider")?
+                .get("id")?
+                .as_str()
+                .map(str::to_string)
         })
 }
 
@@ -603,10 +634,15 @@ pub fn render(store: &Store, data: &EnvData, flow: &Flow) -> Value {
         ));
     }
     if flow.status == "EXTERNAL_AUTHENTICATION_REQUIRED" {
-        let provider = action
-            .and_then(|a| a.get("identityProvider"))
-            .and_then(|p| p.get("id"))
-            .and_then(Value::as_str)
+        let provider = flow
+            .provider
+            .as_deref()
+            .or_else(|| {
+                action
+                    .and_then(|a| a.get("identityProvider"))
+                    .and_then(|p| p.get("id"))
+                    .and_then(Value::as_str)
+            })
             .unwrap_or_default();
         pairs.push((
             "authenticate".to_string(),
@@ -948,6 +984,14 @@ fn perform(
             if !users::password_matches(data, &user_id, &password) {
                 return Err(bad_credentials());
             }
+            // Account linking: the external identity now belongs to this user.
+            if status == "ACCOUNT_LINKING_REQUIRED"
+                && let Some(external) = flow.external.as_mut()
+                && let Some(subject) = external.subject.take()
+            {
+                data.linked_accounts
+                    .insert((external.provider_id.clone(), subject), user_id.clone());
+            }
             flow.user_id = Some(user_id);
             flow.authenticated = true;
             push_amr(flow, "pwd");
@@ -957,14 +1001,27 @@ fn perform(
                 return Err(not_offered(action, &status));
             }
             let name = text(request, "username")?;
-            let user_id = data
-                .user_by_username(&name)
-                .map(|(id, _)| id.clone())
-                .ok_or_else(|| {
-                    ApiError::invalid_value("username", "No user matches the username")
-                })?;
-            check_usable(data, &user_id)?;
-            flow.user_id = Some(user_id);
+            let user_id = data.user_by_username(&name).map(|(id, _)| id.clone());
+            // Identifier first: an identifier a discovery rule sends elsewhere needs no local user.
+            let routed = flow
+                .current_action()
+                .filter(|a| action_type(a) == "IDENTIFIER_FIRST")
+                .and_then(|a| discovered_provider(a, Some(&name), None))
+                .is_some();
+            match user_id {
+                Some(user_id) => {
+                    check_usable(data, &user_id)?;
+                    flow.user_id = Some(user_id);
+                }
+                None if routed => {}
+                None => {
+                    return Err(ApiError::invalid_value(
+                        "username",
+                        "No user matches the username",
+                    ));
+                }
+            }
+            flow.identifier = Some(name);
         }
         "user.register" => {
             let registration = flow

@@ -6,6 +6,7 @@ pub mod claims;
 pub mod client_auth;
 pub mod device;
 pub mod discovery;
+pub mod external;
 pub mod flows;
 pub mod introspect;
 pub mod keys;

@@ -504,6 +504,8 @@ fn remove_tree(data: &mut EnvData, family: &'static Family, id: &str) {
     // Consents go with their user or their agreement.
     data.consents
         .retain(|(user, agreement), _| user != id && agreement != id);
+    data.linked_accounts
+        .retain(|(provider, _), user| provider != id && user != id);
     for child in family::children_of(family.key) {
         let ids: Vec<String> = data
             .children(child.key, id)
