@@ -95,7 +95,7 @@ fn matcher_failures(
             equals: Some(v.clone()),
             ..MatcherOps::default()
         },
-        Matcher::Ops(ops) => ops.clone(),
+        Matcher::Ops(ops) => (**ops).clone(),
     };
     let mut out = Vec::new();
     let shown = |a: Option<&Json>| a.map_or_else(|| "nothing (no match)".to_string(), show);

@@ -352,13 +352,13 @@ impl Checker<'_> {
             self.jsonpath_key(&p, jsonpath);
             self.matcher(&p, m, scope, deps);
         }
-        if let Some(schema) = &expect.schema {
-            if let Err(e) = jsonschema::validator_for(schema) {
-                self.error(
-                    &format!("{path}.schema"),
-                    format!("invalid JSON Schema: {e}"),
-                );
-            }
+        if let Some(schema) = &expect.schema
+            && let Err(e) = jsonschema::validator_for(schema)
+        {
+            self.error(
+                &format!("{path}.schema"),
+                format!("invalid JSON Schema: {e}"),
+            );
         }
     }
 
@@ -539,10 +539,10 @@ impl Checker<'_> {
                 }
             }
             "run" => {
-                if let Some(field) = parts.get(1) {
-                    if !RUN_FIELDS.contains(&field.as_str()) {
-                        self.error(path, format!("`{shown}`: `run` has {}", list(RUN_FIELDS)));
-                    }
+                if let Some(field) = parts.get(1)
+                    && !RUN_FIELDS.contains(&field.as_str())
+                {
+                    self.error(path, format!("`{shown}`: `run` has {}", list(RUN_FIELDS)));
                 }
             }
             "item" | "index" if scope.item => {}

@@ -162,10 +162,10 @@ impl Loader {
         // Fast path: a well-formed spec deserializes straight into the model.
         // Only when that fails, or when the model accepts what the schema
         // forbids, is the file read again as a tree for schema diagnostics.
-        if let Ok(spec) = serde_saphyr::from_str_with_options::<Spec>(&text, options()) {
-            if schema::model_is_conformant(&spec) {
-                return Some((spec, SourceFile::new(name, path.to_path_buf(), text)));
-            }
+        if let Ok(spec) = serde_saphyr::from_str_with_options::<Spec>(&text, options())
+            && schema::model_is_conformant(&spec)
+        {
+            return Some((spec, SourceFile::new(name, path.to_path_buf(), text)));
         }
         let value: Value = match serde_saphyr::from_str_with_options(&text, options()) {
             Ok(v) => v,

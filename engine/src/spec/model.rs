@@ -375,7 +375,7 @@ impl JsonSchema for StatusPattern {
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(untagged)]
 pub enum Matcher {
-    Ops(MatcherOps),
+    Ops(Box<MatcherOps>),
     Equals(Value),
 }
 

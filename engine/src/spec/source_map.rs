@@ -150,12 +150,12 @@ impl SourceMap {
 
 /// The displayed path without its last segment.
 fn parent(path: &str) -> &str {
-    if path.ends_with(']') {
-        if let Some(open) = path.rfind('[') {
-            // `["a.b"]` keys may contain dots and brackets; rfind of `[` is enough
-            // for indexes and for quoted keys without `[` inside.
-            return &path[..open];
-        }
+    if path.ends_with(']')
+        && let Some(open) = path.rfind('[')
+    {
+        // `["a.b"]` keys may contain dots and brackets; rfind of `[` is enough
+        // for indexes and for quoted keys without `[` inside.
+        return &path[..open];
     }
     match path.rfind('.') {
         Some(dot) => &path[..dot],

@@ -176,10 +176,10 @@ fn response_assertion(text: &str, t: &mut Translation) -> bool {
     {
         t.expect.headers.insert(
             name,
-            Matcher::Ops(MatcherOps {
+            Matcher::Ops(Box::new(MatcherOps {
                 exists: Some(true),
                 ..MatcherOps::default()
-            }),
+            })),
         );
         return true;
     }
@@ -290,7 +290,7 @@ fn expect_assertion(
     {
         return false;
     }
-    add_matcher(t, src, Matcher::Ops(ops))
+    add_matcher(t, src, Matcher::Ops(Box::new(ops)))
 }
 
 fn add_matcher(t: &mut Translation, src: Source, m: Matcher) -> bool {
