@@ -14,7 +14,7 @@ use crate::auth::flows::{self, Flow, Purpose};
 use crate::clock;
 use crate::error::{OAuthError, OAuthResult};
 use crate::generate;
-use crate::server::{AppState, content_type, form};
+use crate::server::{AppState, form};
 use crate::store::{EnvData, Store};
 
 #[derive(Debug, Clone)]
@@ -42,17 +42,10 @@ pub async fn device_authorization(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let env = match state.env(&env_id) {
-        Ok(env) => env,
-        Err(err) => return err.into_response(),
+    let (env, params) = match state.oauth_form(&env_id, &headers, &body) {
+        Ok(request) => request,
+        Err(refused) => return refused,
     };
-    if content_type(&headers) != "application/x-www-form-urlencoded" {
-        return OAuthError::invalid_request(
-            "Content-Type must be application/x-www-form-urlencoded",
-        )
-        .into_response();
-    }
-    let params = form(&body);
     let mut data = env.write();
     match start(&state.store, &mut data, &headers, &params) {
         Ok(body) => (StatusCode::OK, Json(body)).into_response(),

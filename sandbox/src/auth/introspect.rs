@@ -11,7 +11,7 @@ use serde_json::{Map, Value, json};
 use crate::auth::client_auth::{self, Presented};
 use crate::clock;
 use crate::error::{OAuthError, OAuthResult};
-use crate::server::{AppState, content_type, form};
+use crate::server::AppState;
 use crate::store::{EnvData, Store, constant_eq};
 
 /// Who asked: a resource (sees only tokens for its audience) or an application.
@@ -26,17 +26,10 @@ pub async fn introspect(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let env = match state.env(&env_id) {
-        Ok(env) => env,
-        Err(err) => return err.into_response(),
+    let (env, params) = match state.oauth_form(&env_id, &headers, &body) {
+        Ok(request) => request,
+        Err(refused) => return refused,
     };
-    if content_type(&headers) != "application/x-www-form-urlencoded" {
-        return OAuthError::invalid_request(
-            "Content-Type must be application/x-www-form-urlencoded",
-        )
-        .into_response();
-    }
-    let params = form(&body);
     let mut data = env.write();
     let result = authenticate(&state.store, &mut data, &headers, &params).and_then(|caller| {
         let token = params

@@ -13,7 +13,7 @@ use crate::auth::client_auth;
 use crate::auth::resume::redirect;
 use crate::auth::session::SESSION_COOKIE;
 use crate::error::{ApiError, Detail, OAuthError};
-use crate::server::{AppState, content_type, cookies, form};
+use crate::server::{AppState, cookies, form};
 
 pub async fn signoff_get(
     State(state): State<AppState>,
@@ -135,17 +135,10 @@ pub async fn revoke(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let env = match state.env(&env_id) {
-        Ok(env) => env,
-        Err(err) => return err.into_response(),
+    let (env, params) = match state.oauth_form(&env_id, &headers, &body) {
+        Ok(request) => request,
+        Err(refused) => return refused,
     };
-    if content_type(&headers) != "application/x-www-form-urlencoded" {
-        return OAuthError::invalid_request(
-            "Content-Type must be application/x-www-form-urlencoded",
-        )
-        .into_response();
-    }
-    let params = form(&body);
     let store = &state.store;
     let mut data = env.write();
     let endpoint = format!("{}/revoke", store.issuer(&env_id));

@@ -19,7 +19,7 @@ use crate::auth::device::DeviceState;
 use crate::clock;
 use crate::error::{OAuthError, OAuthResult};
 use crate::generate;
-use crate::server::{AppState, content_type, form};
+use crate::server::AppState;
 use crate::store::{EnvData, Store};
 
 pub const DEVICE_CODE_GRANT: &str = "urn:ietf:params:oauth:grant-type:device_code";
@@ -69,17 +69,10 @@ pub async fn token(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let env = match state.env(&env_id) {
-        Ok(env) => env,
-        Err(err) => return err.into_response(),
+    let (env, params) = match state.oauth_form(&env_id, &headers, &body) {
+        Ok(request) => request,
+        Err(refused) => return refused,
     };
-    if content_type(&headers) != "application/x-www-form-urlencoded" {
-        return OAuthError::invalid_request(
-            "Content-Type must be application/x-www-form-urlencoded",
-        )
-        .into_response();
-    }
-    let params = form(&body);
     let store = &state.store;
     let pending = {
         let mut data = env.write();
