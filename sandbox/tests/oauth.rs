@@ -495,12 +495,8 @@ async fn implicit_returns_tokens_in_the_fragment() {
         .send()
         .await
         .unwrap();
-    assert!(location_of(&response).starts_with(REDIRECT));
+    assert!(common::location(&response).starts_with(REDIRECT));
     ctx.sandbox.shutdown().await;
-}
-
-fn location_of(response: &reqwest::Response) -> String {
-    location(response)
 }
 
 #[tokio::test]
@@ -547,22 +543,9 @@ async fn client_credentials_for_a_custom_resource_with_claims_and_introspection(
     assert!(claims.get("sub").is_none());
 
     // Introspection with the resource's own credentials.
-    let resource_secret = ctx
-        .get(&format!(
-            "/environments/{env}/resources/{resource_id}/secret"
-        ))
+    let introspection = ctx
+        .introspect_as_resource(&env, resource_id, body["access_token"].as_str().unwrap())
         .await;
-    let introspection: Value = ctx
-        .http
-        .post(ctx.auth(&env, "/as/introspect"))
-        .basic_auth(resource_id, resource_secret["secret"].as_str())
-        .form(&[("token", body["access_token"].as_str().unwrap())])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
     assert_eq!(introspection["active"], true);
     assert_eq!(introspection["tier"], "gold");
 
@@ -789,22 +772,9 @@ async fn client_assertion_claims_fulfil_resource_attributes() {
     assert_eq!(access["label"], format!("user {username} via {app}"));
 
     // Introspection shows the fulfilled claims.
-    let resource_secret = ctx
-        .get(&format!(
-            "/environments/{env}/resources/{resource_id}/secret"
-        ))
+    let introspection = ctx
+        .introspect_as_resource(&env, resource_id, body["access_token"].as_str().unwrap())
         .await;
-    let introspection: Value = ctx
-        .http
-        .post(ctx.auth(&env, "/as/introspect"))
-        .basic_auth(resource_id, resource_secret["secret"].as_str())
-        .form(&[("token", body["access_token"].as_str().unwrap())])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
     assert_eq!(introspection["active"], true);
     assert_eq!(introspection["assertionSubject"], app.as_str());
     ctx.sandbox.shutdown().await;

@@ -147,6 +147,25 @@ impl Ctx {
         .await
     }
 
+    /// Introspects a token with the resource's own credentials (id + `/secret`).
+    pub async fn introspect_as_resource(&self, env: &str, resource_id: &str, token: &str) -> Value {
+        let secret = self
+            .get(&format!(
+                "/environments/{env}/resources/{resource_id}/secret"
+            ))
+            .await;
+        self.http
+            .post(self.auth(env, "/as/introspect"))
+            .basic_auth(resource_id, secret["secret"].as_str())
+            .form(&[("token", token)])
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    }
+
     pub async fn outbox(&self, env: &str, user_id: &str) -> Vec<Value> {
         let url = format!(
             "{}/sandbox/environments/{env}/outbox?userId={user_id}",
