@@ -7,14 +7,7 @@ use serde_json::{Value, json};
 
 /// A policy with the given actions assigned to a new web app; returns the app id.
 async fn app_with_policy(ctx: &Ctx, env: &str, actions: Vec<Value>) -> String {
-    let (app, _) = ctx
-        .web_app(
-            env,
-            "CLIENT_SECRET_BASIC",
-            json!(["AUTHORIZATION_CODE"]),
-            json!(["CODE"]),
-        )
-        .await;
+    let (app, _) = ctx.code_app(env, "CLIENT_SECRET_BASIC").await;
     let policy = ctx
         .post(
             &format!("/environments/{env}/signOnPolicies"),
@@ -379,14 +372,7 @@ async fn agreement_consent_and_progressive_profiling() {
 async fn flows_need_their_cookies_and_bad_passwords_fail() {
     let ctx = start().await;
     let env = ctx.env().to_string();
-    let (app, _) = ctx
-        .web_app(
-            &env,
-            "CLIENT_SECRET_BASIC",
-            json!(["AUTHORIZATION_CODE"]),
-            json!(["CODE"]),
-        )
-        .await;
+    let (app, _) = ctx.code_app(&env, "CLIENT_SECRET_BASIC").await;
     let (_, username) = ctx.user(&env, json!({})).await;
     let browser = browser();
     let flow = start_flow(&ctx, &browser, &env, &app).await;

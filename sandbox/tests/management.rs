@@ -241,14 +241,7 @@ async fn environments_are_isolated() {
 
     // An end-user token is not a management credential.
     let (_, username) = ctx.user(&env_b, json!({})).await;
-    let (app, app_secret) = ctx
-        .web_app(
-            &env_b,
-            "CLIENT_SECRET_BASIC",
-            json!(["AUTHORIZATION_CODE"]),
-            json!(["CODE"]),
-        )
-        .await;
+    let (app, app_secret) = ctx.code_app(&env_b, "CLIENT_SECRET_BASIC").await;
     let code = login_code(&ctx, &browser(), &env_b, &app, &username, &[]).await;
     let (_, tokens) = token(
         &ctx,
@@ -464,14 +457,7 @@ async fn flow_policies_are_listed_and_assignments_reference_them() {
         .await;
     assert_eq!(status, 405);
 
-    let (app, _) = ctx
-        .web_app(
-            &env,
-            "CLIENT_SECRET_BASIC",
-            json!(["AUTHORIZATION_CODE"]),
-            json!(["CODE"]),
-        )
-        .await;
+    let (app, _) = ctx.code_app(&env, "CLIENT_SECRET_BASIC").await;
     let path = format!("/environments/{env}/applications/{app}/flowPolicyAssignments");
     let (status, body) = ctx
         .call(

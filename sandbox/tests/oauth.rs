@@ -29,14 +29,7 @@ async fn client_secret_basic_post_and_wrong_secret() {
     let env = ctx.env().to_string();
     let (_, username) = ctx.user(&env, json!({})).await;
 
-    let (basic_app, basic_secret) = ctx
-        .web_app(
-            &env,
-            "CLIENT_SECRET_BASIC",
-            json!(["AUTHORIZATION_CODE"]),
-            json!(["CODE"]),
-        )
-        .await;
+    let (basic_app, basic_secret) = ctx.code_app(&env, "CLIENT_SECRET_BASIC").await;
     let code = login_code(&ctx, &browser(), &env, &basic_app, &username, &[]).await;
     let (status, body) = token(
         &ctx,
@@ -65,14 +58,7 @@ async fn client_secret_basic_post_and_wrong_secret() {
     .await;
     assert_eq!(status, 200);
 
-    let (post_app, post_secret) = ctx
-        .web_app(
-            &env,
-            "CLIENT_SECRET_POST",
-            json!(["AUTHORIZATION_CODE"]),
-            json!(["CODE"]),
-        )
-        .await;
+    let (post_app, post_secret) = ctx.code_app(&env, "CLIENT_SECRET_POST").await;
     let code = login_code(&ctx, &browser(), &env, &post_app, &username, &[]).await;
     // Method must match the app's tokenEndpointAuthMethod.
     let (status, body) = token(
@@ -112,14 +98,7 @@ async fn redirect_uri_mismatch_and_code_reuse_are_rejected() {
     let ctx = start().await;
     let env = ctx.env().to_string();
     let (_, username) = ctx.user(&env, json!({})).await;
-    let (app, secret) = ctx
-        .web_app(
-            &env,
-            "CLIENT_SECRET_BASIC",
-            json!(["AUTHORIZATION_CODE"]),
-            json!(["CODE"]),
-        )
-        .await;
+    let (app, secret) = ctx.code_app(&env, "CLIENT_SECRET_BASIC").await;
 
     // Unregistered redirect_uri: a 400 from authorize, no redirect.
     let response = browser()
@@ -267,14 +246,7 @@ async fn client_secret_jwt_expired_far_future_and_replayed() {
     let ctx = start().await;
     let env = ctx.env().to_string();
     let (_, username) = ctx.user(&env, json!({})).await;
-    let (app, secret) = ctx
-        .web_app(
-            &env,
-            "CLIENT_SECRET_JWT",
-            json!(["AUTHORIZATION_CODE"]),
-            json!(["CODE"]),
-        )
-        .await;
+    let (app, secret) = ctx.code_app(&env, "CLIENT_SECRET_JWT").await;
     let token_url = ctx.auth(&env, "/as/token");
     let jwt_type = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 
@@ -703,14 +675,7 @@ async fn client_assertion_claims_fulfil_resource_attributes() {
         )
         .await;
     }
-    let (app, secret) = ctx
-        .web_app(
-            &env,
-            "CLIENT_SECRET_JWT",
-            json!(["AUTHORIZATION_CODE"]),
-            json!(["CODE"]),
-        )
-        .await;
+    let (app, secret) = ctx.code_app(&env, "CLIENT_SECRET_JWT").await;
     ctx.grant(&env, &app, "Orders API", &["orders:read"]).await;
 
     let browser = browser();

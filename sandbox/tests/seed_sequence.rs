@@ -143,14 +143,7 @@ async fn seed_sequence_signs_a_user_in_with_real_tokens() {
 async fn pi_flow_returns_the_code_in_the_flow() {
     let ctx = start().await;
     let env = ctx.env().to_string();
-    let (app, secret) = ctx
-        .web_app(
-            &env,
-            "CLIENT_SECRET_POST",
-            json!(["AUTHORIZATION_CODE"]),
-            json!(["CODE"]),
-        )
-        .await;
+    let (app, secret) = ctx.code_app(&env, "CLIENT_SECRET_POST").await;
     let (_, username) = ctx.user(&env, json!({})).await;
     let browser = browser();
     let response = browser

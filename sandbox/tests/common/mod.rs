@@ -91,6 +91,17 @@ impl Ctx {
         .await
     }
 
+    /// The usual app of these tests: a web app with the authorization code grant.
+    pub async fn code_app(&self, env: &str, auth_method: &str) -> (String, String) {
+        self.web_app(
+            env,
+            auth_method,
+            json!(["AUTHORIZATION_CODE"]),
+            json!(["CODE"]),
+        )
+        .await
+    }
+
     /// A user with a password; returns (id, username).
     pub async fn user(&self, env: &str, extra: Value) -> (String, String) {
         let username = format!("user-{}", uuid());
