@@ -542,7 +542,10 @@ impl Checker<'_> {
                 if let Some(field) = parts.get(1)
                     && !RUN_FIELDS.contains(&field.as_str())
                 {
-                    self.error(path, format!("`{shown}`: `run` has {}", list(RUN_FIELDS)));
+                    self.error(
+                        path,
+                        format!("`{shown}`: `run` has {}", suggest::list(RUN_FIELDS)),
+                    );
                 }
             }
             "item" | "index" if scope.item => {}
@@ -644,18 +647,10 @@ fn jsonpath_error(expr: &str) -> Option<String> {
     })
 }
 
-fn list(names: &[&str]) -> String {
-    names
-        .iter()
-        .map(|n| format!("`{n}`"))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
 fn one_of(known: &[&str]) -> String {
     if known.is_empty() {
         " (the spec defines no clients)".into()
     } else {
-        format!(", expected one of {}", list(known))
+        format!(", expected one of {}", suggest::list(known))
     }
 }

@@ -117,7 +117,7 @@ fn describe(error: &ValidationError<'_>, instance: &Value, out: &mut Vec<Violati
                 if let Some(best) = suggest::closest(name, &expected) {
                     message.push_str(&format!(", did you mean `{best}`?"));
                 } else if !expected.is_empty() {
-                    message.push_str(&format!(", expected one of {}", list(&expected)));
+                    message.push_str(&format!(", expected one of {}", suggest::list(&expected)));
                 }
                 out.push(Violation {
                     path: field_path::push(&path, &Segment::Key(name.clone())),
@@ -254,14 +254,6 @@ fn shapes(context: &[Vec<ValidationError<'static>>]) -> String {
     } else {
         kinds.join(", ")
     }
-}
-
-fn list(names: &[String]) -> String {
-    names
-        .iter()
-        .map(|n| format!("`{n}`"))
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 fn article(kind: &str) -> String {

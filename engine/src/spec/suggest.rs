@@ -17,6 +17,15 @@ pub fn hint<S: AsRef<str>>(name: &str, candidates: &[S]) -> String {
         .unwrap_or_default()
 }
 
+/// Names as "`a`, `b`, `c`" for messages.
+pub fn list<S: AsRef<str>>(names: &[S]) -> String {
+    names
+        .iter()
+        .map(|n| format!("`{}`", n.as_ref()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 fn edit_distance(a: &str, b: &str) -> usize {
     let b: Vec<char> = b.chars().collect();
     let mut row: Vec<usize> = (0..=b.len()).collect();
