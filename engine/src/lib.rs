@@ -4,6 +4,7 @@
 pub mod cli;
 pub mod import;
 pub mod plan;
+pub mod redact;
 pub mod report;
 pub mod run;
 pub mod spec;

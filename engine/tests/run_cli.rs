@@ -112,7 +112,7 @@ fn secrets_never_leave_the_process() {
     let json = std::fs::read_to_string(dir.join("report.json")).unwrap();
     let junit = std::fs::read_to_string(dir.join("report.xml")).unwrap();
     // The dumps and the failure really are there, only masked.
-    assert!(console.contains("> Authorization: •••"), "{console}");
+    assert!(console.contains("> Authorization: Basic •••"), "{console}");
     assert!(console.contains("fails_showing_it"), "{console}");
     assert!(
         console.contains("expected \"•••\", got \"•••\""),
@@ -193,7 +193,7 @@ fn dry_run_renders_without_sending() {
             || t.contains("<steps.a.outputs.id>"),
         "{t}"
     );
-    assert!(t.contains("> Authorization: •••"), "{t}");
+    assert!(t.contains("> Authorization: Bearer •••"), "{t}");
     assert!(!t.contains("tok-very-secret"), "{t}");
 }
 

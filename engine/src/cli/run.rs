@@ -142,13 +142,20 @@ async fn run_async(args: RunArgs) -> i32 {
         eprintln!("{w}");
     }
 
+    let mut options = RunOptions::new(args.max_parallel);
+    options.fail_fast = args.fail_fast;
+    options.keep = args.keep;
+    options.insecure = args.insecure;
+    options.verbose = args.verbose;
+    let redactor = options.redactor.clone();
+
     let mut prepared = Vec::new();
     let mut missing = false;
     for spec in &specs {
-        match run::prepare(spec, &sources) {
+        match run::prepare(spec, &sources, &options) {
             Ok(p) => prepared.push(p),
             Err(e) => {
-                eprintln!("error: {e}");
+                eprintln!("error: {}", redactor.redact(&e.to_string()));
                 missing = true;
             }
         }
@@ -157,12 +164,6 @@ async fn run_async(args: RunArgs) -> i32 {
         stop_sandbox(sandbox).await;
         return EXIT_INVALID;
     }
-
-    let mut options = RunOptions::new(args.max_parallel);
-    options.fail_fast = args.fail_fast;
-    options.keep = args.keep;
-    options.insecure = args.insecure;
-    options.verbose = args.verbose;
 
     if args.dry_run {
         return dry_run(prepared, &options);

@@ -11,6 +11,7 @@ use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde_json::Value as Json;
 
 use super::{SpecReport, Status, StepReport, format_duration};
+use crate::redact::Redactor;
 use crate::run::Observer;
 
 /// Progress bars (one per running spec) and dumps to stderr.
@@ -196,7 +197,7 @@ pub fn summary(reports: &[SpecReport], elapsed: Duration, color: bool) -> String
                 } else {
                     step.attempts.to_string()
                 }),
-                Cell::new(r.redact(&outputs_text(&step.outputs))),
+                Cell::new(outputs_text(&step.outputs, r)),
             ]);
         }
     }
@@ -204,7 +205,7 @@ pub fn summary(reports: &[SpecReport], elapsed: Duration, color: bool) -> String
     out.push('\n');
     out.push_str(&total_line(reports, elapsed));
     out.push('\n');
-    out
+    super::redact_all(reports, out)
 }
 
 /// `2 specs, 24 steps: 23 passed, 1 failed, 0 skipped in 1.52s`.
@@ -230,12 +231,14 @@ pub fn total_line(reports: &[SpecReport], elapsed: Duration) -> String {
     )
 }
 
-fn outputs_text(outputs: &serde_json::Map<String, Json>) -> String {
+/// `name=value` pairs, each value redacted before it is shortened (a cut
+/// secret would no longer be recognised).
+fn outputs_text(outputs: &serde_json::Map<String, Json>, r: &Redactor) -> String {
     let mut parts = Vec::new();
     for (k, v) in outputs {
         let v = match v {
-            Json::String(s) => s.clone(),
-            other => other.to_string(),
+            Json::String(s) => r.redact(s),
+            other => r.redact(&other.to_string()),
         };
         let v = if v.chars().count() > 40 {
             format!("{}…", v.chars().take(40).collect::<String>())

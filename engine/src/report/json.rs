@@ -24,6 +24,5 @@ pub fn render(reports: &[SpecReport], elapsed: Duration) -> String {
         "specs": specs,
     });
     let text = serde_json::to_string_pretty(&doc).unwrap_or_default();
-    // Once more over the text: a secret of one spec may appear in another's report.
-    reports.iter().fold(text, |t, r| r.redactor.redact(&t))
+    super::redact_all(reports, text)
 }

@@ -58,5 +58,5 @@ pub fn render(reports: &[SpecReport], elapsed: Duration) -> Result<String, Strin
         report.add_test_suite(suite);
     }
     let text = report.to_string().map_err(|e| e.to_string())?;
-    Ok(reports.iter().fold(text, |t, r| r.redactor.redact(&t)))
+    Ok(super::redact_all(reports, text))
 }

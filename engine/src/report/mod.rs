@@ -12,7 +12,7 @@ use std::time::Duration;
 use serde::Serialize;
 use serde_json::Value as Json;
 
-use crate::run::secrets::Redactor;
+use crate::redact::Redactor;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -156,6 +156,19 @@ pub struct Counts {
     pub passed: usize,
     pub failed: usize,
     pub skipped: usize,
+}
+
+/// A rendered report, once more through every distinct redactor of the run:
+/// a secret learned by one spec may appear in another's text.
+pub fn redact_all(reports: &[SpecReport], text: String) -> String {
+    let mut seen: Vec<&Arc<Redactor>> = Vec::new();
+    reports.iter().fold(text, |text, r| {
+        if seen.iter().any(|s| Arc::ptr_eq(s, &r.redactor)) {
+            return text;
+        }
+        seen.push(&r.redactor);
+        r.redactor.redact(&text)
+    })
 }
 
 fn millis<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {

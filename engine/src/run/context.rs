@@ -1,6 +1,8 @@
 //! What templates see while a spec runs (`inputs`, `steps`, `run`, `item`,
 //! `index`, `response`), and rendering that remembers which results came
-//! from secrets so the redactor can mask them.
+//! from secrets so the redactor can mask them (taint: what a template prints
+//! from a secret is itself a secret, so slices, concatenations, JWTs and
+//! Basic headers built from one are masked too).
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, OnceLock, RwLock};
@@ -9,7 +11,7 @@ use minijinja::value::{Object, Value};
 use minijinja::{Environment, Error};
 use serde_json::Value as Json;
 
-use super::secrets::Redactor;
+use crate::redact::Redactor;
 use crate::template;
 
 /// The template environment, built once: it registers every function.
@@ -53,8 +55,8 @@ pub struct RunState {
     pub redactor: Arc<Redactor>,
     /// Variable paths holding secrets, e.g. `inputs.password`, `steps.get_secret.outputs.secret`.
     secret_paths: RwLock<Vec<Vec<String>>>,
-    /// Whether a template reads a secret, by source.
-    secret_templates: Mutex<HashMap<String, bool>>,
+    /// Which parts of a template's output are secret, by source.
+    secret_templates: Mutex<HashMap<String, Taint>>,
 }
 
 impl RunState {
@@ -90,30 +92,54 @@ impl RunState {
 
     /// Does this template read a secret (directly or through a prefix such as `steps.x.outputs`)?
     pub fn reads_secret(&self, source: &str) -> bool {
+        !matches!(self.taint(source), Taint::Clean)
+    }
+
+    fn taint(&self, source: &str) -> Taint {
         if !template::is_template(source) {
-            return false;
+            return Taint::Clean;
         }
         if let Some(known) = self
             .secret_templates
             .lock()
             .ok()
-            .and_then(|c| c.get(source).copied())
+            .and_then(|c| c.get(source).cloned())
         {
             return known;
         }
-        let refs = template::references(source).unwrap_or_default();
-        let secret = self.secret_paths.read().is_ok_and(|paths| {
+        let taint = match self.expression_reads_secret(source) {
+            false => Taint::Clean,
+            // Loops, conditions and `set` can move a secret anywhere in the text.
+            true if source.contains("{%") || source.contains("{#") => Taint::Whole,
+            true => match expressions(source) {
+                Some(exprs) if exprs.len() > 1 || !only_expression(source) => Taint::Pieces(
+                    exprs
+                        .iter()
+                        .map(|e| self.expression_reads_secret(e))
+                        .collect(),
+                ),
+                _ => Taint::Whole,
+            },
+        };
+        if let Ok(mut cache) = self.secret_templates.lock() {
+            cache.insert(source.to_string(), taint.clone());
+        }
+        taint
+    }
+
+    /// Whether a template reads a secret path; one that does not parse is assumed to.
+    fn expression_reads_secret(&self, source: &str) -> bool {
+        let Ok(refs) = template::references(source) else {
+            return true;
+        };
+        self.secret_paths.read().is_ok_and(|paths| {
             refs.iter().any(|r| {
                 paths.iter().any(|p| {
                     let n = p.len().min(r.path.len());
                     p[..n] == r.path[..n]
                 })
             })
-        });
-        if let Ok(mut cache) = self.secret_templates.lock() {
-            cache.insert(source.to_string(), secret);
-        }
-        secret
+        })
     }
 
     /// The context for one render, with extra variables (`item`, `index`, `response`).
@@ -142,12 +168,27 @@ pub struct Scope<'a> {
 
 impl Scope<'_> {
     pub fn render_str(&self, source: &str) -> Result<String, String> {
-        let out =
-            template::render_str(environment(), source, &self.ctx).map_err(|e| e.to_string())?;
-        if self.state.reads_secret(source) {
-            self.state.redactor.add(&out);
+        let render = |s: &str| template::render_str(environment(), s, &self.ctx);
+        match self.state.taint(source) {
+            Taint::Clean => render(source).map_err(|e| e.to_string()),
+            Taint::Whole => {
+                let out = render(source).map_err(|e| e.to_string())?;
+                self.state.redactor.add(&out);
+                Ok(out)
+            }
+            Taint::Pieces(secret) => {
+                let (out, pieces) = template::render_str_pieces(environment(), source, &self.ctx)
+                    .map_err(|e| e.to_string())?;
+                if pieces.len() == secret.len() {
+                    for (piece, _) in pieces.iter().zip(&secret).filter(|(_, s)| **s) {
+                        self.state.redactor.add(piece);
+                    }
+                } else {
+                    self.state.redactor.add(&out);
+                }
+                Ok(out)
+            }
         }
-        Ok(out)
     }
 
     /// Typed rendering of a structured value; leaves rendered from secrets are registered.
@@ -192,6 +233,38 @@ impl Scope<'_> {
             .map(|v| v.is_true())
             .map_err(|e| describe(&e))
     }
+}
+
+/// Which parts of a template's output are secret.
+#[derive(Debug, Clone)]
+enum Taint {
+    /// It reads no secret.
+    Clean,
+    /// All of it.
+    Whole,
+    /// What each `{{ }}`, in order, printed, where it reads a secret; the
+    /// literal text around them is not secret (`Bearer {{ token }}`,
+    /// `/path?x=1&p={{ inputs.password }}`).
+    Pieces(Vec<bool>),
+}
+
+/// The `{{ ... }}` expressions of a template without statements, in order;
+/// `None` when the braces do not pair up.
+fn expressions(source: &str) -> Option<Vec<&str>> {
+    let mut out = Vec::new();
+    let mut rest = source;
+    while let Some(open) = rest.find("{{") {
+        let close = rest[open..].find("}}")? + open + 2;
+        out.push(&rest[open..close]);
+        rest = &rest[close..];
+    }
+    Some(out)
+}
+
+/// Whether the template is one `{{ }}` and nothing else but whitespace.
+fn only_expression(source: &str) -> bool {
+    let t = source.trim();
+    t.starts_with("{{") && t.ends_with("}}") && t[2..].find("{{").is_none()
 }
 
 fn describe(e: &Error) -> String {

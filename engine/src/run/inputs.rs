@@ -99,7 +99,7 @@ pub fn resolve(
             (None, Some(default)) => defaults.push((name, input, default)),
             (None, None) => return Err(missing(spec, name, input)),
         }
-        if input.secret {
+        if input.is_secret(name) {
             out.secret.insert(name.clone());
         }
     }

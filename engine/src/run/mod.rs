@@ -12,7 +12,6 @@ pub mod request;
 pub mod response;
 pub mod retry;
 pub mod scheduler;
-pub mod secrets;
 pub mod step;
 
 use std::sync::{Arc, Mutex};
@@ -23,9 +22,10 @@ use rand::Rng;
 use serde_json::Value as Json;
 use tokio::sync::{Semaphore, watch};
 
+pub use crate::redact::Redactor;
 pub use inputs::{InputError, InputSources, Inputs};
-pub use secrets::Redactor;
 
+use crate::redact as secrets;
 use crate::report::{Phase, SpecReport, StepReport};
 use crate::spec::{CheckedSpec, LoadedSpec};
 use client::Clients;
@@ -46,6 +46,9 @@ pub struct RunOptions {
     /// 1: request and response lines and headers; 2: bodies too.
     pub verbose: u8,
     pub cancel: Cancel,
+    /// Shared by every spec of the invocation, so each output is masked
+    /// with every secret any spec has seen.
+    pub redactor: Arc<Redactor>,
 }
 
 impl RunOptions {
@@ -59,6 +62,7 @@ impl RunOptions {
             insecure: false,
             verbose: 0,
             cancel: Cancel::new(),
+            redactor: Arc::new(Redactor::new()),
         }
     }
 }
@@ -138,14 +142,18 @@ pub struct PreparedRun {
 
 /// Resolves a checked spec's inputs. A missing required input is an error
 /// that names it and how to provide it.
-pub fn prepare(spec: &CheckedSpec, sources: &InputSources) -> Result<PreparedRun, InputError> {
+pub fn prepare(
+    spec: &CheckedSpec,
+    sources: &InputSources,
+    options: &RunOptions,
+) -> Result<PreparedRun, InputError> {
     prepare_loaded(
         spec.loaded.clone(),
         spec.analysis.deps.clone(),
         spec.analysis.cleanup_deps.clone(),
         Arc::new(sources.clone()),
         &IndexMap::new(),
-        Arc::new(Redactor::new()),
+        options.redactor.clone(),
     )
 }
 
@@ -158,6 +166,7 @@ fn prepare_loaded(
     redactor: Arc<Redactor>,
 ) -> Result<PreparedRun, InputError> {
     let info = RunInfo::new(&loaded.spec.name);
+    redactor.add_fields(&loaded.spec.secrets.fields);
     let inputs = inputs::resolve(&loaded.spec, &sources, with, &info.value())?;
     for name in &inputs.secret {
         if let Some(v) = inputs.values.get(name) {
@@ -182,7 +191,7 @@ pub async fn run(
     options: &RunOptions,
     observer: Arc<dyn Observer>,
 ) -> Result<SpecReport, InputError> {
-    let prepared = prepare(spec, sources)?;
+    let prepared = prepare(spec, sources, options)?;
     Ok(execute(prepared, options, observer).await)
 }
 
@@ -349,14 +358,16 @@ fn mark_secret_outputs(loaded: &LoadedSpec, state: &RunState) {
 
 /// Whether a sub-workflow's output template reads one of its secret captures or inputs.
 fn sub_output_reads_secret(sub: &LoadedSpec, template: &str) -> bool {
-    let refs = crate::template::references(template).unwrap_or_default();
+    // A template that does not parse is assumed to read a secret.
+    let Ok(refs) = crate::template::references(template) else {
+        return true;
+    };
     refs.iter()
         .any(|r| match r.path.first().map(String::as_str) {
             Some("inputs") => r
                 .path
                 .get(1)
-                .and_then(|n| sub.spec.inputs.get(n))
-                .is_some_and(|i| i.secret),
+                .is_some_and(|n| sub.spec.inputs.get(n).is_some_and(|i| i.is_secret(n))),
             Some("steps") => match (r.path.get(1), r.path.get(3)) {
                 (Some(step), Some(out)) => sub
                     .spec

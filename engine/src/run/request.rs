@@ -5,7 +5,7 @@ use serde_json::Value as Json;
 
 use super::client::HttpClient;
 use super::context::Scope;
-use super::secrets::is_secret_header;
+use crate::redact::Redactor;
 use crate::spec::model::Request;
 
 /// A rendered request: what is sent, and what `-v` and `--dry-run` show.
@@ -70,11 +70,6 @@ pub fn prepare(
             .map_err(|e| format!("request.headers.{name}: {e}"))?;
         set_header(&mut headers, name, value);
     }
-    for (name, value) in &headers {
-        if is_secret_header(name) {
-            scope.state.redactor.add(value);
-        }
-    }
     let body = if let Some(json) = &request.json {
         default_header(&mut headers, "Content-Type", "application/json");
         Body::Json(
@@ -105,15 +100,33 @@ pub fn prepare(
     } else {
         Body::None
     };
-    Ok(Prepared {
+    let prepared = Prepared {
         method: request.method.as_str(),
         url: url.to_string(),
         headers,
         body,
-    })
+    };
+    prepared.learn_secrets(&scope.state.redactor);
+    Ok(prepared)
 }
 
 impl Prepared {
+    /// Registers what the request carries as credentials (headers,
+    /// credential-named query and form fields, JSON fields at any depth),
+    /// before anything about it is shown.
+    fn learn_secrets(&self, redactor: &Redactor) {
+        redactor.learn_text(&self.url);
+        for (name, value) in &self.headers {
+            redactor.learn_header(name, value);
+        }
+        match &self.body {
+            Body::None => {}
+            Body::Json(v) => redactor.learn_json(v),
+            Body::Form(pairs) => pairs.iter().for_each(|(k, v)| redactor.learn_pair(k, v)),
+            Body::Raw(text) => redactor.learn_text(text),
+        }
+    }
+
     pub fn build(&self, http: &reqwest::Client) -> Result<reqwest::RequestBuilder, String> {
         let method =
             reqwest::Method::from_bytes(self.method.as_bytes()).map_err(|e| e.to_string())?;

@@ -12,8 +12,8 @@ use super::capture::capture;
 use super::context::to_value;
 use super::response::Response;
 use super::retry::{self, Policy, Transient};
-use super::secrets::MASK;
 use super::{Ctx, Deferred, expect, request, scheduler};
+use crate::redact::{MASK, is_secret_name};
 use crate::report::{Phase, Status, StepReport};
 use crate::spec::model::{Expect, Step};
 
@@ -394,15 +394,20 @@ fn check(
     failures
 }
 
-/// Set-Cookie values and captures that will be secret are registered
-/// before anything about the response is printed.
+/// Credentials in the response (cookies, credential-named fields of the
+/// body and of URLs in headers, JWTs) and captures that will be secret are
+/// registered before anything about the response is printed.
 fn register_secrets(ctx: &Ctx, step: &Step, resp: &Response) {
     let redactor = &ctx.state.redactor;
-    for (_, value) in resp.cookies() {
-        redactor.add(value);
+    for (name, value) in &resp.headers {
+        redactor.learn_header(name, value);
     }
+    if let Some(json) = &resp.json {
+        redactor.learn_json(json);
+    }
+    redactor.learn_text(&resp.text);
     for (name, spec) in &step.outputs {
-        if (spec.secret() || super::secrets::is_secret_name(name))
+        if (spec.secret() || is_secret_name(name))
             && let Ok(v) = capture(&spec.spec(), resp)
         {
             redactor.add_value(&v);

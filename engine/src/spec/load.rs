@@ -314,6 +314,11 @@ fn merge(loaded: &mut LoadedSpec, base: &LoadedSpec) {
     inherit!(clients);
     inherit!(steps);
     inherit!(cleanup);
+    for field in &base.spec.secrets.fields {
+        if !spec.secrets.fields.contains(field) {
+            spec.secrets.fields.push(field.clone());
+        }
+    }
     for (id, sub) in &base.subspecs {
         loaded
             .subspecs

@@ -50,6 +50,26 @@ pub struct Spec {
     /// Values the workflow hands back (templates over step outputs); a `uses` step exposes them as its outputs.
     #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
     pub outputs: IndexMap<String, WorkflowOutput>,
+    /// What else to mask in every output, beyond the built-in credential names.
+    #[serde(default, skip_serializing_if = "Secrets::is_empty")]
+    pub secrets: Secrets,
+}
+
+/// Extra secrets of a spec.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Secrets {
+    /// Field names whose values are masked in any request or response (JSON keys at any
+    /// depth, form fields, query parameters), in addition to credential names such as
+    /// `access_token`, `client_secret` or `password`. Matching ignores case and `_`/`-`/camelCase.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fields: Vec<String>,
+}
+
+impl Secrets {
+    pub fn is_empty(&self) -> bool {
+        self.fields.is_empty()
+    }
 }
 
 fn is_false(b: &bool) -> bool {
@@ -88,9 +108,11 @@ pub struct Input {
     /// Value used when nothing else provides one; may be a template over `run` and other inputs.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub default: Option<Value>,
-    /// Mask this value (and values derived from it) in every output.
-    #[serde(default, skip_serializing_if = "is_false")]
-    pub secret: bool,
+    /// Mask this value (and values derived from it) in every output. Defaults to `true` when
+    /// the name says it holds a credential (its last word is token, secret, password, key in
+    /// `api_key`, code in `auth_code`...: `client_secret`, `user_password`); `false` turns that off.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secret: Option<bool>,
     /// Environment variable that provides the value, e.g. `PINGONE_ENV_ID`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub env: Option<String>,
@@ -101,6 +123,14 @@ pub struct Input {
     /// When such inputs get no value, `caseflow run` starts the sandbox and binds them.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sandbox: Option<SandboxValue>,
+}
+
+impl Input {
+    /// Marked secret, or named like a credential and not marked `secret: false`.
+    pub fn is_secret(&self, name: &str) -> bool {
+        self.secret
+            .unwrap_or_else(|| crate::redact::is_secret_name(name))
+    }
 }
 
 /// Values the embedded sandbox can bind to inputs.

@@ -7,6 +7,8 @@ pub mod render;
 pub use references::{Reference, ReferenceFinder, TemplateSyntaxError, references, references_in};
 pub use render::{RenderError, render_str, render_value};
 
+use std::cell::RefCell;
+
 use minijinja::value::{Value, ValueKind};
 use minijinja::{
     AutoEscape, Environment, Error, ErrorKind, Output, State, UndefinedBehavior, escape_formatter,
@@ -42,17 +44,47 @@ pub fn environment() -> Environment<'static> {
 /// `true`/`false` (not Python's `True`), `none` as empty, lists and maps
 /// as compact JSON (not Python reprs).
 fn format_value(out: &mut Output, state: &mut State, value: &Value) -> Result<(), Error> {
-    match value.kind() {
-        ValueKind::Bool => out.write_str(if value.is_true() { "true" } else { "false" })?,
-        ValueKind::None => {}
-        ValueKind::Seq | ValueKind::Map => {
-            let json = serde_json::to_string(value)
-                .map_err(|e| Error::new(ErrorKind::BadSerialization, e.to_string()))?;
-            out.write_str(&json)?;
+    let text = match value.kind() {
+        ValueKind::Bool => (if value.is_true() { "true" } else { "false" }).to_string(),
+        ValueKind::None => String::new(),
+        ValueKind::Seq | ValueKind::Map => serde_json::to_string(value)
+            .map_err(|e| Error::new(ErrorKind::BadSerialization, e.to_string()))?,
+        _ => {
+            escape_formatter(out, state, value)?;
+            record_piece(|| value.to_string());
+            return Ok(());
         }
-        _ => escape_formatter(out, state, value)?,
-    }
+    };
+    out.write_str(&text)?;
+    record_piece(|| text);
     Ok(())
+}
+
+thread_local! {
+    /// What each `{{ }}` printed, while [`render_str_pieces`] records.
+    static PIECES: RefCell<Option<Vec<String>>> = const { RefCell::new(None) };
+}
+
+fn record_piece(text: impl FnOnce() -> String) {
+    PIECES.with(|p| {
+        if let Some(pieces) = p.borrow_mut().as_mut() {
+            pieces.push(text());
+        }
+    });
+}
+
+/// Renders a string template and returns, with the text, what each `{{ }}`
+/// printed, in order: the redactor masks the pieces that came from a
+/// secret, not the literal text around them.
+pub fn render_str_pieces(
+    env: &Environment<'_>,
+    source: &str,
+    ctx: &Value,
+) -> Result<(String, Vec<String>), RenderError> {
+    let previous = PIECES.with(|p| p.replace(Some(Vec::new())));
+    let out = render_str(env, source, ctx);
+    let pieces = PIECES.with(|p| p.replace(previous)).unwrap_or_default();
+    out.map(|text| (text, pieces))
 }
 
 /// Is this string a template at all (contains `{{` or `{%`)? Plain strings

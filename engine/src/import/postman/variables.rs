@@ -218,18 +218,16 @@ impl Scope {
 
     fn input(&mut self, var: &str, name: &str) -> Input {
         let known = self.known.get(var).cloned();
-        let secret = looks_secret(var) || known.as_ref().is_some_and(|k| k.secret);
-        let mut input = Input {
-            secret,
-            ..Input::default()
-        };
+        let mut secret = looks_secret(var) || known.as_ref().is_some_and(|k| k.secret);
+        let mut input = Input::default();
         if self.pingone
             && let Some(w) = pingone::well_known(var)
         {
             input.description = Some(w.description.to_string());
             input.env = Some(w.env.to_string());
             input.sandbox = w.sandbox;
-            input.secret |= w.secret;
+            secret |= w.secret;
+            input.secret = secret.then_some(true);
             if let Some(d) = w.default {
                 input.default = Some(Value::String(self.template(d)));
                 return input;
@@ -238,7 +236,7 @@ impl Scope {
             input.description = Some(format!("Postman variable `{var}`"));
         }
         match known {
-            Some(k) if !input.secret && !k.value.is_empty() => {
+            Some(k) if !secret && !k.value.is_empty() => {
                 input.default = Some(Value::String(self.template(&k.value)));
             }
             Some(_) => {}
@@ -247,6 +245,7 @@ impl Scope {
             )),
             None => {}
         }
+        input.secret = secret.then_some(true);
         input
     }
 }

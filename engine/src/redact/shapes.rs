@@ -1,0 +1,178 @@
+//! Secrets recognised by their shape in text: values of credential-named
+//! fields (`"access_token": "..."`, `code=...`, `<input name="SAMLResponse"
+//! value="...">`) and JWTs, found even where nobody captured them.
+
+use std::sync::LazyLock;
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use regex::bytes::Regex;
+
+/// A secret found in text: the byte range of the value and the value as the
+/// server meant it (JSON escapes or percent-encoding undone).
+pub struct Found {
+    pub start: usize,
+    pub end: usize,
+    pub value: String,
+}
+
+/// How a name-value pair is written, and so how its value is decoded.
+#[derive(Clone, Copy)]
+enum Encoding {
+    Json,
+    Percent,
+    Plain,
+}
+
+static PAIRS: LazyLock<Vec<(Regex, Encoding)>> = LazyLock::new(|| {
+    let re = |s: &str| Regex::new(s).expect("valid pattern");
+    vec![
+        // "name": "value"
+        (
+            re(r#""([A-Za-z0-9_.$-]{1,64})"\s*:\s*"((?:[^"\\]|\\.)*)""#),
+            Encoding::Json,
+        ),
+        // "name": 123456 (one-time codes sent as numbers)
+        (
+            re(r#""([A-Za-z0-9_.$-]{1,64})"\s*:\s*(-?[0-9]+)\b"#),
+            Encoding::Plain,
+        ),
+        // name=value in forms, query strings, fragments and cookies
+        (
+            re(r#"(?:^|[?&#;\s,(])([A-Za-z0-9_.$-]{1,64})=([^&#;\s"'<>,)]+)"#),
+            Encoding::Percent,
+        ),
+        // <input type="hidden" name="SAMLResponse" value="...">
+        (
+            re(r#"name=["']([A-Za-z0-9_.$-]{1,64})["'][^>]*?\svalue=["']([^"']*)["']"#),
+            Encoding::Plain,
+        ),
+        (
+            re(r#"value=["']([^"']*)["'][^>]*?\sname=["']([A-Za-z0-9_.$-]{1,64})["']"#),
+            Encoding::Plain,
+        ),
+    ]
+});
+
+/// Three (JWS) or five (JWE) base64url segments whose first decodes to a JSON header.
+static JWT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"ey[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)?",
+    )
+    .expect("valid pattern")
+});
+
+/// Values of fields for which `is_secret(name, value)` holds.
+pub fn named_values(text: &[u8], is_secret: impl Fn(&str, &str) -> bool) -> Vec<Found> {
+    let mut found = Vec::new();
+    for (i, (re, encoding)) in PAIRS.iter().enumerate() {
+        // The `value=... name=...` pattern has its groups the other way round.
+        let (name_group, value_group) = if i == 4 { (2, 1) } else { (1, 2) };
+        for caps in re.captures_iter(text) {
+            let (Some(name), Some(value)) = (caps.get(name_group), caps.get(value_group)) else {
+                continue;
+            };
+            if value.is_empty() {
+                continue;
+            }
+            let Ok(name) = std::str::from_utf8(name.as_bytes()) else {
+                continue;
+            };
+            let decoded = decode(value.as_bytes(), *encoding);
+            if is_secret(name, &decoded) {
+                found.push(Found {
+                    start: value.start(),
+                    end: value.end(),
+                    value: decoded,
+                });
+            }
+        }
+    }
+    found
+}
+
+/// Every JWT-shaped string.
+pub fn jwts(text: &[u8]) -> Vec<Found> {
+    JWT.find_iter(text)
+        .filter(|m| is_jwt(m.as_bytes()))
+        .map(|m| Found {
+            start: m.start(),
+            end: m.end(),
+            value: String::from_utf8_lossy(m.as_bytes()).into_owned(),
+        })
+        .collect()
+}
+
+fn is_jwt(token: &[u8]) -> bool {
+    let header = token.split(|b| *b == b'.').next().unwrap_or_default();
+    URL_SAFE_NO_PAD
+        .decode(header)
+        .ok()
+        .and_then(|h| serde_json::from_slice::<serde_json::Value>(&h).ok())
+        .is_some_and(|h| h.get("alg").is_some() || h.get("typ").is_some() || h.get("enc").is_some())
+}
+
+fn decode(value: &[u8], encoding: Encoding) -> String {
+    match encoding {
+        Encoding::Plain => String::from_utf8_lossy(value).into_owned(),
+        Encoding::Percent => super::views::percent_decoded(value).map_or_else(
+            || String::from_utf8_lossy(value).into_owned(),
+            |v| String::from_utf8_lossy(&v.bytes).into_owned(),
+        ),
+        Encoding::Json => super::views::json_unescaped(value).map_or_else(
+            || String::from_utf8_lossy(value).into_owned(),
+            |v| String::from_utf8_lossy(&v.bytes).into_owned(),
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(text: &str) -> Vec<(String, String)> {
+        named_values(text.as_bytes(), |n, _| {
+            super::super::names::is_secret_name(n)
+        })
+        .into_iter()
+        .map(|f| (text[f.start..f.end].to_string(), f.value))
+        .collect()
+    }
+
+    #[test]
+    fn json_form_and_html_pairs() {
+        assert_eq!(
+            names(r#"{"access_token": "a\/b", "token_type": "Bearer", "n": {"password":"pw12"}}"#),
+            [
+                ("a\\/b".into(), "a/b".into()),
+                ("pw12".into(), "pw12".into())
+            ]
+        );
+        assert_eq!(
+            names("https://x/cb?state=1&code=ab%2Bcd#id_token=xyz1"),
+            [
+                ("ab%2Bcd".into(), "ab+cd".into()),
+                ("xyz1".into(), "xyz1".into())
+            ]
+        );
+        assert_eq!(
+            names(r#"<input type="hidden" name="SAMLResponse" value="PHNhbWw+"/>"#),
+            [("PHNhbWw+".into(), "PHNhbWw+".into())]
+        );
+        assert_eq!(
+            names(r#"{"otp": 123456}"#),
+            [("123456".into(), "123456".into())]
+        );
+    }
+
+    #[test]
+    fn jwt_shapes() {
+        let header = URL_SAFE_NO_PAD.encode(br#"{"alg":"RS256"}"#);
+        let token = format!("{header}.eyJzdWIiOiJ4In0.c2lnbmF0dXJl");
+        let text = format!("id_token: {token} and api.pingone.com");
+        let found = jwts(text.as_bytes());
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].value, token);
+        assert!(jwts(b"eyJub3QiOiJqd3QifQ.abcdefghij.klm").is_empty());
+    }
+}
