@@ -32,6 +32,7 @@ use crate::store::Store;
 /// A running sandbox bound to `127.0.0.1`.
 pub struct Sandbox {
     base_url: String,
+    local_url: String,
     env_id: String,
     org_id: String,
     admin_client_id: String,
@@ -43,10 +44,19 @@ pub struct Sandbox {
 impl Sandbox {
     /// Binds 127.0.0.1:port (0 = a free port), seeds the admin environment, serves in a tokio task.
     pub async fn start(port: u16) -> anyhow::Result<Sandbox> {
+        Self::start_behind(port, None).await
+    }
+
+    /// Like [`Sandbox::start`], for a sandbox reached through a reverse proxy
+    /// at `public_url`: issuers, links and redirects name the proxy.
+    pub async fn start_behind(port: u16, public_url: Option<&str>) -> anyhow::Result<Sandbox> {
         let listener =
             tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], port))).await?;
         let addr = listener.local_addr()?;
-        let base_url = format!("http://127.0.0.1:{}", addr.port());
+        let local_url = format!("http://127.0.0.1:{}", addr.port());
+        let base_url = public_url
+            .map(|u| u.trim_end_matches('/').to_string())
+            .unwrap_or_else(|| local_url.clone());
         let store = Arc::new(Store::new(base_url.clone())?);
         let admin = seed::admin_environment(&store)?;
         let router = server::router(store);
@@ -64,6 +74,7 @@ impl Sandbox {
         });
         Ok(Sandbox {
             base_url,
+            local_url,
             env_id: admin.env_id,
             org_id: admin.org_id,
             admin_client_id: admin.client_id,
@@ -76,6 +87,11 @@ impl Sandbox {
     /// `http://127.0.0.1:PORT`
     pub fn base_url(&self) -> &str {
         &self.base_url
+    }
+
+    /// Where the server listens (the same as `base_url` unless behind a proxy).
+    pub fn local_url(&self) -> &str {
+        &self.local_url
     }
 
     /// `http://127.0.0.1:PORT/v1`

@@ -141,14 +141,29 @@ fn undeclared(
     let template = env
         .template_from_str(source)
         .map_err(|e| syntax_error(source, &e))?;
-    if let Some(dotted) = dotted_subscripts(source) {
+    let unsliced = without_slices(source);
+    let analysed = unsliced.as_deref().unwrap_or(source);
+    if let Some(rewritten) = dotted_subscripts(analysed).or(unsliced.clone()) {
         // The rewrite is only for analysis; if it broke the syntax in some
         // corner (`for x in['a']`), the undotted answer still stands.
-        if let Ok(rewritten) = env.template_from_str(&dotted) {
+        if let Ok(rewritten) = env.template_from_str(&rewritten) {
             return Ok(rewritten.undeclared_variables(true));
         }
     }
     Ok(template.undeclared_variables(true))
+}
+
+/// `x[0:10]` -> `x`: minijinja's analysis does not look into slice
+/// subscripts, so `inputs.key[0:4]` would seem to read nothing. `None` if
+/// there is no slice with literal bounds.
+fn without_slices(source: &str) -> Option<String> {
+    static SLICE: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r"\[\s*-?[0-9]*\s*:\s*-?[0-9]*\s*(?::\s*-?[0-9]*\s*)?\]")
+            .expect("valid pattern")
+    });
+    SLICE
+        .is_match(source)
+        .then(|| SLICE.replace_all(source, "").into_owned())
 }
 
 /// `x['id']` / `x["id"]` -> `x.id` where `id` is an identifier and the

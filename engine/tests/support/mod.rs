@@ -2,6 +2,9 @@
 
 #![allow(dead_code)]
 
+pub mod reflector;
+pub mod wire;
+
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;

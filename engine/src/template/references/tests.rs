@@ -134,3 +134,14 @@ fn finder_and_free_functions_agree() {
     assert_eq!(references_in(&env, source), references(source));
     assert_eq!(refs(source), ["steps.a.outputs.id"]);
 }
+
+#[test]
+fn slices_read_what_they_slice() {
+    // minijinja's analysis skips slice subscripts; a slice of a secret or
+    // of another step's output must still count as reading it.
+    let r =
+        super::super::references("{{ inputs.api_key[0:10] }}-{{ steps.a.outputs.ids[1:] | join }}")
+            .unwrap();
+    let paths: Vec<String> = r.iter().map(|r| r.path.join(".")).collect();
+    assert_eq!(paths, ["inputs.api_key", "steps.a.outputs.ids"]);
+}
