@@ -283,3 +283,49 @@ fn the_library_leaks_nothing_it_sent_or_received() {
     }
     rt.block_on(sandbox.shutdown());
 }
+
+/// Dumps and failures as a person reads them: masked values, readable neighbours.
+#[test]
+fn masked_dumps_and_failures_read_well() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let (base, _) = rt.block_on(reflector::start());
+    let dir = support::write_spec(
+        "read.yaml",
+        r#"version: 1
+name: read
+inputs:
+  base: {}
+  user_password: { default: "pa55 word/1" }
+clients:
+  api: { base_url: "{{ inputs.base }}" }
+steps:
+  token:
+    client: api
+    request:
+      method: POST
+      url: /token
+      form: { grant_type: password, username: alice, password: "{{ inputs.user_password }}" }
+    outputs: { kind: $.token_type }
+  login:
+    client: api
+    needs: [token]
+    request: { method: GET, url: /redirect }
+    expect: { status: 200 }
+"#,
+    );
+    let dir = dir.parent().unwrap();
+    let set = format!("base={base}");
+    let out = caseflow(&["run", "read.yaml", "--set", &set, "-vv"], dir);
+    assert_eq!(out.status.code(), Some(1));
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stderr),
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let mut settings = insta::Settings::clone_current();
+    settings.add_filter(r"127\.0\.0\.1:\d+", "127.0.0.1:PORT");
+    settings.add_filter(r"\b\d+(\.\d+)?m?s\b", "<duration>");
+    settings.add_filter(r"(?m)^< (date|content-length): .*\n", "");
+    settings.add_filter(r"(?m)^│.*│\n|(?m)^[┌├└╞].*\n", "");
+    settings.bind(|| insta::assert_snapshot!(text));
+}
