@@ -329,3 +329,18 @@ steps:
     settings.add_filter(r"(?m)^│.*│\n|(?m)^[┌├└╞].*\n", "");
     settings.bind(|| insta::assert_snapshot!(text));
 }
+
+#[test]
+fn validate_warns_of_short_secrets() {
+    let dir = support::write_spec(
+        "short.yaml",
+        "version: 1\nname: short\ninputs:\n  pin: { secret: true, default: \"7q2\" }\nsteps:\n  a:\n    request: { method: GET, url: \"http://127.0.0.1:9/x?pin={{ inputs.pin }}\" }\n",
+    );
+    let out = caseflow(&["validate", "short.yaml"], dir.parent().unwrap());
+    assert_eq!(out.status.code(), Some(0));
+    insta::assert_snapshot!(format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    ));
+}

@@ -209,6 +209,13 @@ async fn run_async(args: RunArgs) -> i32 {
 
     let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     print!("{}", report::console::summary(&results, elapsed, color));
+    let short = redactor.short_secrets();
+    if short > 0 {
+        eprintln!(
+            "warning: {short} secret value(s) shorter than {} characters: masked only where they stand as a whole value (a JSON string, a header, a form or query value), not inside other text",
+            crate::redact::MIN_LEN
+        );
+    }
     let mut code = if results.iter().all(SpecReport::passed) {
         EXIT_OK
     } else {

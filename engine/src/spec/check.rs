@@ -154,6 +154,7 @@ impl Checker<'_> {
         }
         self.cycles();
         self.unused_inputs();
+        self.short_secret_defaults();
     }
 
     fn step(&mut self, path: &str, id: &str, step: &Step, cleanup: bool) -> IndexSet<String> {
@@ -601,6 +602,38 @@ impl Checker<'_> {
                 .key_error(
                     &format!("inputs.{name}"),
                     format!("input `{name}` is never used"),
+                )
+                .warning();
+            self.analysis.diagnostics.push(d);
+        }
+    }
+
+    /// A secret shorter than the redactor's minimum is masked only where it
+    /// stands as a whole value; say so rather than leave it to chance.
+    fn short_secret_defaults(&mut self) {
+        let short: Vec<(String, usize)> = self
+            .loaded
+            .spec
+            .inputs
+            .iter()
+            .filter(|(name, input)| input.is_secret(name))
+            .filter_map(|(name, input)| match &input.default {
+                Some(serde_json::Value::String(s)) if !template::is_template(s) => {
+                    let n = s.trim().chars().count();
+                    (n > 0 && n < crate::redact::MIN_LEN).then(|| (name.clone(), n))
+                }
+                _ => None,
+            })
+            .collect();
+        for (name, n) in short {
+            let d = self
+                .loaded
+                .key_error(
+                    &format!("inputs.{name}.default"),
+                    format!(
+                        "secret input `{name}` has a {n}-character default: secrets shorter than {} characters are masked only where they stand as a whole value (a JSON string, a header, a form or query value), not inside other text",
+                        crate::redact::MIN_LEN
+                    ),
                 )
                 .warning();
             self.analysis.diagnostics.push(d);
