@@ -25,7 +25,7 @@ use tokio::sync::{Semaphore, watch};
 pub use crate::redact::Redactor;
 pub use inputs::{InputError, InputSources, Inputs};
 
-use crate::redact as secrets;
+use crate::redact;
 use crate::report::{Phase, SpecReport, StepReport};
 use crate::spec::{CheckedSpec, LoadedSpec};
 use client::Clients;
@@ -339,14 +339,14 @@ pub(crate) fn new_ctx(
 fn mark_secret_outputs(loaded: &LoadedSpec, state: &RunState) {
     for (id, step) in loaded.spec.steps.iter().chain(&loaded.spec.cleanup) {
         for (name, capture) in &step.outputs {
-            if capture.secret() || secrets::is_secret_name(name) {
+            if capture.secret() || redact::is_secret_name(name) {
                 state.mark_secret(&["steps", id, "outputs", name]);
             }
         }
         if let Some(sub) = loaded.subspecs.get(id) {
             for (name, output) in &sub.spec.outputs {
                 if output.secret()
-                    || secrets::is_secret_name(name)
+                    || redact::is_secret_name(name)
                     || sub_output_reads_secret(sub, output.template())
                 {
                     state.mark_secret(&["steps", id, "outputs", name]);
@@ -374,7 +374,7 @@ fn sub_output_reads_secret(sub: &LoadedSpec, template: &str) -> bool {
                     .steps
                     .get(step)
                     .and_then(|s| s.outputs.get(out))
-                    .is_some_and(|c| c.secret() || secrets::is_secret_name(out)),
+                    .is_some_and(|c| c.secret() || redact::is_secret_name(out)),
                 (Some(_), None) => true,
                 _ => false,
             },
@@ -407,11 +407,11 @@ pub(crate) fn raw_workflow_outputs(
         match scope.render_value(&Json::String(output.template().to_string())) {
             Ok(v) => {
                 let secret = output.secret()
-                    || secrets::is_secret_name(name)
+                    || redact::is_secret_name(name)
                     || ctx.state.reads_secret(output.template());
                 if secret {
                     ctx.state.redactor.add_value(&v);
-                    shown.insert(name.clone(), Json::String(secrets::MASK.into()));
+                    shown.insert(name.clone(), Json::String(redact::MASK.into()));
                 } else {
                     shown.insert(name.clone(), v.clone());
                 }
