@@ -14,6 +14,7 @@ use serde_json::Value as Json;
 use super::{EXIT_FAILED, EXIT_INTERNAL, EXIT_INVALID, EXIT_OK};
 use crate::report::{self, SpecReport, console::Console};
 use crate::run::{self, InputSources, Observer, PreparedRun, RunOptions, inputs};
+use crate::spec::size::ByteSize;
 use crate::spec::{self, CheckedSpec, LoadedSpec, Loader, discover};
 
 /// Specs run at once.
@@ -45,6 +46,9 @@ pub struct RunArgs {
     /// Accept invalid TLS certificates for clients marked `insecure: true`
     #[arg(long)]
     pub insecure: bool,
+    /// Largest response body read, e.g. `64MiB` (a client's `max_body` wins)
+    #[arg(long, value_name = "SIZE", default_value = "16MiB")]
+    pub max_body: ByteSize,
     /// Print requests and responses (-v headers, -vv bodies), secrets masked
     #[arg(short, long, action = clap::ArgAction::Count)]
     pub verbose: u8,
@@ -163,6 +167,7 @@ async fn run_async(args: RunArgs) -> i32 {
     options.keep = args.keep;
     options.insecure = args.insecure;
     options.verbose = args.verbose;
+    options.max_body = args.max_body.0;
 
     if args.dry_run {
         return dry_run(prepared, &options);

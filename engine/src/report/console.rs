@@ -67,6 +67,18 @@ impl Console {
         }
     }
 
+    /// A line on stderr, above the progress bars.
+    pub fn print(&self, text: &str) {
+        let print = || {
+            let mut err = std::io::stderr().lock();
+            let _ = writeln!(err, "{text}");
+        };
+        match &self.progress {
+            Some(p) => p.suspend(print),
+            None => print(),
+        }
+    }
+
     fn with_bar(&self, label: &str, f: impl FnOnce(&mut SpecBar, bool)) {
         // Sub-workflows report as `spec › step`; they move their spec's bar.
         let (spec, nested) = match label.split_once(" › ") {
@@ -102,14 +114,11 @@ impl Observer for Console {
     }
 
     fn dump(&self, spec: &str, text: &str) {
-        let print = || {
-            let mut err = std::io::stderr().lock();
-            let _ = writeln!(err, "[{spec}]\n{text}");
-        };
-        match &self.progress {
-            Some(p) => p.suspend(print),
-            None => print(),
-        }
+        self.print(&format!("[{spec}]\n{text}"));
+    }
+
+    fn note(&self, spec: &str, text: &str) {
+        self.print(&format!("[{spec}] {text}"));
     }
 }
 
