@@ -177,19 +177,8 @@ async fn run_async(args: RunArgs) -> i32 {
         && std::io::stderr().is_terminal()
         && !std::env::var("CI").is_ok_and(|v| v == "true" || v == "1");
     let console = Arc::new(Console::new(show_progress));
-    let cancel = options.cancel.clone();
-    let interrupts = tokio::spawn(async move {
-        while tokio::signal::ctrl_c().await.is_ok() {
-            cancel.raise();
-            if cancel.level() == 1 {
-                eprintln!(
-                    "interrupted: stopping running steps, then cleanup (Ctrl-C again to skip cleanup)"
-                );
-            } else {
-                eprintln!("interrupted again: stopping cleanup");
-            }
-        }
-    });
+    let say = console.clone();
+    let signals = super::signals::listen(options.cancel.clone(), move |line| say.print(line));
 
     let started = Instant::now();
     let results: Vec<SpecReport> = futures::stream::iter(prepared)
@@ -209,7 +198,6 @@ async fn run_async(args: RunArgs) -> i32 {
         .collect()
         .await;
     let elapsed = started.elapsed();
-    interrupts.abort();
 
     let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     print!("{}", report::console::summary(&results, elapsed, color));
@@ -230,7 +218,8 @@ async fn run_async(args: RunArgs) -> i32 {
         }
     }
     stop_sandbox(sandbox).await;
-    code
+    // An interrupted run says so whatever its steps did: 130 or 143.
+    signals.exit_code().unwrap_or(code)
 }
 
 fn dry_run(prepared: Vec<PreparedRun>, options: &RunOptions) -> i32 {

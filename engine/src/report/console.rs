@@ -213,7 +213,28 @@ pub fn summary(reports: &[SpecReport], elapsed: Duration, color: bool) -> String
     out.push('\n');
     out.push_str(&total_line(reports, elapsed));
     out.push('\n');
+    out.push_str(&left_behind(reports));
     out
+}
+
+/// Cleanup steps a second interrupt abandoned, with what each would have
+/// removed. Empty when there are none.
+pub fn left_behind(reports: &[SpecReport]) -> String {
+    let mut lines = String::new();
+    for report in reports {
+        for (name, step) in report.flat_steps() {
+            if let Some(what) = &step.left_behind {
+                let what = report.redactor.redact(what);
+                lines.push_str(&format!("  {} › {name}: {what}\n", report.name));
+            }
+        }
+    }
+    if lines.is_empty() {
+        return lines;
+    }
+    format!(
+        "cleanup abandoned: these cleanup steps did not run, what they would have removed is left behind:\n{lines}"
+    )
 }
 
 /// `2 specs, 24 steps: 23 passed, 1 failed, 0 skipped in 1.52s`.

@@ -83,6 +83,27 @@ impl Policy {
         not_acted_on || is_idempotent(method) || self.explicit
     }
 
+    /// Why a failure the policy lists was not retried, when the method is
+    /// the reason: said in the step's failure, so the fix is one edit away.
+    pub fn held_back(&self, failure: Failure, method: &str) -> Option<String> {
+        let kind = match failure {
+            Failure::NotSent | Failure::Transport => "connect",
+            Failure::Status(429) => "429",
+            Failure::Status(s) if s >= 500 => "5xx",
+            _ => return None,
+        };
+        (self.attempts > 1 && !self.retries(failure, method) && {
+            let mut listed = self.clone();
+            listed.explicit = true;
+            listed.retries(failure, method)
+        })
+        .then(|| {
+            format!(
+                "not retried: {method} is not idempotent and the request may have reached the server (`retry.on: [{kind}]` retries it anyway)"
+            )
+        })
+    }
+
     /// The wait before attempt `attempt + 1` (`attempt` starts at 1):
     /// exponential with jitter, or the server's `Retry-After` when it asks
     /// for longer, never more than `max_backoff`.
@@ -212,6 +233,14 @@ mod tests {
         assert!(defaults.retries(Failure::Status(502), "DELETE"));
         assert!(!defaults.retries(Failure::Status(404), "GET"));
         assert!(!defaults.retries(Failure::Expectation, "GET"));
+        assert_eq!(
+            defaults.held_back(Failure::Status(500), "POST").as_deref(),
+            Some(
+                "not retried: POST is not idempotent and the request may have reached the server (`retry.on: [5xx]` retries it anyway)"
+            )
+        );
+        assert_eq!(defaults.held_back(Failure::Status(500), "GET"), None);
+        assert_eq!(Policy::none().held_back(Failure::Status(500), "POST"), None);
         let explicit = policy(vec![RetryOn::ServerError, RetryOn::Connect], true);
         assert!(explicit.retries(Failure::Status(500), "POST"));
         assert!(explicit.retries(Failure::Transport, "POST"));

@@ -81,12 +81,26 @@ pub(crate) async fn run(ctx: &Arc<Ctx>, id: &str, phase: Phase) -> StepReport {
     // Counted outside the step's future, so a step that times out still
     // reports the requests it sent.
     let attempts = AtomicU32::new(0);
-    let body = run_body(ctx, id, step, &attempts);
-    let outcome = match step.timeout {
-        Some(limit) => tokio::time::timeout(limit.0, body)
-            .await
-            .unwrap_or_else(|_| Outcome::failed(format!("timed out after {limit}"))),
-        None => body.await,
+    let body = async {
+        let body = run_body(ctx, id, step, &attempts);
+        match step.timeout {
+            Some(limit) => tokio::time::timeout(limit.0, body)
+                .await
+                .unwrap_or_else(|_| Outcome::failed(format!("timed out after {limit}"))),
+            None => body.await,
+        }
+    };
+    // An interrupt ends the step where it is (the first one main steps, the
+    // second cleanup); a sub-workflow ends its own steps and returns.
+    let level = if phase == Phase::Main { 1 } else { 2 };
+    let outcome = if step.uses.is_some() {
+        body.await
+    } else {
+        tokio::select! {
+            biased;
+            () = ctx.options.cancel.reached(level) => Outcome::failed(scheduler::INTERRUPTED.into()),
+            outcome = body => outcome,
+        }
     };
     let status = outcome.status.unwrap_or(Status::Failed);
     let mut report = StepReport::new(id, step.title.clone(), phase, status);
@@ -323,7 +337,11 @@ async fn exchange(
                     Broken::Body(b) => Some(b.head.status),
                     Broken::Send(_) => None,
                 };
-                return fail(status, format!("request to {} failed: {why}", prepared.url));
+                let mut message = format!("request to {} failed: {why}", prepared.url);
+                if let Some(hint) = failure.and_then(|f| policy.held_back(f, method)) {
+                    message = format!("{message}\n{hint}");
+                }
+                return fail(status, message);
             }
         };
         register_secrets(ctx, step, &resp);
@@ -387,11 +405,14 @@ async fn exchange(
                 pause(ctx, id, why, &wait).await;
                 continue;
             }
-            let message = format!(
+            let mut message = format!(
                 "{}\nresponse: {}",
                 failures.join("\n"),
                 resp.excerpt(EXCERPT)
             );
+            if let Some(hint) = policy.held_back(Failure::Status(resp.status), method) {
+                message = format!("{message}\n{hint}");
+            }
             return fail(Some(resp.status), message);
         }
         let mut outputs = serde_json::Map::new();
@@ -441,7 +462,10 @@ impl Broken {
                 Some(Failure::Transport),
                 format!("no response within {timeout} (the client's `timeout`)"),
             ),
-            Broken::Send(e) => (Some(Failure::Transport), error_chain(e)),
+            Broken::Send(e) => (
+                Some(Failure::Transport),
+                format!("the connection failed: {}", root_cause(e)),
+            ),
             Broken::Body(b) => match &b.kind {
                 BodyErrorKind::TooLarge { .. } => (None, format!("HTTP {}: {b}", b.head.status)),
                 BodyErrorKind::Broken(e) if e.is_timeout() => (
@@ -456,7 +480,7 @@ impl Broken {
                     format!(
                         "HTTP {}: the body was cut short: {}",
                         b.head.status,
-                        error_chain(e)
+                        root_cause(e)
                     ),
                 ),
             },
@@ -564,26 +588,8 @@ fn dump_response(ctx: &Ctx, resp: &Response, body: bool) -> String {
     out
 }
 
-/// reqwest's error with its sources ("error sending request: connection
-/// refused"), without the URL reqwest puts in (the message names it once).
-fn error_chain(e: &reqwest::Error) -> String {
-    let mut text = e.to_string();
-    if let Some(url) = e.url() {
-        text = text.replace(&format!(" for url ({url})"), "");
-    }
-    let mut source = std::error::Error::source(e);
-    while let Some(s) = source {
-        let part = s.to_string();
-        if !text.contains(&part) {
-            text.push_str(": ");
-            text.push_str(&part);
-        }
-        source = s.source();
-    }
-    text
-}
-
-/// The innermost cause: "Connection refused (os error 111)".
+/// The innermost cause: "Connection refused (os error 111)". reqwest's own
+/// text would repeat the URL, which the message already names.
 fn root_cause(e: &reqwest::Error) -> String {
     let mut last: &dyn std::error::Error = e;
     while let Some(s) = last.source() {
