@@ -297,6 +297,9 @@ async fn exchange(
         ..Outcome::default()
     };
     loop {
+        // Rendering is synchronous: yielding first lets an interrupt stop a
+        // `for_each` whose every iteration fails before sending anything.
+        tokio::task::yield_now().await;
         let attempt = attempts.fetch_add(1, Ordering::Relaxed) + 1;
         let scope = ctx.state.scope(extras);
         let prepared = match request::prepare(request, client, &scope) {
@@ -458,6 +461,8 @@ impl Broken {
                 };
                 (Some(Failure::NotSent), why)
             }
+            // Nothing a second attempt would change.
+            Broken::Send(e) if e.is_builder() || e.is_redirect() => (None, root_cause(e)),
             Broken::Send(e) if e.is_timeout() => (
                 Some(Failure::Transport),
                 format!("no response within {timeout} (the client's `timeout`)"),
