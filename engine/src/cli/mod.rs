@@ -1,10 +1,12 @@
 //! The `caseflow` command line. Exit codes: 0 all passed, 1 a step failed,
-//! 2 invalid spec or usage, 3 internal error.
+//! 2 invalid spec or usage, 3 internal error, 130/143 interrupted by
+//! SIGINT/SIGTERM (after cleanup, the summary and the reports).
 
 mod import;
 mod inspect;
 mod run;
 mod sandbox;
+mod signals;
 mod validate;
 
 use std::path::PathBuf;
@@ -21,7 +23,7 @@ pub const EXIT_INTERNAL: i32 = 3;
     name = "caseflow",
     version,
     about = "Run declarative YAML workflow specs of HTTP API calls as a concurrent dependency graph",
-    after_help = "Exit codes: 0 all passed, 1 a step failed, 2 invalid spec or usage, 3 internal error."
+    after_help = "Exit codes: 0 all passed, 1 a step failed, 2 invalid spec or usage, 3 internal error, 130 interrupted (SIGINT, Ctrl-C), 143 terminated (SIGTERM)."
 )]
 pub struct Cli {
     #[command(subcommand)]

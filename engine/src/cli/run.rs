@@ -14,6 +14,7 @@ use serde_json::Value as Json;
 use super::{EXIT_FAILED, EXIT_INTERNAL, EXIT_INVALID, EXIT_OK};
 use crate::report::{self, SpecReport, console::Console};
 use crate::run::{self, InputSources, Observer, PreparedRun, RunOptions, inputs};
+use crate::spec::size::ByteSize;
 use crate::spec::{self, CheckedSpec, LoadedSpec, Loader, discover};
 
 /// Specs run at once.
@@ -45,6 +46,9 @@ pub struct RunArgs {
     /// Accept invalid TLS certificates for clients marked `insecure: true`
     #[arg(long)]
     pub insecure: bool,
+    /// Largest response body read, e.g. `64MiB` (a client's `max_body` wins)
+    #[arg(long, value_name = "SIZE", default_value = "16MiB")]
+    pub max_body: ByteSize,
     /// Print requests and responses (-v headers, -vv bodies), secrets masked
     #[arg(short, long, action = clap::ArgAction::Count)]
     pub verbose: u8,
@@ -147,6 +151,7 @@ async fn run_async(args: RunArgs) -> i32 {
     options.keep = args.keep;
     options.insecure = args.insecure;
     options.verbose = args.verbose;
+    options.max_body = args.max_body.0;
     let redactor = options.redactor.clone();
 
     let mut prepared = Vec::new();
@@ -173,19 +178,8 @@ async fn run_async(args: RunArgs) -> i32 {
         && std::io::stderr().is_terminal()
         && !std::env::var("CI").is_ok_and(|v| v == "true" || v == "1");
     let console = Arc::new(Console::new(show_progress));
-    let cancel = options.cancel.clone();
-    let interrupts = tokio::spawn(async move {
-        while tokio::signal::ctrl_c().await.is_ok() {
-            cancel.raise();
-            if cancel.level() == 1 {
-                eprintln!(
-                    "interrupted: stopping running steps, then cleanup (Ctrl-C again to skip cleanup)"
-                );
-            } else {
-                eprintln!("interrupted again: stopping cleanup");
-            }
-        }
-    });
+    let say = console.clone();
+    let signals = super::signals::listen(options.cancel.clone(), move |line| say.print(line));
 
     let started = Instant::now();
     let results: Vec<SpecReport> = futures::stream::iter(prepared)
@@ -205,7 +199,6 @@ async fn run_async(args: RunArgs) -> i32 {
         .collect()
         .await;
     let elapsed = started.elapsed();
-    interrupts.abort();
 
     let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     print!("{}", report::console::summary(&results, elapsed, color));
@@ -233,7 +226,8 @@ async fn run_async(args: RunArgs) -> i32 {
         }
     }
     stop_sandbox(sandbox).await;
-    code
+    // An interrupted run says so whatever its steps did: 130 or 143.
+    signals.exit_code().unwrap_or(code)
 }
 
 fn dry_run(prepared: Vec<PreparedRun>, options: &RunOptions) -> i32 {

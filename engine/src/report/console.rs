@@ -68,6 +68,18 @@ impl Console {
         }
     }
 
+    /// A line on stderr, above the progress bars.
+    pub fn print(&self, text: &str) {
+        let print = || {
+            let mut err = std::io::stderr().lock();
+            let _ = writeln!(err, "{text}");
+        };
+        match &self.progress {
+            Some(p) => p.suspend(print),
+            None => print(),
+        }
+    }
+
     fn with_bar(&self, label: &str, f: impl FnOnce(&mut SpecBar, bool)) {
         // Sub-workflows report as `spec › step`; they move their spec's bar.
         let (spec, nested) = match label.split_once(" › ") {
@@ -103,14 +115,11 @@ impl Observer for Console {
     }
 
     fn dump(&self, spec: &str, text: &str) {
-        let print = || {
-            let mut err = std::io::stderr().lock();
-            let _ = writeln!(err, "[{spec}]\n{text}");
-        };
-        match &self.progress {
-            Some(p) => p.suspend(print),
-            None => print(),
-        }
+        self.print(&format!("[{spec}]\n{text}"));
+    }
+
+    fn note(&self, spec: &str, text: &str) {
+        self.print(&format!("[{spec}] {text}"));
     }
 }
 
@@ -205,7 +214,28 @@ pub fn summary(reports: &[SpecReport], elapsed: Duration, color: bool) -> String
     out.push('\n');
     out.push_str(&total_line(reports, elapsed));
     out.push('\n');
+    out.push_str(&left_behind(reports));
     super::redact_all(reports, out)
+}
+
+/// Cleanup steps a second interrupt abandoned, with what each would have
+/// removed. Empty when there are none.
+pub fn left_behind(reports: &[SpecReport]) -> String {
+    let mut lines = String::new();
+    for report in reports {
+        for (name, step) in report.flat_steps() {
+            if let Some(what) = &step.left_behind {
+                let what = report.redactor.redact(what);
+                lines.push_str(&format!("  {} › {name}: {what}\n", report.name));
+            }
+        }
+    }
+    if lines.is_empty() {
+        return lines;
+    }
+    format!(
+        "cleanup abandoned: these cleanup steps did not run, what they would have removed is left behind:\n{lines}"
+    )
 }
 
 /// `2 specs, 24 steps: 23 passed, 1 failed, 0 skipped in 1.52s`.

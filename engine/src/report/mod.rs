@@ -66,6 +66,10 @@ pub struct StepReport {
     /// The steps of a `uses` sub-workflow.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub steps: Vec<StepReport>,
+    /// A cleanup step a second interrupt abandoned: what it would have
+    /// removed (its request and the captured values it uses).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub left_behind: Option<String>,
 }
 
 impl StepReport {
@@ -83,6 +87,7 @@ impl StepReport {
             message: None,
             allowed_failure: false,
             steps: Vec::new(),
+            left_behind: None,
         }
     }
 

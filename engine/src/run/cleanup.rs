@@ -1,13 +1,17 @@
 //! Cleanup: after the main graph (also after failures and interrupts), each
 //! cleanup step runs only when the main steps it references passed. `needs`
 //! between cleanup steps orders them; sub-workflows' cleanups run last, newest first.
+//! A second interrupt abandons cleanup: each step it stopped says what it
+//! would have removed.
 
 use std::sync::Arc;
 
 use futures::future::BoxFuture;
 use indexmap::{IndexMap, IndexSet};
+use serde_json::Value as Json;
 
-use super::{Ctx, scheduler};
+use super::scheduler::INTERRUPTED;
+use super::{Ctx, request, scheduler};
 use crate::report::{Phase, Status, StepReport};
 
 pub(crate) fn run<'a>(
@@ -51,6 +55,21 @@ async fn run_inner(
     } else {
         scheduler::run_graph(ctx, Phase::Cleanup, &order, &gates).await
     };
+    for report in &mut reports {
+        let created = gates
+            .iter()
+            .find(|(id, _)| *id == report.id)
+            .is_some_and(|(_, g)| g.iter().all(|(_, s)| *s == Status::Passed));
+        if created && report.message.as_deref() == Some(INTERRUPTED) {
+            let what = would_remove(ctx, &report.id);
+            report.message = Some(if report.status == Status::Skipped {
+                format!("interrupted: cleanup abandoned, left behind: {what}")
+            } else {
+                format!("interrupted while running: maybe left behind: {what}")
+            });
+            report.left_behind = Some(what);
+        }
+    }
     let deferred: Vec<_> = ctx
         .deferred
         .lock()
@@ -71,4 +90,53 @@ async fn run_inner(
         reports.push(r);
     }
     reports
+}
+
+/// What an abandoned cleanup step would have removed: its request, rendered
+/// as it would have been sent, and the captured values it uses.
+fn would_remove(ctx: &Ctx, id: &str) -> String {
+    let Some(step) = ctx.loaded.spec.cleanup.get(id) else {
+        return String::new();
+    };
+    let scope = ctx.state.scope(&[]);
+    let request = step.request.as_ref().and_then(|r| {
+        let client = ctx.clients.get(step.client.as_deref());
+        request::prepare(r, client, &scope)
+            .ok()
+            .map(|p| format!("{} {}", p.method, p.url))
+    });
+    let mut paths = IndexSet::new();
+    collect_outputs(
+        &serde_json::to_value(step).unwrap_or(Json::Null),
+        &mut paths,
+    );
+    let values: Vec<String> = paths
+        .iter()
+        .filter_map(|path| {
+            let v = scope.render_str(&format!("{{{{ {path} }}}}")).ok()?;
+            Some(format!("{path} = {v}"))
+        })
+        .collect();
+    match (request, values.is_empty()) {
+        (Some(r), true) => r,
+        (Some(r), false) => format!("{r} ({})", values.join(", ")),
+        (None, false) => values.join(", "),
+        (None, true) => format!("cleanup step `{id}`"),
+    }
+}
+
+/// `steps.<id>.outputs.<name>` read anywhere in a step's templates.
+fn collect_outputs(value: &Json, out: &mut IndexSet<String>) {
+    match value {
+        Json::String(s) => {
+            for r in crate::template::references(s).unwrap_or_default() {
+                if r.path.len() >= 4 && r.path[0] == "steps" && r.path[2] == "outputs" {
+                    out.insert(r.path[..4].join("."));
+                }
+            }
+        }
+        Json::Array(items) => items.iter().for_each(|v| collect_outputs(v, out)),
+        Json::Object(map) => map.values().for_each(|v| collect_outputs(v, out)),
+        _ => {}
+    }
 }

@@ -7,12 +7,17 @@ use std::time::Duration;
 use crate::spec::model::{self, Spec};
 
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// A client as the steps use it: the HTTP client plus its templates.
 #[derive(Debug)]
 pub struct HttpClient {
     pub http: reqwest::Client,
     pub spec: model::Client,
+    /// Largest response body read: the client's `max_body`, else `--max-body`.
+    pub max_body: u64,
+    /// The per-request timeout, for error messages.
+    pub timeout: Duration,
 }
 
 #[derive(Debug)]
@@ -22,27 +27,18 @@ pub struct Clients {
 }
 
 impl Clients {
-    /// Builds every client of a spec, plus the default one for steps without `client`.
-    pub fn build(spec: &Spec, insecure: bool) -> Result<Self, String> {
+    /// Builds every client of a spec, plus the default one for steps without
+    /// `client`. `max_body` applies to clients that set none.
+    pub fn build(spec: &Spec, insecure: bool, max_body: u64) -> Result<Self, String> {
         let mut named = HashMap::new();
         for (name, client) in &spec.clients {
-            let http = build(client, insecure).map_err(|e| format!("client `{name}`: {e}"))?;
-            named.insert(
-                name.clone(),
-                HttpClient {
-                    http,
-                    spec: client.clone(),
-                },
-            );
+            let http =
+                build(client, insecure, max_body).map_err(|e| format!("client `{name}`: {e}"))?;
+            named.insert(name.clone(), http);
         }
-        let default = model::Client::default();
-        Ok(Self {
-            named,
-            default: HttpClient {
-                http: build(&default, insecure).map_err(|e| format!("default client: {e}"))?,
-                spec: default,
-            },
-        })
+        let default = build(&model::Client::default(), insecure, max_body)
+            .map_err(|e| format!("default client: {e}"))?;
+        Ok(Self { named, default })
     }
 
     pub fn get(&self, name: Option<&str>) -> &HttpClient {
@@ -51,20 +47,27 @@ impl Clients {
     }
 }
 
-fn build(client: &model::Client, insecure: bool) -> reqwest::Result<reqwest::Client> {
+fn build(client: &model::Client, insecure: bool, max_body: u64) -> reqwest::Result<HttpClient> {
+    let timeout = client.timeout.map_or(DEFAULT_TIMEOUT, |t| t.0);
     let redirect = if client.follow_redirects {
         reqwest::redirect::Policy::limited(10)
     } else {
         reqwest::redirect::Policy::none()
     };
-    reqwest::Client::builder()
+    let http = reqwest::Client::builder()
         .user_agent(concat!("caseflow/", env!("CARGO_PKG_VERSION")))
         .cookie_store(client.cookies.unwrap_or(true))
         .redirect(redirect)
-        .timeout(client.timeout.map_or(DEFAULT_TIMEOUT, |t| t.0))
-        .connect_timeout(Duration::from_secs(10))
+        .timeout(timeout)
+        .connect_timeout(CONNECT_TIMEOUT.min(timeout))
         .tcp_nodelay(true)
         // Both the spec and the command line must ask for it.
         .danger_accept_invalid_certs(client.insecure && insecure)
-        .build()
+        .build()?;
+    Ok(HttpClient {
+        http,
+        spec: client.clone(),
+        max_body: client.max_body.map_or(max_body, |m| m.0),
+        timeout,
+    })
 }

@@ -45,6 +45,8 @@ pub struct RunOptions {
     pub insecure: bool,
     /// 1: request and response lines and headers; 2: bodies too.
     pub verbose: u8,
+    /// Largest response body read by clients that set no `max_body`.
+    pub max_body: u64,
     pub cancel: Cancel,
     /// Shared by every spec of the invocation, so each output is masked
     /// with every secret any spec has seen.
@@ -61,6 +63,7 @@ impl RunOptions {
             keep: false,
             insecure: false,
             verbose: 0,
+            max_body: response::DEFAULT_MAX_BODY,
             cancel: Cancel::new(),
             redactor: Arc::new(Redactor::new()),
         }
@@ -98,6 +101,8 @@ pub trait Observer: Send + Sync {
     fn step_started(&self, _spec: &str, _step: &str) {}
     fn step_finished(&self, _spec: &str, _step: &StepReport) {}
     fn dump(&self, _spec: &str, _text: &str) {}
+    /// A line about a running step, such as a wait before a retry (`-v`).
+    fn note(&self, _spec: &str, _text: &str) {}
 }
 
 /// An observer that ignores everything.
@@ -309,7 +314,7 @@ pub(crate) fn new_ctx(
     options: &RunOptions,
     observer: Arc<dyn Observer>,
 ) -> Result<Ctx, String> {
-    let clients = Clients::build(&prepared.loaded.spec, options.insecure)?;
+    let clients = Clients::build(&prepared.loaded.spec, options.insecure, options.max_body)?;
     let state = RunState::new(
         &prepared.inputs.values,
         prepared.info.value(),

@@ -1,6 +1,46 @@
-//! A received response, read once into memory for captures, expectations and dumps.
+//! A received response, read once into memory (up to a size limit) for
+//! captures, expectations and dumps.
 
 use serde_json::Value as Json;
+
+use crate::spec::size::ByteSize;
+
+/// Largest body read when neither the client nor `--max-body` says otherwise.
+pub const DEFAULT_MAX_BODY: u64 = 16 * ByteSize::MIB;
+
+/// A response whose body could not be read whole.
+#[derive(Debug)]
+pub struct BodyError {
+    /// Status, headers and URL; the body is empty.
+    pub head: Response,
+    pub kind: BodyErrorKind,
+}
+
+#[derive(Debug)]
+pub enum BodyErrorKind {
+    /// Longer than the limit: the rest was not read.
+    TooLarge { limit: u64, declared: Option<u64> },
+    /// The connection failed while the body was being received (reset, truncated).
+    Broken(reqwest::Error),
+}
+
+impl std::fmt::Display for BodyError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.kind {
+            BodyErrorKind::TooLarge { limit, declared } => {
+                write!(f, "response body larger than {}", ByteSize(*limit))?;
+                if let Some(n) = declared {
+                    write!(f, " (Content-Length: {n})")?;
+                }
+                write!(
+                    f,
+                    "; set `max_body` on the client or `--max-body` to read more"
+                )
+            }
+            BodyErrorKind::Broken(e) => write!(f, "reading the response body failed: {e}"),
+        }
+    }
+}
 
 #[derive(Debug, Clone)]
 pub struct Response {
@@ -15,7 +55,8 @@ pub struct Response {
 }
 
 impl Response {
-    pub async fn read(resp: reqwest::Response) -> Result<Self, reqwest::Error> {
+    /// Reads the whole body, failing past `limit` bytes without reading the rest.
+    pub async fn read(mut resp: reqwest::Response, limit: u64) -> Result<Self, Box<BodyError>> {
         let status = resp.status().as_u16();
         let url = resp.url().to_string();
         let headers = resp
@@ -28,16 +69,44 @@ impl Response {
                 )
             })
             .collect();
-        let bytes = resp.bytes().await?;
-        let text = String::from_utf8_lossy(&bytes).into_owned();
-        let json = serde_json::from_slice(&bytes).ok();
-        Ok(Self {
+        let mut head = Self {
             status,
             headers,
-            text,
-            json,
+            text: String::new(),
+            json: None,
             url,
-        })
+        };
+        let declared = resp.content_length();
+        let fail = |head, kind| Err(Box::new(BodyError { head, kind }));
+        if let Some(n) = declared.filter(|n| *n > limit) {
+            let kind = BodyErrorKind::TooLarge {
+                limit,
+                declared: Some(n),
+            };
+            return fail(head, kind);
+        }
+        // Sized up front: growing by doubling would briefly hold twice the body.
+        let mut bytes = Vec::with_capacity(declared.unwrap_or(0) as usize);
+        loop {
+            match resp.chunk().await {
+                Ok(Some(chunk)) => {
+                    if (bytes.len() + chunk.len()) as u64 > limit {
+                        let kind = BodyErrorKind::TooLarge {
+                            limit,
+                            declared: None,
+                        };
+                        return fail(head, kind);
+                    }
+                    bytes.extend_from_slice(&chunk);
+                }
+                Ok(None) => break,
+                Err(e) => return fail(head, BodyErrorKind::Broken(e)),
+            }
+        }
+        head.json = serde_json::from_slice(&bytes).ok();
+        head.text = String::from_utf8(bytes)
+            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+        Ok(head)
     }
 
     pub fn header(&self, name: &str) -> Option<&str> {

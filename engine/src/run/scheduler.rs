@@ -12,6 +12,9 @@ use tokio::task::JoinSet;
 use super::{Ctx, step};
 use crate::report::{Phase, Status, StepReport};
 
+/// Why a step stopped or never started: an interrupt (Ctrl-C, SIGTERM).
+pub(crate) const INTERRUPTED: &str = "interrupted";
+
 /// Runs one phase's graph. `deps` maps each step to the steps it waits for;
 /// names outside the phase are ignored here (cleanup gates on main steps are
 /// the caller's business, passed as `gates`: step -> main steps that must have passed).
@@ -56,12 +59,16 @@ async fn run_graph_inner(
     let mut ready: VecDeque<usize> = (0..n).filter(|&i| pending[i] == 0).collect();
     let mut running: HashMap<tokio::task::Id, usize> = HashMap::new();
     let mut tasks = JoinSet::new();
-    let mut stop: Option<&'static str> = None;
+    // The first interrupt stops the main steps, the second cleanup too.
     let cancel_level = if phase == Phase::Main { 1 } else { 2 };
     let cancel = ctx.options.cancel.clone();
+    let mut stop: Option<&'static str> = (cancel.level() >= cancel_level).then_some(INTERRUPTED);
 
     loop {
         while let Some(i) = ready.pop_front() {
+            if stop.is_none() && cancel.level() >= cancel_level {
+                stop = Some(INTERRUPTED);
+            }
             let id = ids[i].as_str();
             let skip = blocked[i]
                 .clone()
@@ -101,9 +108,10 @@ async fn run_graph_inner(
         }
         let joined = tokio::select! {
             joined = tasks.join_next_with_id() => joined,
-            () = cancel.reached(cancel_level), if stop != Some("interrupted") => {
-                stop = Some("interrupted");
-                tasks.abort_all();
+            () = cancel.reached(cancel_level), if stop != Some(INTERRUPTED) => {
+                // Running steps see the interrupt themselves and end with
+                // their attempts counted; nothing new starts.
+                stop = Some(INTERRUPTED);
                 continue;
             }
         };
@@ -114,7 +122,7 @@ async fn run_graph_inner(
                 let i = running.remove(&e.id());
                 let id = i.map_or("?", |i| ids[i].as_str());
                 let why = if e.is_cancelled() {
-                    "interrupted".to_string()
+                    INTERRUPTED.to_string()
                 } else {
                     format!("internal error: {e}")
                 };

@@ -2,6 +2,7 @@
 //! `until`, then expectations and captures, all within the step's `timeout`.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
 use indexmap::IndexMap;
@@ -9,9 +10,10 @@ use minijinja::Value;
 use serde_json::Value as Json;
 
 use super::capture::capture;
+use super::client::HttpClient;
 use super::context::to_value;
-use super::response::Response;
-use super::retry::{self, Policy, Transient};
+use super::response::{BodyError, BodyErrorKind, Response};
+use super::retry::{self, Failure, Policy, Wait};
 use super::{Ctx, Deferred, expect, request, scheduler};
 use crate::redact::{MASK, is_secret_name};
 use crate::report::{Phase, Status, StepReport};
@@ -19,6 +21,15 @@ use crate::spec::model::{Expect, Step};
 
 /// How much of a response body failure messages show.
 const EXCERPT: usize = 2048;
+
+/// How much of one request or response `-vv` prints.
+const DUMP_LIMIT: usize = 64 * 1024;
+
+/// Longer than any secret a dump may have to mask.
+const SECRET_MARGIN: usize = 8 * 1024;
+
+/// The shortest pause between `until` polls, whatever `interval` says.
+const MIN_POLL_INTERVAL: Duration = Duration::from_millis(50);
 
 fn lookup<'a>(ctx: &'a Ctx, id: &str, phase: Phase) -> Option<&'a Step> {
     match phase {
@@ -67,19 +78,36 @@ pub(crate) async fn run(ctx: &Arc<Ctx>, id: &str, phase: Phase) -> StepReport {
     ctx.observer.step_started(&ctx.label, id);
     let started = Instant::now();
     let started_ms = ctx.started.elapsed().as_millis() as u64;
-    let body = run_body(ctx, id, step);
-    let outcome = match step.timeout {
-        Some(limit) => tokio::time::timeout(limit.0, body)
-            .await
-            .unwrap_or_else(|_| Outcome::failed(format!("timed out after {limit}"))),
-        None => body.await,
+    // Counted outside the step's future, so a step that times out still
+    // reports the requests it sent.
+    let attempts = AtomicU32::new(0);
+    let body = async {
+        let body = run_body(ctx, id, step, &attempts);
+        match step.timeout {
+            Some(limit) => tokio::time::timeout(limit.0, body)
+                .await
+                .unwrap_or_else(|_| Outcome::failed(format!("timed out after {limit}"))),
+            None => body.await,
+        }
+    };
+    // An interrupt ends the step where it is (the first one main steps, the
+    // second cleanup); a sub-workflow ends its own steps and returns.
+    let level = if phase == Phase::Main { 1 } else { 2 };
+    let outcome = if step.uses.is_some() {
+        body.await
+    } else {
+        tokio::select! {
+            biased;
+            () = ctx.options.cancel.reached(level) => Outcome::failed(scheduler::INTERRUPTED.into()),
+            outcome = body => outcome,
+        }
     };
     let status = outcome.status.unwrap_or(Status::Failed);
     let mut report = StepReport::new(id, step.title.clone(), phase, status);
     report.started_ms = started_ms;
     report.duration = started.elapsed();
     report.http_status = outcome.http_status;
-    report.attempts = outcome.attempts;
+    report.attempts = outcome.attempts.max(attempts.load(Ordering::Relaxed));
     report.message = outcome.message.map(|m| ctx.state.redactor.redact(&m));
     report.steps = outcome.children;
     report.allowed_failure = status == Status::Failed && step.continue_on_error;
@@ -100,7 +128,7 @@ pub(crate) async fn run(ctx: &Arc<Ctx>, id: &str, phase: Phase) -> StepReport {
     report
 }
 
-async fn run_body(ctx: &Arc<Ctx>, id: &str, step: &Step) -> Outcome {
+async fn run_body(ctx: &Arc<Ctx>, id: &str, step: &Step, attempts: &AtomicU32) -> Outcome {
     if let Some(condition) = &step.if_ {
         match ctx.state.scope(&[]).condition(condition) {
             Ok(true) => {}
@@ -115,15 +143,21 @@ async fn run_body(ctx: &Arc<Ctx>, id: &str, step: &Step) -> Outcome {
         }
     }
     if let Some(items) = &step.for_each {
-        for_each(ctx, id, step, items).await
+        for_each(ctx, id, step, items, attempts).await
     } else if step.uses.is_some() {
         uses(ctx, id, step).await
     } else {
-        exchange(ctx, step, &[]).await
+        exchange(ctx, id, step, &[], attempts).await
     }
 }
 
-async fn for_each(ctx: &Arc<Ctx>, id: &str, step: &Step, items: &Json) -> Outcome {
+async fn for_each(
+    ctx: &Arc<Ctx>,
+    id: &str,
+    step: &Step,
+    items: &Json,
+    attempts: &AtomicU32,
+) -> Outcome {
     use futures::StreamExt;
     let items = match ctx.state.scope(&[]).render_value(items) {
         Ok(Json::Array(items)) => items,
@@ -141,7 +175,7 @@ async fn for_each(ctx: &Arc<Ctx>, id: &str, step: &Step, items: &Json) -> Outcom
     let results: Vec<Outcome> = futures::stream::iter(items.into_iter().enumerate())
         .map(|(i, item)| async move {
             let extras = [("item", to_value(&item)), ("index", Value::from(i))];
-            exchange(ctx, step, &extras).await
+            exchange(ctx, id, step, &extras, attempts).await
         })
         .buffered(concurrency)
         .collect()
@@ -157,9 +191,7 @@ async fn for_each(ctx: &Arc<Ctx>, id: &str, step: &Step, items: &Json) -> Outcom
             .collect();
         out.outputs.insert(name.clone(), Json::Array(values));
     }
-    let _ = id;
     for (i, r) in results.into_iter().enumerate() {
-        out.attempts += r.attempts;
         out.http_status = r.http_status.or(out.http_status);
         if !r.passed() && out.message.is_none() {
             out.status = Some(Status::Failed);
@@ -240,63 +272,90 @@ async fn uses(ctx: &Arc<Ctx>, id: &str, step: &Step) -> Outcome {
 }
 
 /// One request with its retries and polling, then expectations and captures.
-async fn exchange(ctx: &Ctx, step: &Step, extras: &[(&str, Value)]) -> Outcome {
+/// Every request sent counts in `attempts`.
+async fn exchange(
+    ctx: &Ctx,
+    id: &str,
+    step: &Step,
+    extras: &[(&str, Value)],
+    attempts: &AtomicU32,
+) -> Outcome {
     let Some(request) = &step.request else {
         return Outcome::failed("the step has no request".into());
     };
     let client = ctx.clients.get(step.client.as_deref());
     let policy = Policy::from_spec(step.retry.as_ref());
+    let method = request.method.as_str();
     let until = step.until.as_ref();
     let poll_started = Instant::now();
     let verbose = ctx.options.verbose;
-    let (mut attempts, mut tries, mut polls) = (0u32, 0u32, 0u32);
-    let fail = |attempts: u32, status: Option<u16>, message: String| Outcome {
+    let (mut tries, mut polls) = (0u32, 0u32);
+    let fail = |status: Option<u16>, message: String| Outcome {
         status: Some(Status::Failed),
         http_status: status,
-        attempts,
         message: Some(message),
         ..Outcome::default()
     };
     loop {
-        attempts += 1;
+        // Rendering is synchronous: yielding first lets an interrupt stop a
+        // `for_each` whose every iteration fails before sending anything.
+        tokio::task::yield_now().await;
+        let attempt = attempts.fetch_add(1, Ordering::Relaxed) + 1;
         let scope = ctx.state.scope(extras);
         let prepared = match request::prepare(request, client, &scope) {
             Ok(p) => p,
-            Err(e) => return fail(attempts, None, e),
+            Err(e) => return fail(None, e),
         };
         let sent = match prepared.build(&client.http) {
             Ok(b) => b.send().await,
-            Err(e) => return fail(attempts, None, format!("request: {e}")),
+            Err(e) => return fail(None, format!("request: {e}")),
         };
         let resp = match sent {
-            Ok(r) => Response::read(r).await,
-            Err(e) => Err(e),
+            Ok(r) => Response::read(r, client.max_body)
+                .await
+                .map_err(Broken::Body),
+            Err(e) => Err(Broken::Send(e)),
         };
         let resp = match resp {
             Ok(r) => r,
-            Err(e) => {
-                if verbose > 0 {
-                    ctx.record_dump(prepared.dump(verbose > 1));
+            Err(broken) => {
+                if let Broken::Body(b) = &broken {
+                    register_secrets(ctx, step, &b.head);
                 }
+                if verbose > 0 {
+                    let mut text = clip(ctx, &prepared.dump(verbose > 1));
+                    if let Broken::Body(b) = &broken {
+                        text.push_str(&dump_response(ctx, &b.head, false));
+                    }
+                    ctx.record_dump(text);
+                }
+                let (failure, why) = broken.describe(client);
                 tries += 1;
-                let transient = e.is_connect() || e.is_timeout() || e.is_request() || e.is_body();
-                if transient && policy.retries(Transient::Connect) && tries < policy.attempts {
-                    tokio::time::sleep(policy.delay(tries, None)).await;
+                if let Some(failure) = failure
+                    && policy.retries(failure, method)
+                    && tries < policy.attempts
+                {
+                    let wait = policy.wait(tries, None);
+                    pause(ctx, id, format!("attempt {attempt}: {why}"), &wait).await;
                     continue;
                 }
-                return fail(
-                    attempts,
-                    None,
-                    format!("request to {} failed: {}", prepared.url, error_chain(&e)),
-                );
+                let status = match &broken {
+                    Broken::Body(b) => Some(b.head.status),
+                    Broken::Send(_) => None,
+                };
+                let mut message = format!("request to {} failed: {why}", prepared.url);
+                if let Some(hint) = failure.and_then(|f| policy.held_back(f, method)) {
+                    message = format!("{message}\n{hint}");
+                }
+                return fail(status, message);
             }
         };
         register_secrets(ctx, step, &resp);
         if verbose > 0 {
             let text = format!(
                 "{}{}",
-                prepared.dump(verbose > 1),
-                dump_response(&resp, verbose > 1)
+                clip(ctx, &prepared.dump(verbose > 1)),
+                dump_response(ctx, &resp, verbose > 1)
             );
             ctx.record_dump(text);
         }
@@ -306,17 +365,20 @@ async fn exchange(ctx: &Ctx, step: &Step, extras: &[(&str, Value)]) -> Outcome {
             vars.push(("response", response));
             match ctx.state.scope(&vars).condition(&until.condition) {
                 Err(e) => {
-                    return fail(attempts, Some(resp.status), format!("until.condition: {e}"));
+                    return fail(Some(resp.status), format!("until.condition: {e}"));
                 }
                 Ok(true) => {}
                 Ok(false) => {
                     polls += 1;
-                    let interval = until.interval.map_or(Duration::from_secs(1), |d| d.0);
+                    // Never a busy loop, whatever the spec says.
+                    let interval = until
+                        .interval
+                        .map_or(Duration::from_secs(1), |d| d.0)
+                        .max(MIN_POLL_INTERVAL);
                     let deadline = until.timeout.map_or(Duration::from_secs(60), |d| d.0);
                     let out_of_attempts = until.max_attempts.is_some_and(|m| polls >= m);
                     if out_of_attempts || poll_started.elapsed() + interval > deadline {
                         return fail(
-                            attempts,
                             Some(resp.status),
                             format!(
                                 "until: `{}` still false after {polls} attempt(s) in {:.1}s\n{}",
@@ -326,7 +388,11 @@ async fn exchange(ctx: &Ctx, step: &Step, extras: &[(&str, Value)]) -> Outcome {
                             ),
                         );
                     }
-                    tokio::time::sleep(interval).await;
+                    let wait = Wait {
+                        duration: interval,
+                        reason: "until.interval".into(),
+                    };
+                    pause(ctx, id, format!("poll {polls}: condition false"), &wait).await;
                     continue;
                 }
             }
@@ -334,21 +400,26 @@ async fn exchange(ctx: &Ctx, step: &Step, extras: &[(&str, Value)]) -> Outcome {
         let failures = check(step.expect.as_ref(), &resp, &scope);
         if !failures.is_empty() {
             tries += 1;
-            let status_transient = (resp.status == 429 || resp.status >= 500)
-                && policy.retries(Transient::Status(resp.status));
-            if (status_transient || policy.retries(Transient::Expectation))
+            let by_status = (resp.status == 429 || resp.status >= 500)
+                && policy.retries(Failure::Status(resp.status), method);
+            if (by_status || policy.retries(Failure::Expectation, method))
                 && tries < policy.attempts
             {
                 let after = resp.header("retry-after").and_then(retry::retry_after);
-                tokio::time::sleep(policy.delay(tries, after)).await;
+                let wait = policy.wait(tries, after);
+                let why = format!("attempt {attempt} got HTTP {}", resp.status);
+                pause(ctx, id, why, &wait).await;
                 continue;
             }
-            let message = format!(
+            let mut message = format!(
                 "{}\nresponse: {}",
                 failures.join("\n"),
                 resp.excerpt(EXCERPT)
             );
-            return fail(attempts, Some(resp.status), message);
+            if let Some(hint) = policy.held_back(Failure::Status(resp.status), method) {
+                message = format!("{message}\n{hint}");
+            }
+            return fail(Some(resp.status), message);
         }
         let mut outputs = serde_json::Map::new();
         for (name, spec) in &step.outputs {
@@ -359,19 +430,115 @@ async fn exchange(ctx: &Ctx, step: &Step, extras: &[(&str, Value)]) -> Outcome {
                 Err(e) => {
                     let message =
                         format!("output `{name}`: {e}\nresponse: {}", resp.excerpt(EXCERPT));
-                    return fail(attempts, Some(resp.status), message);
+                    return fail(Some(resp.status), message);
                 }
             }
         }
         return Outcome {
             status: Some(Status::Passed),
             http_status: Some(resp.status),
-            attempts,
             outputs,
-            message: None,
-            children: Vec::new(),
+            ..Outcome::default()
         };
     }
+}
+
+/// A request that got no usable response.
+enum Broken {
+    /// Sending failed, or no response came in time.
+    Send(reqwest::Error),
+    /// A response came but its body could not be read whole.
+    Body(Box<BodyError>),
+}
+
+impl Broken {
+    /// The retry class of the failure (`None`: not transient) and what happened.
+    fn describe(&self, client: &HttpClient) -> (Option<Failure>, String) {
+        let timeout = retry::seconds(client.timeout);
+        match self {
+            Broken::Send(e) if e.is_connect() => {
+                let why = if e.is_timeout() {
+                    "connection not established in time".to_string()
+                } else {
+                    format!("cannot connect: {}", root_cause(e))
+                };
+                (Some(Failure::NotSent), why)
+            }
+            // Nothing a second attempt would change.
+            Broken::Send(e) if e.is_builder() || e.is_redirect() => (None, root_cause(e)),
+            Broken::Send(e) if e.is_timeout() => (
+                Some(Failure::Transport),
+                format!("no response within {timeout} (the client's `timeout`)"),
+            ),
+            Broken::Send(e) => (
+                Some(Failure::Transport),
+                format!("the connection failed: {}", root_cause(e)),
+            ),
+            Broken::Body(b) => match &b.kind {
+                BodyErrorKind::TooLarge { .. } => (None, format!("HTTP {}: {b}", b.head.status)),
+                BodyErrorKind::Broken(e) if e.is_timeout() => (
+                    Some(Failure::Transport),
+                    format!(
+                        "HTTP {}: the body did not arrive within {timeout} (the client's `timeout`)",
+                        b.head.status
+                    ),
+                ),
+                BodyErrorKind::Broken(e) => (
+                    Some(Failure::Transport),
+                    format!(
+                        "HTTP {}: the body was cut short: {}",
+                        b.head.status,
+                        root_cause(e)
+                    ),
+                ),
+            },
+        }
+    }
+}
+
+/// Waits before the next attempt; at `-v` a wait longer than a second is
+/// shown as it starts, with its reason.
+async fn pause(ctx: &Ctx, id: &str, why: String, wait: &Wait) {
+    if ctx.options.verbose > 0 && wait.duration > Duration::from_secs(1) {
+        let text = format!(
+            "{id}: {why}; waiting {} ({})",
+            retry::seconds(wait.duration),
+            wait.reason
+        );
+        ctx.observer
+            .note(&ctx.label, &ctx.state.redactor.redact(&text));
+    }
+    tokio::time::sleep(wait.duration).await;
+}
+
+/// A dump cut to [`DUMP_LIMIT`], saying how much was left out. Masked
+/// before the cut, so no secret is split by it: the piece masked reaches
+/// [`SECRET_MARGIN`] past the limit, and what a secret cut at its end could
+/// leave is dropped after masking.
+fn clip(ctx: &Ctx, text: &str) -> String {
+    if text.len() <= DUMP_LIMIT {
+        return text.to_string();
+    }
+    let piece = &text[..floor_boundary(text, DUMP_LIMIT + SECRET_MARGIN)];
+    let masked = ctx.state.redactor.redact(piece);
+    let cut = floor_boundary(
+        &masked,
+        DUMP_LIMIT.min(masked.len() - SECRET_MARGIN.min(masked.len())),
+    );
+    format!(
+        "{}\n… ({} bytes cut)",
+        &masked[..cut],
+        text.len().saturating_sub(cut)
+    )
+}
+
+/// The largest char boundary at or below `at`.
+fn floor_boundary(text: &str, at: usize) -> usize {
+    let mut cut = at.min(text.len());
+    while !text.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    cut
 }
 
 /// Expectations, plus the default one: without `expect.status`, an error status fails.
@@ -415,32 +582,31 @@ fn register_secrets(ctx: &Ctx, step: &Step, resp: &Response) {
     }
 }
 
-fn dump_response(resp: &Response, body: bool) -> String {
+fn dump_response(ctx: &Ctx, resp: &Response, body: bool) -> String {
     let mut out = format!("< HTTP {}\n", resp.status);
     for (k, v) in &resp.headers {
         out.push_str(&format!("< {k}: {v}\n"));
     }
     if body && !resp.text.is_empty() {
+        // A long body is shown as received: pretty-printing it would only
+        // make more text to cut.
         match &resp.json {
-            Some(json) => out.push_str(&serde_json::to_string_pretty(json).unwrap_or_default()),
-            None => out.push_str(&resp.text),
+            Some(json) if resp.text.len() <= DUMP_LIMIT => {
+                out.push_str(&serde_json::to_string_pretty(json).unwrap_or_default());
+            }
+            _ => out.push_str(&clip(ctx, &resp.text)),
         }
         out.push('\n');
     }
     out
 }
 
-/// reqwest's error with its sources ("error sending request: connection refused").
-fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut text = e.to_string();
-    let mut source = e.source();
-    while let Some(s) = source {
-        let part = s.to_string();
-        if !text.contains(&part) {
-            text.push_str(": ");
-            text.push_str(&part);
-        }
-        source = s.source();
+/// The innermost cause: "Connection refused (os error 111)". reqwest's own
+/// text would repeat the URL, which the message already names.
+fn root_cause(e: &reqwest::Error) -> String {
+    let mut last: &dyn std::error::Error = e;
+    while let Some(s) = last.source() {
+        last = s;
     }
-    text
+    last.to_string()
 }

@@ -8,6 +8,7 @@ pub mod field_path;
 pub mod load;
 pub mod model;
 pub mod schema;
+pub mod size;
 pub mod source_map;
 pub mod suggest;
 

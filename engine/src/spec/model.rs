@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::duration::Duration;
+use super::size::ByteSize;
 
 /// A workflow spec: inputs, named HTTP clients, and steps whose data flow forms a dependency graph.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
@@ -182,6 +183,9 @@ pub struct Client {
     /// Accept invalid TLS certificates (also requires `--insecure` on the command line).
     #[serde(default, skip_serializing_if = "is_false")]
     pub insecure: bool,
+    /// Largest response body read, e.g. `64MiB` (default: `--max-body`, 16 MiB); a larger body fails the step.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_body: Option<ByteSize>,
 }
 
 /// One step: an HTTP request (or a sub-workflow via `uses`), its captures and expectations.

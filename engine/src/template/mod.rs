@@ -15,9 +15,20 @@ use minijinja::{
     syntax::SyntaxConfig,
 };
 
+/// The work one render may do, in minijinja fuel: about one unit per
+/// instruction and per 64 bytes of data created. Real templates use a few
+/// hundred; a runaway loop fails in well under a second instead of
+/// running for hours.
+pub const FUEL: u64 = 1_000_000;
+
+/// The longest text one template may render. Memory stays bounded (fuel also
+/// charges for data) and the error says what went wrong.
+pub const MAX_OUTPUT: usize = 16 << 20;
+
 /// The environment every spec renders with: strict undefined (an unknown
 /// variable or attribute is an error), all functions and filters registered,
-/// no autoescape, keep_trailing_newline.
+/// no autoescape, keep_trailing_newline, and a work budget per render
+/// ([`FUEL`]).
 ///
 /// Construct it once and reuse it: building one registers ~30 functions.
 pub fn environment() -> Environment<'static> {
@@ -36,6 +47,7 @@ pub fn environment() -> Environment<'static> {
     // release builds too. It only costs on the error path.
     env.set_debug(true);
     env.set_formatter(format_value);
+    env.set_fuel(Some(FUEL));
     functions::register(&mut env);
     env
 }

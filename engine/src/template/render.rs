@@ -4,8 +4,8 @@ use minijinja::value::ValueKind;
 use minijinja::{Environment, ErrorKind, Value};
 use serde_json::Value as Json;
 
-use super::is_template;
 use super::references::position;
+use super::{MAX_OUTPUT, is_template};
 
 /// A template failed to render. `path` is the field within the rendered
 /// value (`json.grantTypes[0]`, or empty for a whole string).
@@ -92,6 +92,9 @@ fn render_leaf(env: &Environment<'_>, source: &str, ctx: &Value) -> Result<Json,
         // not one expression, so it falls through to text rendering.
         if let Ok(compiled) = env.compile_expression(expr) {
             let value = compiled.eval(ctx).map_err(|e| message(expr, &e))?;
+            if value.as_str().is_some_and(|s| s.len() > MAX_OUTPUT) {
+                return Err(too_long());
+            }
             return to_json(&value).map_err(|why| {
                 let kind = if why.contains("undefined") {
                     "undefined value: "
@@ -121,14 +124,53 @@ fn render_text(env: &Environment<'_>, source: &str, ctx: &Value) -> Result<Strin
     let template = env
         .template_from_str(source)
         .map_err(|e| message(source, &e))?;
-    template.render(ctx).map_err(|e| message(source, &e))
+    let mut out = Capped::default();
+    match template.render_captured_to(ctx, &mut out) {
+        Ok(_) => Ok(String::from_utf8(out.bytes)
+            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())),
+        Err(_) if out.over => Err(too_long()),
+        Err(e) => Err(message(source, &e)),
+    }
+}
+
+/// Rendered text, refused past [`MAX_OUTPUT`] bytes.
+#[derive(Default)]
+struct Capped {
+    bytes: Vec<u8>,
+    over: bool,
+}
+
+impl std::io::Write for Capped {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.bytes.len() + buf.len() > MAX_OUTPUT {
+            self.over = true;
+            return Err(std::io::Error::other("template output limit"));
+        }
+        self.bytes.extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+fn too_long() -> String {
+    format!(
+        "template output larger than {} MiB: rendering stopped",
+        MAX_OUTPUT >> 20
+    )
 }
 
 /// minijinja's message (which names an undefined variable itself) plus
 /// where a syntax error is, or the line in a multi-line template. Never
 /// includes values: they may be secrets.
 fn message(source: &str, err: &minijinja::Error) -> String {
-    let mut text = err.kind().to_string();
+    let mut text = if err.kind() == ErrorKind::OutOfFuel {
+        "template stopped: it did more work than one template may (a loop too large or without end?)"
+            .to_string()
+    } else {
+        err.kind().to_string()
+    };
     if let Some(detail) = err.detail() {
         text.push_str(": ");
         text.push_str(detail);

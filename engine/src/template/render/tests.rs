@@ -159,3 +159,23 @@ fn expression_edge_cases() {
     assert_eq!(out["pkce"]["method"], "S256");
     assert_eq!(out["two"], "33");
 }
+
+#[test]
+fn runaway_templates_stop_quickly() {
+    let started = std::time::Instant::now();
+    let loops = "{% for i in range(100000) %}{% for j in range(100000) %}x{% endfor %}{% endfor %}";
+    let err = render_str(&environment(), loops, &ctx()).unwrap_err();
+    insta::assert_snapshot!(err.to_string(), @"template stopped: it did more work than one template may (a loop too large or without end?)");
+    let err = render(json!({ "body": "{{ 'x' * 100000000 }}" })).unwrap_err();
+    assert!(err.to_string().starts_with("body: template"), "{err}");
+    let err = render(json!({ "body": "a{{ 'x' * 20000000 }}" })).unwrap_err();
+    assert!(err.to_string().starts_with("body: template"), "{err}");
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
+    // Ordinary templates are far below the budget.
+    let out = render(json!({ "n": "{% for i in range(1000) %}{{ i }},{% endfor %}" })).unwrap();
+    assert!(out["n"].as_str().unwrap().ends_with("999,"));
+}

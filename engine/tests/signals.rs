@@ -1,0 +1,233 @@
+//! SIGTERM and SIGINT sent to a real `caseflow run` while a step waits on a
+//! slow endpoint: cleanup reaches the server, the summary and reports are
+//! written, the exit code says which signal; a second signal abandons
+//! cleanup and names what was left behind.
+
+#![cfg(unix)]
+
+mod support;
+
+use std::path::Path;
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+use support::faults::{self, FaultServer};
+
+fn spawn(args: &[&str], dir: &Path) -> Child {
+    Command::new(env!("CARGO_BIN_EXE_caseflow"))
+        .args(args)
+        .current_dir(dir)
+        .env("CI", "true")
+        .env("NO_COLOR", "1")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary runs")
+}
+
+fn signal(child: &Child, name: &str) {
+    let status = Command::new("kill")
+        .args(["-s", name, &child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(status.success(), "kill -s {name} failed");
+}
+
+/// Waits for the child to exit by itself (killed after `limit`: a failure).
+fn finish(mut child: Child, limit: Duration) -> (Output, Duration) {
+    let started = Instant::now();
+    while child.try_wait().unwrap().is_none() && started.elapsed() < limit {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let elapsed = started.elapsed();
+    let _ = child.kill();
+    (child.wait_with_output().unwrap(), elapsed)
+}
+
+fn text(o: &Output) -> String {
+    format!(
+        "{}\n{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+fn write(name: &str, srv: &FaultServer, body: &str) -> std::path::PathBuf {
+    let text = format!(
+        "version: 1\nname: {}\ninputs:\n  base: {{ default: \"{}\" }}\nclients:\n  api: {{ base_url: \"{{{{ inputs.base }}}}\" }}\n{body}",
+        name.trim_end_matches(".yaml"),
+        srv.base
+    );
+    let path = support::write_spec(name, &text);
+    path.parent().unwrap().to_path_buf()
+}
+
+fn step<'a>(report: &'a Value, id: &str) -> &'a Value {
+    report["specs"][0]["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["id"] == id)
+        .unwrap_or_else(|| panic!("no step {id} in {report:#}"))
+}
+
+const SLOW: &str = r#"steps:
+  create:
+    client: api
+    request: { method: POST, url: /create/res-1 }
+    outputs: { id: $.id }
+  slow:
+    client: api
+    request: { method: GET, url: "/items/{{ steps.create.outputs.id }}?stall=20000" }
+  after_slow:
+    client: api
+    needs: [slow]
+    request: { method: GET, url: /items/never }
+cleanup:
+  delete:
+    client: api
+    request: { method: DELETE, url: "/items/{{ steps.create.outputs.id }}" }
+"#;
+
+/// One signal mid-run: the slow step stops, cleanup runs, reports are written.
+fn interrupted_once(name: &str, code: i32) {
+    let srv = faults::start();
+    let dir = write("slow.yaml", &srv, SLOW);
+    let child = spawn(
+        &[
+            "run",
+            "slow.yaml",
+            "--report",
+            "json=report.json",
+            "--report",
+            "junit=report.xml",
+        ],
+        &dir,
+    );
+    assert!(
+        srv.wait_for("GET /items/res-1?stall", Duration::from_secs(20)),
+        "the slow step never started: {:?}",
+        srv.requests()
+    );
+    signal(&child, name);
+    let (out, elapsed) = finish(child, Duration::from_secs(15));
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(code), "{t}");
+    // It stopped at once rather than waiting out the 20 s stall.
+    assert!(elapsed < Duration::from_secs(5), "{elapsed:?}\n{t}");
+    assert_eq!(srv.count("DELETE /items/res-1"), 1, "{:?}", srv.requests());
+    assert_eq!(srv.count("GET /items/never"), 0);
+    assert!(
+        t.contains(&format!("{name}: stopping running steps")),
+        "{t}"
+    );
+    assert!(t.contains("FAILED: 1 spec(s) (1 failed), 4 step(s)"), "{t}");
+    let report: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("report.json")).unwrap()).unwrap();
+    let slow = step(&report, "slow");
+    assert_eq!(slow["status"], "failed", "{slow:#}");
+    assert_eq!(slow["message"], "interrupted", "{slow:#}");
+    assert_eq!(slow["attempts"], 1, "{slow:#}");
+    assert_eq!(step(&report, "after_slow")["status"], "skipped");
+    assert_eq!(step(&report, "delete")["status"], "passed");
+    let junit = std::fs::read_to_string(dir.join("report.xml")).unwrap();
+    assert!(junit.contains("cleanup: delete"), "{junit}");
+}
+
+#[test]
+fn sigterm_cleans_up_reports_and_exits_143() {
+    interrupted_once("TERM", 143);
+}
+
+#[test]
+fn sigint_cleans_up_reports_and_exits_130() {
+    interrupted_once("INT", 130);
+}
+
+#[test]
+fn a_second_signal_abandons_cleanup_and_names_what_is_left() {
+    let srv = faults::start();
+    let dir = write(
+        "stuck.yaml",
+        &srv,
+        r#"steps:
+  create_a:
+    client: api
+    request: { method: POST, url: /create/res-a }
+    outputs: { id: $.id }
+  create_b:
+    client: api
+    request: { method: POST, url: /create/res-b }
+    outputs: { id: $.id }
+  slow:
+    client: api
+    needs: [create_a, create_b]
+    request: { method: GET, url: "/items/x?stall=20000" }
+cleanup:
+  delete_a:
+    client: api
+    request: { method: DELETE, url: "/items/{{ steps.create_a.outputs.id }}?stall=20000" }
+  delete_b:
+    client: api
+    needs: [delete_a]
+    request: { method: DELETE, url: "/items/{{ steps.create_b.outputs.id }}" }
+"#,
+    );
+    let child = spawn(&["run", "stuck.yaml", "--report", "json=report.json"], &dir);
+    assert!(
+        srv.wait_for("GET /items/x?stall", Duration::from_secs(20)),
+        "{:?}",
+        srv.requests()
+    );
+    signal(&child, "INT");
+    assert!(
+        srv.wait_for("DELETE /items/res-a", Duration::from_secs(10)),
+        "cleanup never started: {:?}",
+        srv.requests()
+    );
+    signal(&child, "INT");
+    let (out, elapsed) = finish(child, Duration::from_secs(15));
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(130), "{t}");
+    assert!(elapsed < Duration::from_secs(5), "{elapsed:?}\n{t}");
+    assert!(t.contains("SIGINT again: abandoning cleanup"), "{t}");
+    assert_eq!(srv.count("DELETE /items/res-b"), 0, "{:?}", srv.requests());
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let left = stdout
+        .split_once("cleanup abandoned:")
+        .unwrap_or_else(|| panic!("no list of what was left behind:\n{t}"))
+        .1;
+    assert!(
+        left.contains(&format!(
+            "stuck › delete_a: DELETE {}/items/res-a?stall=20000 (steps.create_a.outputs.id = res-a)",
+            srv.base
+        )),
+        "{left}"
+    );
+    assert!(
+        left.contains(&format!(
+            "stuck › delete_b: DELETE {}/items/res-b (steps.create_b.outputs.id = res-b)",
+            srv.base
+        )),
+        "{left}"
+    );
+    let report: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("report.json")).unwrap()).unwrap();
+    let b = step(&report, "delete_b");
+    assert_eq!(b["status"], "skipped", "{b:#}");
+    assert!(
+        b["left_behind"].as_str().unwrap().contains("/items/res-b"),
+        "{b:#}"
+    );
+    assert!(
+        b["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("interrupted: cleanup abandoned, left behind: DELETE"),
+        "{b:#}"
+    );
+    let a = step(&report, "delete_a");
+    assert_eq!(a["status"], "failed", "{a:#}");
+    assert_eq!(a["attempts"], 1, "{a:#}");
+}
