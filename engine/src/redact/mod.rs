@@ -162,6 +162,13 @@ impl Redactor {
         }
     }
 
+    /// Learns the JWTs of a text (whose named fields were learned another way).
+    pub fn learn_jwts(&self, text: &str) {
+        for found in shapes::jwts(text.as_bytes()) {
+            self.add(&found.value);
+        }
+    }
+
     /// Learns a form field or query parameter.
     pub fn learn_pair(&self, name: &str, value: &str) {
         if self.is_secret_pair(name, value) {
@@ -203,7 +210,11 @@ impl Redactor {
                 }
                 _ => self.add(value),
             }
-        } else {
+        } else if matches!(
+            lower.as_str(),
+            "location" | "content-location" | "refresh" | "link"
+        ) {
+            // URLs: `?code=...`, `#access_token=...`.
             self.learn_text(value);
         }
     }

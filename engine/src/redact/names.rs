@@ -72,8 +72,28 @@ pub fn words(name: &str) -> Vec<String> {
     }
 }
 
+/// Substrings one of which every credential name contains: most names
+/// (`id`, `name`, `status`) are answered without splitting them into words.
+const HINTS: &[&str] = &[
+    "token",
+    "secret",
+    "pass",
+    "assertion",
+    "credential",
+    "verifier",
+    "key",
+    "otp",
+    "pin",
+    "code",
+    "saml",
+];
+
 /// Whether an input, output or field name holds a credential.
 pub fn is_secret_name(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    if !HINTS.iter().any(|h| lower.contains(h)) {
+        return false;
+    }
     let words = words(name);
     match words.as_slice() {
         [] => false,

@@ -569,10 +569,13 @@ fn register_secrets(ctx: &Ctx, step: &Step, resp: &Response) {
     for (name, value) in &resp.headers {
         redactor.learn_header(name, value);
     }
-    if let Some(json) = &resp.json {
-        redactor.learn_json(json);
+    match &resp.json {
+        Some(json) => {
+            redactor.learn_json(json);
+            redactor.learn_jwts(&resp.text);
+        }
+        None => redactor.learn_text(&resp.text),
     }
-    redactor.learn_text(&resp.text);
     for (name, spec) in &step.outputs {
         if (spec.secret() || is_secret_name(name))
             && let Ok(v) = capture(&spec.spec(), resp)
