@@ -180,13 +180,12 @@ impl Redactor {
     /// (`Bearer xyz` -> `xyz`, each cookie's value), so the header still
     /// reads `Authorization: Bearer •••`.
     pub fn learn_header(&self, name: &str, value: &str) {
-        let lower = name.to_ascii_lowercase();
-        if lower == "cookie" || lower == "set-cookie" {
-            let pairs = if lower == "cookie" {
-                value.split(';').collect::<Vec<_>>()
-            } else {
-                value.split(';').take(1).collect()
-            };
+        let is = |h: &str| name.eq_ignore_ascii_case(h);
+        if is("cookie") || is("set-cookie") {
+            // `Cookie: a=1; b=2` carries several; `Set-Cookie: a=1; Path=/` one.
+            let pairs = value
+                .split(';')
+                .take(if is("cookie") { usize::MAX } else { 1 });
             for pair in pairs {
                 if let Some((_, v)) = pair.split_once('=') {
                     self.add(v.trim().trim_matches('"'));
@@ -210,10 +209,7 @@ impl Redactor {
                 }
                 _ => self.add(value),
             }
-        } else if matches!(
-            lower.as_str(),
-            "location" | "content-location" | "refresh" | "link"
-        ) {
+        } else if is("location") || is("content-location") || is("refresh") || is("link") {
             // URLs: `?code=...`, `#access_token=...`.
             self.learn_text(value);
         }

@@ -90,8 +90,12 @@ const HINTS: &[&str] = &[
 
 /// Whether an input, output or field name holds a credential.
 pub fn is_secret_name(name: &str) -> bool {
-    let lower = name.to_ascii_lowercase();
-    if !HINTS.iter().any(|h| lower.contains(h)) {
+    let hinted = HINTS.iter().any(|h| {
+        name.as_bytes()
+            .windows(h.len())
+            .any(|w| w.eq_ignore_ascii_case(h.as_bytes()))
+    });
+    if !hinted {
         return false;
     }
     let words = words(name);
@@ -105,8 +109,7 @@ pub fn is_secret_name(name: &str) -> bool {
 /// Whether a header's value is a credential: the fixed list, or a name
 /// like `X-Auth-Token`.
 pub fn is_secret_header(name: &str) -> bool {
-    let lower = name.to_ascii_lowercase();
-    SECRET_HEADERS.contains(&lower.as_str()) || is_secret_name(&lower)
+    SECRET_HEADERS.iter().any(|h| h.eq_ignore_ascii_case(name)) || is_secret_name(name)
 }
 
 /// The normalised form of an extra field name from a spec's `secrets.fields`.

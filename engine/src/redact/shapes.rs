@@ -65,11 +65,12 @@ static JWT: LazyLock<Regex> = LazyLock::new(|| {
 /// Values of fields for which `is_secret(name, value)` holds.
 pub fn named_values(text: &[u8], is_secret: impl Fn(&str, &str) -> bool) -> Vec<Found> {
     let mut found = Vec::new();
-    // Every pattern needs a `:` (JSON) or a `=` (the others): most short
-    // texts (ids, names, status lines) have neither.
-    let (colon, equals) = (text.contains(&b':'), text.contains(&b'='));
+    // JSON pairs need a `"` and a `:`, the others a `=`: most short texts
+    // (ids, names, URLs without a query) have neither.
+    let json = text.contains(&b'"') && text.contains(&b':');
+    let equals = text.contains(&b'=');
     for (i, (re, encoding)) in PAIRS.iter().enumerate() {
-        if (i < 2 && !colon) || (i >= 2 && !equals) {
+        if (i < 2 && !json) || (i >= 2 && !equals) {
             continue;
         }
         // The `value=... name=...` pattern has its groups the other way round.
