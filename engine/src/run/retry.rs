@@ -23,7 +23,7 @@ impl Policy {
     pub fn from_spec(retry: Option<&Retry>) -> Self {
         let default_on = vec![
             RetryOn::ServerError,
-            RetryOn::TooManyRequests,
+            RetryOn::TOO_MANY_REQUESTS,
             RetryOn::Connect,
         ];
         match retry {
@@ -53,7 +53,7 @@ impl Policy {
     /// Is a failure of this kind worth another attempt?
     pub fn retries(&self, failure: Transient) -> bool {
         let kind = match failure {
-            Transient::Status(429) => RetryOn::TooManyRequests,
+            Transient::Status(s) if self.on.contains(&RetryOn::Status(s)) => return true,
             Transient::Status(s) if s >= 500 => RetryOn::ServerError,
             Transient::Status(_) => return false,
             Transient::Connect => RetryOn::Connect,

@@ -31,6 +31,10 @@ impl Analysis {
     }
 }
 
+/// The shortest pause between two polls of `until`: shorter would hammer the
+/// server (and `0s` spins until the deadline).
+pub const MIN_POLL_INTERVAL: std::time::Duration = std::time::Duration::from_millis(10);
+
 /// Variables every template may read besides `steps` and `inputs`.
 const RUN_FIELDS: &[&str] = &["id", "name", "started_at"];
 
@@ -153,7 +157,36 @@ impl Checker<'_> {
             );
         }
         self.cycles();
+        self.input_cycles();
         self.unused_inputs();
+    }
+
+    /// Inputs whose defaults read each other can never get a value.
+    fn input_cycles(&mut self) {
+        let inputs = &self.loaded.spec.inputs;
+        let mut reads: IndexMap<String, IndexSet<String>> = IndexMap::new();
+        for (name, input) in inputs {
+            let mut names = IndexSet::new();
+            if let Some(default) = &input.default {
+                input_reads(default, &mut names);
+            }
+            names.retain(|n| inputs.contains_key(n));
+            reads.insert(name.clone(), names);
+        }
+        for cycle in crate::plan::cycles(&reads) {
+            let first = &cycle[0];
+            let message = if cycle.len() == 1 {
+                format!("the default of input `{first}` reads `inputs.{first}` itself")
+            } else {
+                let mut shown = cycle.clone();
+                shown.push(first.clone());
+                format!(
+                    "input defaults form a cycle: {} (each default reads the one before it)",
+                    shown.join(" -> ")
+                )
+            };
+            self.error(&format!("inputs.{first}.default"), message);
+        }
     }
 
     fn step(&mut self, path: &str, id: &str, step: &Step, cleanup: bool) -> IndexSet<String> {
@@ -270,6 +303,17 @@ impl Checker<'_> {
                 polling,
                 &mut deps,
             );
+            if let Some(interval) = until.interval
+                && interval.0 < MIN_POLL_INTERVAL
+            {
+                self.error(
+                    &format!("{path}.until.interval"),
+                    format!(
+                        "{interval} is too short: polls are at least {}ms apart",
+                        MIN_POLL_INTERVAL.as_millis()
+                    ),
+                );
+            }
         }
         for (i, need) in step.needs.iter().enumerate() {
             let np = format!("{path}.needs[{i}]");
@@ -605,6 +649,24 @@ impl Checker<'_> {
                 .warning();
             self.analysis.diagnostics.push(d);
         }
+    }
+}
+
+/// The inputs a default's templates read (`inputs.<name>`).
+fn input_reads(value: &Value, out: &mut IndexSet<String>) {
+    match value {
+        Value::String(s) if template::is_template(s) => {
+            for r in template::references(s).unwrap_or_default() {
+                if r.path.first().map(String::as_str) == Some("inputs")
+                    && let Some(name) = r.path.get(1)
+                {
+                    out.insert(name.clone());
+                }
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|v| input_reads(v, out)),
+        Value::Object(map) => map.values().for_each(|v| input_reads(v, out)),
+        _ => {}
     }
 }
 

@@ -10,6 +10,7 @@ pub mod model;
 pub mod schema;
 pub mod source_map;
 pub mod suggest;
+pub mod wording;
 
 pub use check::{Analysis, analyze};
 pub use diagnostic::{Diagnostic, Diagnostics, Loc};
