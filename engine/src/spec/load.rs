@@ -326,7 +326,7 @@ pub fn yaml_options() -> serde_saphyr::Options {
 /// key or of a tagged node, and the tag's own position.
 pub fn yaml_error_in(file: &str, text: &str, e: &serde_saphyr::Error) -> Diagnostic {
     let mut diagnostic = yaml_error(file, e);
-    match e.without_snippet() {
+    match wording::original(e) {
         // A duplicate key is a well-formed node: name its field path too.
         serde_saphyr::Error::DuplicateMappingKey { .. } => {
             diagnostic.path = SourceMap::build(text)

@@ -9,10 +9,19 @@ use super::field_path::{self, Segment};
 use super::model::{CaptureSpec, RetryPolicy, StatusPattern, WorkflowOutputSpec};
 use super::schema::show;
 
+/// The error itself, without the snippet and alias wrappers around it.
+pub fn original(mut e: &serde_saphyr::Error) -> &serde_saphyr::Error {
+    use serde_saphyr::Error as E;
+    while let E::AliasError { error, .. } | E::WithSnippet { error, .. } = e {
+        e = error;
+    }
+    e
+}
+
 /// A YAML reading error (syntax, duplicate key, tag, several documents).
 pub fn yaml(e: &serde_saphyr::Error) -> String {
     use serde_saphyr::Error as E;
-    match e.without_snippet() {
+    match original(e) {
         E::MultipleDocuments { .. } => {
             "a second YAML document starts here; caseflow reads one document per file (put each spec in its own file)"
                 .into()
