@@ -48,3 +48,20 @@ fn the_library_is_valid() {
         );
     }
 }
+
+/// The forms the README documents (e.g. `retry.on: [5xx, 429, connect, expect]`) are accepted.
+#[test]
+fn the_documented_forms_are_valid() {
+    let files = caseflow::spec::discover::spec_files(&[Path::new("valid").to_path_buf()])
+        .expect("tests/valid exists");
+    assert!(!files.is_empty());
+    for file in files {
+        let lines = diagnostics_of(&file);
+        assert!(
+            lines.is_empty(),
+            "{}:\n{}",
+            file.display(),
+            lines.join("\n")
+        );
+    }
+}

@@ -20,6 +20,13 @@ mod seed;
 mod server;
 mod store;
 
+/// The password policy rules the sandbox enforces, as PingOne does: the
+/// Standard policy every environment starts with, and the checker every
+/// password set through the management API or the sign-on flows goes through.
+pub mod password_policy {
+    pub use crate::management::password_policies::{problems, standard};
+}
+
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::Arc;

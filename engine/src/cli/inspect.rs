@@ -7,7 +7,15 @@ use crate::plan::{self, Plan};
 use crate::spec::{self, CheckedSpec, Loader, discover};
 
 /// Loads and checks a spec, printing its diagnostics; `None` when invalid.
-fn checked(path: &Path) -> Option<CheckedSpec> {
+fn checked(command: &str, path: &Path) -> Option<CheckedSpec> {
+    if path.is_dir() {
+        eprintln!(
+            "error: {} is a directory; `caseflow {command}` shows one spec: give one of its files (`caseflow list {}` lists them)",
+            path.display(),
+            path.display()
+        );
+        return None;
+    }
     let mut loader = Loader::new();
     let (spec, diagnostics) = spec::check_file(&mut loader, path);
     for d in &diagnostics {
@@ -17,7 +25,7 @@ fn checked(path: &Path) -> Option<CheckedSpec> {
 }
 
 pub fn plan(path: &Path) -> i32 {
-    let Some(spec) = checked(path) else {
+    let Some(spec) = checked("plan", path) else {
         return EXIT_INVALID;
     };
     let plan = Plan::new(&spec.analysis.deps);
@@ -36,7 +44,7 @@ pub fn plan(path: &Path) -> i32 {
 }
 
 pub fn graph(path: &Path, format: GraphFormat) -> i32 {
-    let Some(spec) = checked(path) else {
+    let Some(spec) = checked("graph", path) else {
         return EXIT_INVALID;
     };
     let plan = Plan::new(&spec.analysis.deps);

@@ -31,8 +31,8 @@ pub struct RunArgs {
     /// A YAML or JSON map of input values
     #[arg(long, value_name = "FILE")]
     pub inputs: Option<PathBuf>,
-    /// Steps in flight at once, across all specs
-    #[arg(long, value_name = "N", default_value_t = 32)]
+    /// Steps in flight at once, across all specs (1 or more)
+    #[arg(long, value_name = "N", default_value_t = 32, value_parser = at_least_one)]
     pub max_parallel: usize,
     /// After the first failed step, start nothing new (cleanup still runs)
     #[arg(long)]
@@ -88,11 +88,9 @@ async fn run_async(args: RunArgs) -> i32 {
         use_env: true,
         ..InputSources::default()
     };
-    for pair in &args.set {
-        let Some((k, v)) = pair.split_once('=') else {
-            return usage(&format!("--set `{pair}`: expected KEY=VALUE"));
-        };
-        sources.set.insert(k.trim().to_string(), inputs::scalar(v));
+    match parse_sets(&args.set) {
+        Ok(set) => sources.set = set,
+        Err(e) => return usage(&e),
     }
     if let Some(path) = &args.inputs {
         match read_inputs_file(path) {
@@ -105,7 +103,10 @@ async fn run_async(args: RunArgs) -> i32 {
         Err(code) => return code,
     };
     if specs.is_empty() {
-        return usage("no specs to run");
+        return usage("no specs to run (directories hold only library specs)");
+    }
+    if let Err(e) = check_input_names(&specs, &sources, args.inputs.as_deref()) {
+        return usage(&e);
     }
 
     // The sandbox is started only when some input it can bind has no other value.
@@ -255,6 +256,94 @@ fn usage(message: &str) -> i32 {
     EXIT_INVALID
 }
 
+/// `--max-parallel`: 0 would start nothing and wait forever.
+fn at_least_one(text: &str) -> Result<usize, String> {
+    match text.parse::<usize>() {
+        Ok(0) => Err("must be at least 1".into()),
+        Ok(n) => Ok(n),
+        Err(_) => Err("expected a whole number of steps, 1 or more".into()),
+    }
+}
+
+/// `--set KEY=VALUE` pairs; the value may be empty, the key may not.
+fn parse_sets(pairs: &[String]) -> Result<IndexMap<String, Json>, String> {
+    let mut set = IndexMap::new();
+    for pair in pairs {
+        let Some((k, v)) = pair.split_once('=') else {
+            return Err(format!("--set `{pair}`: expected KEY=VALUE"));
+        };
+        let k = k.trim();
+        if k.is_empty() {
+            return Err(format!(
+                "--set `{pair}`: the input name before `=` is missing"
+            ));
+        }
+        set.insert(k.to_string(), inputs::scalar(v));
+    }
+    Ok(set)
+}
+
+/// Every `--set` and `--inputs` key must be an input of a spec being run
+/// (or of a spec one of them uses): a misspelt name would otherwise be
+/// ignored and the run go on with a default or the sandbox's value.
+fn check_input_names(
+    specs: &[CheckedSpec],
+    sources: &InputSources,
+    inputs_file: Option<&Path>,
+) -> Result<(), String> {
+    let mut known: Vec<String> = Vec::new();
+    for spec in specs {
+        input_names(&spec.loaded, &mut known);
+    }
+    known.sort();
+    known.dedup();
+    let hint = |name: &str| {
+        let near = crate::spec::suggest::hint(name, &known);
+        if near.is_empty() && known.is_empty() {
+            " (the specs being run take no inputs)".to_string()
+        } else {
+            near
+        }
+    };
+    let mut problems = Vec::new();
+    for name in sources.set.keys().filter(|k| !known.contains(k)) {
+        problems.push(format!(
+            "--set {name}: no spec being run has an input `{name}`{}",
+            hint(name)
+        ));
+    }
+    let unknown: Vec<&String> = sources.file.keys().filter(|k| !known.contains(k)).collect();
+    if let (Some(path), false) = (inputs_file, unknown.is_empty()) {
+        let text = std::fs::read_to_string(path).unwrap_or_default();
+        let map = crate::spec::source_map::SourceMap::build(&text);
+        for name in unknown {
+            let at = map.key(&crate::spec::field_path::key("", name));
+            problems.push(format!(
+                "--inputs {}:{}:{}: {name}: no spec being run has an input `{name}`{}",
+                path.display(),
+                at.line,
+                at.col,
+                hint(name)
+            ));
+        }
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(problems.join("\nerror: "))
+    }
+}
+
+/// The inputs of a spec and of the specs its `uses` steps run.
+fn input_names(loaded: &LoadedSpec, out: &mut Vec<String>) {
+    out.extend(loaded.spec.inputs.keys().cloned());
+    for sub in loaded.subspecs.values() {
+        input_names(sub, out);
+    }
+}
+
+/// `--report FORMAT=PATH` values. Each path is checked now, so an
+/// unwritable one fails before anything runs rather than after the run.
 fn parse_reports(reports: &[String]) -> Result<Vec<(ReportKind, PathBuf)>, String> {
     reports
         .iter()
@@ -271,22 +360,53 @@ fn parse_reports(reports: &[String]) -> Result<Vec<(ReportKind, PathBuf)>, Strin
                     ));
                 }
             };
-            Ok((kind, PathBuf::from(path)))
+            let path = PathBuf::from(path);
+            writable(&path)
+                .map_err(|e| format!("--report {r}: cannot write the report there: {e}"))?;
+            Ok((kind, path))
         })
         .collect()
 }
 
+/// Can a report be written at `path`? Tried for real; a file this check
+/// creates is removed again.
+fn writable(path: &Path) -> Result<(), String> {
+    if path.as_os_str().is_empty() {
+        return Err("the path is empty".into());
+    }
+    if path.is_dir() {
+        return Err("it is a directory".into());
+    }
+    let existed = path.exists();
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(path)
+        .map_err(|e| crate::spec::load::io_reason(&e).to_lowercase())?;
+    if !existed {
+        let _ = std::fs::remove_file(path);
+    }
+    Ok(())
+}
+
+/// An `--inputs` file: a YAML or JSON map of input names to values, read
+/// like a spec (positions in errors, no tags, UTF-8).
 fn read_inputs_file(path: &Path) -> Result<IndexMap<String, Json>, String> {
-    let text =
-        std::fs::read_to_string(path).map_err(|e| format!("--inputs {}: {e}", path.display()))?;
-    let value: Json =
-        serde_saphyr::from_str(&text).map_err(|e| format!("--inputs {}: {e}", path.display()))?;
+    let name = path.display().to_string();
+    let text = crate::spec::load::read_text(path, &name).map_err(|d| format!("--inputs {d}"))?;
+    let value: Json = serde_saphyr::from_str_with_options(&text, crate::spec::load::yaml_options())
+        .map_err(|e| {
+            format!(
+                "--inputs {}",
+                crate::spec::load::yaml_error_in(&name, &text, &e)
+            )
+        })?;
     match value {
         Json::Object(map) => Ok(map.into_iter().collect()),
         Json::Null => Ok(IndexMap::new()),
         _ => Err(format!(
-            "--inputs {}: expected a map of input names to values",
-            path.display()
+            "--inputs {name}:1:1: expected a map of input names to values"
         )),
     }
 }

@@ -30,7 +30,7 @@ impl Policy {
     pub fn from_spec(retry: Option<&Retry>) -> Self {
         let default_on = vec![
             RetryOn::ServerError,
-            RetryOn::TooManyRequests,
+            RetryOn::TOO_MANY_REQUESTS,
             RetryOn::Connect,
         ];
         match retry {
@@ -68,7 +68,7 @@ impl Policy {
     pub fn retries(&self, failure: Failure, method: &str) -> bool {
         let kind = match failure {
             Failure::NotSent | Failure::Transport => RetryOn::Connect,
-            Failure::Status(429) => RetryOn::TooManyRequests,
+            Failure::Status(s) if self.on.contains(&RetryOn::Status(s)) => RetryOn::Status(s),
             Failure::Status(s) if s >= 500 => RetryOn::ServerError,
             Failure::Status(_) => return false,
             Failure::Expectation => RetryOn::Expectation,

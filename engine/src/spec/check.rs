@@ -12,7 +12,7 @@ use super::diagnostic::Diagnostic;
 use super::field_path::{self, Segment};
 use super::load::LoadedSpec;
 use super::model::{Capture, Expect, Matcher, Step};
-use super::suggest;
+use super::suggest::{self, Suggester};
 use crate::template;
 
 /// What the checks found, and the dependency edges they read off the templates.
@@ -30,6 +30,10 @@ impl Analysis {
         self.diagnostics.iter().any(Diagnostic::is_error)
     }
 }
+
+/// The shortest pause between two polls of `until`: shorter would hammer the
+/// server (and `0s` spins until the deadline).
+pub const MIN_POLL_INTERVAL: std::time::Duration = std::time::Duration::from_millis(10);
 
 /// Variables every template may read besides `steps` and `inputs`.
 const RUN_FIELDS: &[&str] = &["id", "name", "started_at"];
@@ -55,6 +59,7 @@ pub fn analyze(loaded: &LoadedSpec) -> Analysis {
     let mut checker = Checker {
         loaded,
         analysis: Analysis::default(),
+        hints: Hints::default(),
         used_inputs: HashSet::new(),
         client_deps: IndexMap::new(),
     };
@@ -65,6 +70,7 @@ pub fn analyze(loaded: &LoadedSpec) -> Analysis {
 struct Checker<'a> {
     loaded: &'a LoadedSpec,
     analysis: Analysis,
+    hints: Hints,
     used_inputs: HashSet<String>,
     /// Steps each client's templates reference (e.g. the token step behind an Authorization header).
     client_deps: IndexMap<String, IndexSet<String>>,
@@ -153,8 +159,37 @@ impl Checker<'_> {
             );
         }
         self.cycles();
+        self.input_cycles();
         self.unused_inputs();
         self.short_secret_defaults();
+    }
+
+    /// Inputs whose defaults read each other can never get a value.
+    fn input_cycles(&mut self) {
+        let inputs = &self.loaded.spec.inputs;
+        let mut reads: IndexMap<String, IndexSet<String>> = IndexMap::new();
+        for (name, input) in inputs {
+            let mut names = IndexSet::new();
+            if let Some(default) = &input.default {
+                input_reads(default, &mut names);
+            }
+            names.retain(|n| inputs.contains_key(n));
+            reads.insert(name.clone(), names);
+        }
+        for cycle in crate::plan::cycles(&reads) {
+            let first = &cycle[0];
+            let message = if cycle.len() == 1 {
+                format!("the default of input `{first}` reads `inputs.{first}` itself")
+            } else {
+                let mut shown = cycle.clone();
+                shown.push(first.clone());
+                format!(
+                    "input defaults form a cycle: {} (each default reads the one before it)",
+                    shown.join(" -> ")
+                )
+            };
+            self.error(&format!("inputs.{first}.default"), message);
+        }
     }
 
     fn step(&mut self, path: &str, id: &str, step: &Step, cleanup: bool) -> IndexSet<String> {
@@ -271,6 +306,17 @@ impl Checker<'_> {
                 polling,
                 &mut deps,
             );
+            if let Some(interval) = until.interval
+                && interval.0 < MIN_POLL_INTERVAL
+            {
+                self.error(
+                    &format!("{path}.until.interval"),
+                    format!(
+                        "{interval} is too short: polls are at least {}ms apart",
+                        MIN_POLL_INTERVAL.as_millis()
+                    ),
+                );
+            }
         }
         for (i, need) in step.needs.iter().enumerate() {
             let np = format!("{path}.needs[{i}]");
@@ -281,14 +327,8 @@ impl Checker<'_> {
                 // A cleanup step may also wait for other cleanup steps (delete a user before its population).
                 deps.insert(need.clone());
             } else {
-                let mut known: Vec<&str> = spec.steps.keys().map(String::as_str).collect();
-                if cleanup {
-                    known.extend(spec.cleanup.keys().map(String::as_str));
-                }
-                self.error(
-                    &np,
-                    format!("unknown step `{need}`{}", suggest::hint(need, &known)),
-                );
+                let hint = self.hints.step(self.loaded, need, cleanup);
+                self.error(&np, format!("unknown step `{need}`{hint}"));
             }
         }
         for (name, capture) in &step.outputs {
@@ -488,8 +528,7 @@ impl Checker<'_> {
                     let hint = if spec.cleanup.contains_key(step_id) {
                         " (cleanup steps run last; nothing can use their outputs)".to_string()
                     } else {
-                        let known: Vec<&str> = spec.steps.keys().map(String::as_str).collect();
-                        suggest::hint(step_id, &known)
+                        self.hints.step(self.loaded, step_id, false)
                     };
                     self.error(path, format!("`{shown}`: unknown step `{step_id}`{hint}"));
                     return;
@@ -506,37 +545,30 @@ impl Checker<'_> {
                     }
                 }
                 let Some(output) = parts.get(3) else { return };
-                let outputs: Vec<String> = match self.loaded.subspecs.get(step_id) {
-                    Some(sub) => sub.spec.outputs.keys().cloned().collect(),
+                let known: Vec<&str> = match self.loaded.subspecs.get(step_id) {
+                    Some(sub) if sub.spec.outputs.contains_key(output) => return,
+                    Some(sub) => sub.spec.outputs.keys().map(String::as_str).collect(),
                     None if target.uses.is_some() => return, // the sub-spec failed to load; reported there
-                    None => target.outputs.keys().cloned().collect(),
+                    None if target.outputs.contains_key(output) => return,
+                    None => target.outputs.keys().map(String::as_str).collect(),
                 };
-                if !outputs.contains(output) {
-                    let known: Vec<&str> = outputs.iter().map(String::as_str).collect();
-                    let hint = if known.is_empty() {
-                        format!(" (step `{step_id}` captures no outputs)")
-                    } else {
-                        suggest::hint(output, &known)
-                    };
-                    self.error(
-                        path,
-                        format!("`{shown}`: step `{step_id}` has no output `{output}`{hint}"),
-                    );
-                }
+                let hint = if known.is_empty() {
+                    format!(" (step `{step_id}` captures no outputs)")
+                } else {
+                    suggest::hint(output, &known)
+                };
+                self.error(
+                    path,
+                    format!("`{shown}`: step `{step_id}` has no output `{output}`{hint}"),
+                );
             }
             "inputs" => {
                 let Some(name) = parts.get(1) else { return };
                 if spec.inputs.contains_key(name) {
                     self.used_inputs.insert(name.clone());
                 } else {
-                    let known: Vec<&str> = spec.inputs.keys().map(String::as_str).collect();
-                    self.error(
-                        path,
-                        format!(
-                            "`{shown}`: unknown input `{name}`{}",
-                            suggest::hint(name, &known)
-                        ),
-                    );
+                    let hint = self.hints.input(self.loaded, name);
+                    self.error(path, format!("`{shown}`: unknown input `{name}`{hint}"));
                 }
             }
             "run" => {
@@ -638,6 +670,55 @@ impl Checker<'_> {
                 .warning();
             self.analysis.diagnostics.push(d);
         }
+    }
+}
+
+/// The inputs a default's templates read (`inputs.<name>`).
+fn input_reads(value: &Value, out: &mut IndexSet<String>) {
+    match value {
+        Value::String(s) if template::is_template(s) => {
+            for r in template::references(s).unwrap_or_default() {
+                if r.path.first().map(String::as_str) == Some("inputs")
+                    && let Some(name) = r.path.get(1)
+                {
+                    out.insert(name.clone());
+                }
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|v| input_reads(v, out)),
+        Value::Object(map) => map.values().for_each(|v| input_reads(v, out)),
+        _ => {}
+    }
+}
+
+/// "did you mean" indexes of the spec's names, each built on its first miss:
+/// a spec with thousands of steps and thousands of mistakes compares each
+/// mistake with the names near it, not with every name.
+#[derive(Default)]
+struct Hints {
+    steps: Option<Suggester>,
+    steps_and_cleanup: Option<Suggester>,
+    inputs: Option<Suggester>,
+}
+
+impl Hints {
+    /// A step name, among the main steps (and the cleanup steps for `needs` of a cleanup step).
+    fn step(&mut self, loaded: &LoadedSpec, name: &str, with_cleanup: bool) -> String {
+        let spec = &loaded.spec;
+        let index = if with_cleanup {
+            self.steps_and_cleanup
+                .get_or_insert_with(|| Suggester::new(spec.steps.keys().chain(spec.cleanup.keys())))
+        } else {
+            self.steps
+                .get_or_insert_with(|| Suggester::new(spec.steps.keys()))
+        };
+        index.hint(name)
+    }
+
+    fn input(&mut self, loaded: &LoadedSpec, name: &str) -> String {
+        self.inputs
+            .get_or_insert_with(|| Suggester::new(loaded.spec.inputs.keys()))
+            .hint(name)
     }
 }
 

@@ -2,12 +2,21 @@
 
 use std::path::{Path, PathBuf};
 
-/// Expands files and directories into spec files, sorted, each once.
+/// Expands files and directories into spec files, sorted, each once. A
+/// directory without any is an error: nothing to check or run is a mistake
+/// (a wrong path), not a success.
 pub fn spec_files(targets: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
     let mut out = Vec::new();
     for target in targets {
         if target.is_dir() {
+            let before = out.len();
             walk(target, &mut out).map_err(|e| format!("{}: {e}", target.display()))?;
+            if out.len() == before {
+                return Err(format!(
+                    "{}: no spec files (*.yaml, *.yml) in this directory",
+                    target.display()
+                ));
+            }
         } else if target.is_file() {
             out.push(target.clone());
         } else {

@@ -12,6 +12,7 @@ use super::diagnostic::{Diagnostic, Loc};
 use super::model::Spec;
 use super::schema;
 use super::source_map::SourceMap;
+use super::wording;
 
 /// A spec file as read from disk.
 #[derive(Debug)]
@@ -129,15 +130,10 @@ impl Loader {
 
     fn load_uncached(&mut self, path: &Path) -> Option<LoadedSpec> {
         let name = path.display().to_string();
-        let text = match std::fs::read_to_string(path) {
+        let text = match read_text(path, &name) {
             Ok(text) => text,
-            Err(e) => {
-                self.diagnostics.push(Diagnostic::error(
-                    &name,
-                    Loc { line: 1, col: 1 },
-                    "",
-                    format!("cannot read the file: {e}"),
-                ));
+            Err(d) => {
+                self.diagnostics.push(*d);
                 return None;
             }
         };
@@ -156,9 +152,7 @@ impl Loader {
 
     /// Text -> model, reporting syntax and schema errors with positions.
     pub fn parse(&mut self, path: &Path, name: String, text: String) -> Option<(Spec, SourceFile)> {
-        // No budget: specs are local files, and alias bombs are still bounded by
-        // the default alias limits. The default budget refuses 10,000-step specs.
-        let options = || serde_saphyr::options! { strict_booleans: true, budget: None };
+        let options = yaml_options;
         // Fast path: a well-formed spec deserializes straight into the model.
         // Only when that fails, or when the model accepts what the schema
         // forbids, is the file read again as a tree for schema diagnostics.
@@ -170,11 +164,7 @@ impl Loader {
         let value: Value = match serde_saphyr::from_str_with_options(&text, options()) {
             Ok(v) => v,
             Err(e) => {
-                let mut diagnostic = yaml_error(&name, &e);
-                // A duplicate key is a well-formed node: name its field path too.
-                diagnostic.path = SourceMap::build(&text)
-                    .path_of_key(diagnostic.loc)
-                    .unwrap_or_default();
+                let diagnostic = yaml_error_in(&name, &text, &e);
                 self.diagnostics.push(diagnostic);
                 return None;
             }
@@ -194,10 +184,8 @@ impl Loader {
         match serde_path_to_error::deserialize::<_, Spec>(&value) {
             Ok(spec) => Some((spec, file)),
             Err(e) => {
-                let path = e.path().to_string();
-                let path = if path == "." { String::new() } else { path };
-                self.diagnostics
-                    .push(file.error(&path, e.inner().to_string()));
+                let (path, message) = wording::model(&e, &value);
+                self.diagnostics.push(file.error(&path, message));
                 None
             }
         }
@@ -327,30 +315,110 @@ fn merge(loaded: &mut LoadedSpec, base: &LoadedSpec) {
     }
 }
 
-fn yaml_error(file: &str, e: &serde_saphyr::Error) -> Diagnostic {
+/// How every YAML file caseflow reads is parsed: YAML 1.2 booleans only,
+/// unknown tags refused (they would be dropped silently otherwise), and no
+/// size budget: specs are local files, alias bombs are still bounded by the
+/// alias limits, and the default budget refuses 10,000-step specs.
+pub fn yaml_options() -> serde_saphyr::Options {
+    serde_saphyr::options! {
+        strict_booleans: true,
+        reject_unsupported_tags: true,
+        budget: None,
+    }
+}
+
+/// [`yaml_error`] with what the text adds: the field path of a duplicate
+/// key or of a tagged node, and the tag's own position.
+pub fn yaml_error_in(file: &str, text: &str, e: &serde_saphyr::Error) -> Diagnostic {
+    let mut diagnostic = yaml_error(file, e);
+    match wording::original(e) {
+        // A duplicate key is a well-formed node: name its field path too.
+        serde_saphyr::Error::DuplicateMappingKey { .. } => {
+            diagnostic.path = SourceMap::build(text)
+                .path_of_key(diagnostic.loc)
+                .unwrap_or_default();
+        }
+        // The reader points after the tag, at the node it is on: point
+        // at the tag itself and name the node's field.
+        serde_saphyr::Error::UnsupportedTag { tag, .. } => {
+            let map = SourceMap::build(text);
+            diagnostic.path = map.path_on_line_before(diagnostic.loc).unwrap_or_default();
+            if let Some(line) = text.lines().nth(diagnostic.loc.line as usize - 1) {
+                let before: String = line.chars().take(diagnostic.loc.col as usize - 1).collect();
+                let name = tag.rsplit(['!', ':']).next().unwrap_or(tag);
+                if let Some(i) = before.rfind(name).and_then(|i| before[..i].rfind('!')) {
+                    diagnostic.loc.col = before[..i].chars().count() as u32 + 1;
+                }
+            }
+        }
+        _ => {}
+    }
+    diagnostic
+}
+
+/// A YAML reading error as a diagnostic at its position.
+pub fn yaml_error(file: &str, e: &serde_saphyr::Error) -> Diagnostic {
     let loc = e
         .location()
         .map(|l| Loc {
             line: l.line() as u32,
             col: l.column() as u32,
         })
+        .filter(|l| l.line > 0)
         .unwrap_or(Loc { line: 1, col: 1 });
-    let message = e.without_snippet().to_string();
-    // The message repeats the position; the diagnostic already shows it.
-    let message = match message.find(" at line ") {
-        Some(i) => message[..i].to_string(),
-        None => message,
+    Diagnostic::error(file, loc, "", wording::yaml(e))
+}
+
+/// A file's text; a non-UTF-8 byte is reported where it is, with the field it is in.
+pub fn read_text(path: &Path, name: &str) -> Result<String, Box<Diagnostic>> {
+    let at_start = |message: String| {
+        Box::new(Diagnostic::error(
+            name,
+            Loc { line: 1, col: 1 },
+            "",
+            message,
+        ))
     };
-    let message = match message.strip_prefix("duplicate mapping key: ") {
-        Some(rest) => format!(
-            "duplicate key `{}`",
-            rest.split(", set DuplicateKeyPolicy")
-                .next()
-                .unwrap_or(rest)
-        ),
-        None => message,
-    };
-    Diagnostic::error(file, loc, "", message)
+    if path.is_dir() {
+        return Err(at_start("is a directory, not a spec file".into()));
+    }
+    let bytes = std::fs::read(path)
+        .map_err(|e| at_start(format!("cannot read the file: {}", io_reason(&e))))?;
+    match String::from_utf8(bytes) {
+        Ok(text) => Ok(text),
+        Err(e) => {
+            let bytes = e.as_bytes();
+            let at = e.utf8_error().valid_up_to();
+            let before = std::str::from_utf8(&bytes[..at]).unwrap_or_default();
+            let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+            let loc = Loc {
+                line: before.matches('\n').count() as u32 + 1,
+                col: before[line_start..].chars().count() as u32 + 1,
+            };
+            let lossy = String::from_utf8_lossy(bytes);
+            let field = SourceMap::build(&lossy)
+                .path_on_line_before(loc)
+                .unwrap_or_default();
+            Err(Box::new(Diagnostic::error(
+                name,
+                loc,
+                field,
+                format!(
+                    "byte 0x{:02X} is not UTF-8 text (caseflow reads UTF-8; re-save the file as UTF-8)",
+                    bytes[at]
+                ),
+            )))
+        }
+    }
+}
+
+/// An I/O error's reason without the OS error number.
+pub fn io_reason(e: &std::io::Error) -> String {
+    let text = e.to_string();
+    match text.find(" (os error") {
+        Some(i) => text[..i].to_string(),
+        None => text,
+    }
 }
 
 /// `a/b/../c` -> `a/c` without touching the file system.

@@ -11,6 +11,7 @@ pub mod schema;
 pub mod size;
 pub mod source_map;
 pub mod suggest;
+pub mod wording;
 
 pub use check::{Analysis, analyze};
 pub use diagnostic::{Diagnostic, Diagnostics, Loc};

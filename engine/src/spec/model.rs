@@ -466,7 +466,7 @@ pub enum JsonType {
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(untagged)]
 pub enum Retry {
-    Attempts(u32),
+    Attempts(#[schemars(range(min = 1))] u32),
     Policy(RetryPolicy),
 }
 
@@ -483,23 +483,92 @@ pub struct RetryPolicy {
     /// Upper bound of one delay (default 10s).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_backoff: Option<Duration>,
-    /// What is retried (default all three).
+    /// What is retried (default `[5xx, 429, connect]`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub on: Vec<RetryOn>,
 }
 
-/// Transient failures a retry policy reacts to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+/// Transient failures a retry policy reacts to: `5xx`, a status code such
+/// as `429` or `503`, `connect` (no response), `expect` (a failed expectation).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RetryOn {
-    #[serde(rename = "5xx")]
+    /// Any 5xx status.
     ServerError,
-    #[serde(rename = "429")]
-    TooManyRequests,
-    #[serde(rename = "connect")]
+    /// This status code (400 to 599), e.g. 429 Too Many Requests.
+    Status(u16),
     Connect,
     /// Any failed expectation.
-    #[serde(rename = "expect")]
     Expectation,
+}
+
+/// Status codes `retry.on` takes.
+pub const RETRY_STATUSES: std::ops::RangeInclusive<u16> = 400..=599;
+
+impl RetryOn {
+    pub const TOO_MANY_REQUESTS: Self = Self::Status(429);
+
+    fn parse(text: &str) -> Option<Self> {
+        match text {
+            "5xx" => Some(Self::ServerError),
+            "connect" => Some(Self::Connect),
+            "expect" => Some(Self::Expectation),
+            code => code
+                .parse::<u16>()
+                .ok()
+                .filter(|c| RETRY_STATUSES.contains(c))
+                .map(Self::Status),
+        }
+    }
+}
+
+impl Serialize for RetryOn {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::ServerError => s.serialize_str("5xx"),
+            Self::Status(code) => s.serialize_u16(*code),
+            Self::Connect => s.serialize_str("connect"),
+            Self::Expectation => s.serialize_str("expect"),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for RetryOn {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        const EXPECTED: &str = "5xx, connect, expect or a status code from 400 to 599";
+        impl serde::de::Visitor<'_> for Visitor {
+            type Value = RetryOn;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(EXPECTED)
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<RetryOn, E> {
+                RetryOn::parse(v)
+                    .ok_or_else(|| E::custom(format!("`{v}` is not one of {EXPECTED}")))
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<RetryOn, E> {
+                self.visit_str(&v.to_string())
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<RetryOn, E> {
+                self.visit_str(&v.to_string())
+            }
+        }
+        d.deserialize_any(Visitor)
+    }
+}
+
+impl JsonSchema for RetryOn {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "RetryOn".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "description": "A transient failure to retry: `5xx` (any 5xx status), a status code such as `429` or `503`, `connect` (no response), `expect` (a failed expectation).",
+            "anyOf": [
+                { "type": "integer", "minimum": 400, "maximum": 599 },
+                { "type": "string", "pattern": "^(5xx|connect|expect|[45][0-9][0-9])$" }
+            ]
+        })
+    }
 }
 
 /// Polling: repeat the request until `condition` holds or the deadline passes.
@@ -508,7 +577,7 @@ pub enum RetryOn {
 pub struct Until {
     /// Expression over `response.status`, `response.headers`, `response.body` (and all step variables), e.g. `response.status == 200`.
     pub condition: String,
-    /// Pause between attempts (default 1s).
+    /// Pause between attempts (default 1s, at least 10ms).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub interval: Option<Duration>,
     /// Give up after this long (default 60s).
@@ -562,5 +631,56 @@ impl Capture {
     }
     pub fn secret(&self) -> bool {
         matches!(self, Self::Full(s) if s.secret)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Retry, RetryOn};
+    use crate::run::retry::{Failure, Policy};
+
+    #[test]
+    fn retry_on_takes_status_codes_as_numbers_or_text() {
+        let retry: Retry = serde_json::from_str(
+            r#"{ "attempts": 3, "on": ["5xx", 429, "503", "connect", "expect"] }"#,
+        )
+        .unwrap();
+        let Retry::Policy(p) = &retry else {
+            panic!("a policy")
+        };
+        assert_eq!(
+            p.on,
+            [
+                RetryOn::ServerError,
+                RetryOn::TOO_MANY_REQUESTS,
+                RetryOn::Status(503),
+                RetryOn::Connect,
+                RetryOn::Expectation
+            ]
+        );
+        assert_eq!(
+            serde_json::to_string(&p.on).unwrap(),
+            r#"["5xx",429,503,"connect","expect"]"#
+        );
+        for bad in ["42", "600", r#""timeout""#, "-1"] {
+            assert!(serde_json::from_str::<RetryOn>(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_listed_status_is_retried_and_only_it() {
+        let retry: Retry = serde_json::from_str(r#"{ "attempts": 2, "on": [503, 409] }"#).unwrap();
+        let policy = Policy::from_spec(Some(&retry));
+        assert!(policy.retries(Failure::Status(503), "GET"));
+        assert!(policy.retries(Failure::Status(409), "GET"));
+        assert!(!policy.retries(Failure::Status(502), "GET"));
+        assert!(!policy.retries(Failure::Status(429), "GET"));
+        assert!(!policy.retries(Failure::NotSent, "GET"));
+        let default = Policy::from_spec(None);
+        assert!(
+            default.retries(Failure::Status(429), "GET")
+                && default.retries(Failure::Status(502), "GET")
+        );
+        assert!(!default.retries(Failure::Status(409), "GET"));
     }
 }

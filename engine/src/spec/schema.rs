@@ -190,6 +190,14 @@ fn describe(error: &ValidationError<'_>, instance: &Value, out: &mut Vec<Violati
                 show(error.instance())
             )))
         }
+        ValidationErrorKind::Minimum { limit } => out.push(at(format!(
+            "{} is too small (at least {limit})",
+            show(error.instance())
+        ))),
+        ValidationErrorKind::Maximum { limit } => out.push(at(format!(
+            "{} is too large (at most {limit})",
+            show(error.instance())
+        ))),
         _ => out.push(at(error.to_string())),
     }
 }
@@ -199,6 +207,9 @@ fn pattern_meaning(pattern: &str) -> String {
     match pattern {
         p if p.ends_with("(ms|s|m|h)?$") => "is not a duration like 500ms, 5s, 2m or 1h".into(),
         "^[1-5]xx$" => "is not a status code or class like 201 or 2xx".into(),
+        p if p.starts_with("^(5xx|connect") => {
+            "is not one of 5xx, connect, expect or a status code like 429 or 503".into()
+        }
         p if p.starts_with("^[a-z0-9]") => {
             "is not a spec name (lower-case letters, digits, `.`, `_`, `-`)".into()
         }

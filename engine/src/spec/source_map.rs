@@ -129,6 +129,17 @@ impl SourceMap {
             .map(|(path, _)| path.clone())
     }
 
+    /// The field written last on `loc`'s line before `loc` (by its key or
+    /// value), e.g. the field holding a bad byte; slow, for error reporting.
+    pub fn path_on_line_before(&self, loc: Loc) -> Option<String> {
+        self.nodes
+            .iter()
+            .flat_map(|(path, n)| n.key.into_iter().chain([n.value]).map(move |at| (at, path)))
+            .filter(|(at, _)| at.line == loc.line && at.col <= loc.col)
+            .max_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.len().cmp(&b.1.len())))
+            .map(|(_, path)| path.clone())
+    }
+
     /// Whether this exact path exists in the file.
     pub fn contains(&self, path: &str) -> bool {
         self.nodes.contains_key(path)

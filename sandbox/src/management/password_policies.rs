@@ -74,6 +74,20 @@ pub fn violations(data: &EnvData, user: &Map<String, Value>, password: &str) -> 
     let Some((_, policy)) = policy_for(data, user) else {
         return Vec::new();
     };
+    let username = user.get("username").and_then(Value::as_str);
+    problems(policy, username, password)
+        .into_iter()
+        .map(|message| Detail::invalid("password", message))
+        .collect()
+}
+
+/// What is wrong with `password` under `policy` (a password policy body), for
+/// a user named `username`; empty when the policy accepts it.
+pub fn problems(
+    policy: &Map<String, Value>,
+    username: Option<&str>,
+    password: &str,
+) -> Vec<String> {
     let mut problems = Vec::new();
     let length = password.chars().count() as u64;
     let min = policy
@@ -125,18 +139,12 @@ pub fn violations(data: &EnvData, user: &Map<String, Value>, password: &str) -> 
         problems.push("must not be a commonly used password".to_string());
     }
     if policy.get("excludesProfileData").and_then(Value::as_bool) == Some(true) {
-        let username = user
-            .get("username")
-            .and_then(Value::as_str)
-            .unwrap_or_default();
+        let username = username.unwrap_or_default();
         if !username.is_empty() && password.to_lowercase().contains(&username.to_lowercase()) {
             problems.push("must not contain profile data".to_string());
         }
     }
     problems
-        .into_iter()
-        .map(|message| Detail::invalid("password", message))
-        .collect()
 }
 
 /// The Standard policy PingOne seeds in every environment.

@@ -10,6 +10,8 @@ mod oauth;
 mod random;
 mod system;
 
+pub use random::{PASSWORD_LENGTHS, password};
+
 use std::borrow::Cow;
 
 use minijinja::value::{ArgType, Kwargs, ValueKind};

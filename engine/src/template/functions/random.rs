@@ -17,29 +17,72 @@ pub fn uuid() -> String {
     uuid::Uuid::new_v4().to_string()
 }
 
-/// A password meeting PingOne's default policy: at least one upper, lower,
-/// digit and special character, 8+ characters.
+/// Lengths `random_password` accepts: PingOne's Standard policy allows 8 to 255.
+pub const PASSWORD_LENGTHS: std::ops::RangeInclusive<usize> = 8..=255;
+
+/// A password meeting PingOne's Standard policy: 8 to 255 characters, at
+/// least one upper-case letter, lower-case letter, digit and special
+/// character, at least 5 distinct characters, never the same character
+/// three times in a row (and so never a commonly used password, which has
+/// no special character).
 pub fn random_password(length: Option<usize>, kwargs: Kwargs) -> Result<String, Error> {
     const NAME: &str = "random_password";
     let length = positional_or_keyword(NAME, length, &kwargs, "length")?.unwrap_or(16);
     no_unknown_kwargs(NAME, &kwargs)?;
-    if !(8..=1024).contains(&length) {
+    if !PASSWORD_LENGTHS.contains(&length) {
         return Err(fail(
             NAME,
-            format!("`length` must be 8..=1024, got {length}"),
+            format!(
+                "`length` must be between {} and {}, got {length}",
+                PASSWORD_LENGTHS.start(),
+                PASSWORD_LENGTHS.end()
+            ),
         ));
     }
+    Ok(password(length))
+}
+
+/// The password `random_password(length)` returns; `length` is clamped to
+/// [`PASSWORD_LENGTHS`].
+pub fn password(length: usize) -> String {
+    let length = length.clamp(*PASSWORD_LENGTHS.start(), *PASSWORD_LENGTHS.end());
     let mut rng = rand::rng();
     let classes = [UPPER, LOWER, DIGITS, SPECIAL];
     let all: Vec<u8> = classes.concat();
-    // One of each class first, then fill, then shuffle so positions are random.
+    // Five distinct characters: one of each class, and one more of any class.
     let mut chars: Vec<u8> = classes
         .iter()
         .map(|class| *class.choose(&mut rng).expect("class is not empty"))
         .collect();
+    let fifth = loop {
+        let c = all[rng.random_range(0..all.len())];
+        if !chars.contains(&c) {
+            break c;
+        }
+    };
+    chars.push(fifth);
     chars.extend((chars.len()..length).map(|_| all[rng.random_range(0..all.len())]));
     chars.shuffle(&mut rng);
-    Ok(String::from_utf8(chars).expect("ASCII"))
+    // No character three times in a row: the third of a run is replaced by
+    // another character of its class that differs from both neighbours. The
+    // class counts stay, and so do the distinct characters (the replaced
+    // one still occurs just before).
+    for i in 2..chars.len() {
+        if chars[i] == chars[i - 1] && chars[i] == chars[i - 2] {
+            let class = classes
+                .iter()
+                .find(|class| class.contains(&chars[i]))
+                .expect("every character has a class");
+            let next = chars.get(i + 1).copied();
+            let others: Vec<u8> = class
+                .iter()
+                .copied()
+                .filter(|&c| c != chars[i] && Some(c) != next)
+                .collect();
+            chars[i] = *others.choose(&mut rng).expect("a class has 8+ characters");
+        }
+    }
+    String::from_utf8(chars).expect("ASCII")
 }
 
 /// `random_string(length=12, alphabet="alnum")`; `alphabet` is one of
@@ -126,6 +169,8 @@ mod tests {
         assert_eq!(eval_str("random_password()").len(), 16);
         assert_eq!(eval_str("random_password(length=40)").len(), 40);
         insta::assert_snapshot!(eval_err("random_password(4)"));
+        assert!(eval_err("random_password(256)").contains("between 8 and 255"));
+        assert_eq!(eval_str("random_password(255)").len(), 255);
         insta::assert_snapshot!(eval_err("random_password(lenght=20)"));
     }
 
