@@ -1,7 +1,6 @@
 //! caseflow: runs declarative YAML workflow specs of HTTP API calls as a
 //! dependency graph inferred from the data that flows between steps.
 
-pub mod cli;
 pub mod import;
 pub mod plan;
 pub mod redact;

@@ -2,7 +2,6 @@
 //! summary), JSON and JUnit. Reporters redact every string they emit with the
 //! run's redactor, since a secret may be learned after a step printed.
 
-pub mod console;
 pub mod json;
 pub mod junit;
 

@@ -10,9 +10,9 @@ use comfy_table::{Cell, Color, ContentArrangement, Table, presets};
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde_json::Value as Json;
 
-use super::{SpecReport, Status, StepReport, format_duration};
-use crate::redact::Redactor;
-use crate::run::Observer;
+use caseflow::redact::Redactor;
+use caseflow::report::{SpecReport, Status, StepReport, format_duration};
+use caseflow::run::Observer;
 
 /// Progress bars (one per running spec) and dumps to stderr.
 pub struct Console {
@@ -172,7 +172,8 @@ pub fn summary(reports: &[SpecReport], elapsed: Duration, color: bool) -> String
     for report in reports {
         let r = &report.redactor;
         for (name, step) in report.flat_steps() {
-            let name = if step.phase == super::Phase::Cleanup && !name.contains(" › ") {
+            let name = if step.phase == caseflow::report::Phase::Cleanup && !name.contains(" › ")
+            {
                 format!("{name} (cleanup)")
             } else {
                 name
@@ -215,7 +216,7 @@ pub fn summary(reports: &[SpecReport], elapsed: Duration, color: bool) -> String
     out.push_str(&total_line(reports, elapsed));
     out.push('\n');
     out.push_str(&left_behind(reports));
-    super::redact_all(reports, out)
+    caseflow::report::redact_all(reports, out)
 }
 
 /// Cleanup steps a second interrupt abandoned, with what each would have

@@ -5,7 +5,7 @@
 //!   delay): per-step overhead;
 //! * a 10,000-step fan-out at `--max-parallel 256`: wall time and peak RSS.
 //!
-//! `cargo run --release -p caseflow --example bench`
+//! `cargo run --release -p caseflow-cli --example bench`
 
 use std::fmt::Write as _;
 use std::sync::Arc;

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicI32, Ordering};
 use std::time::Duration;
 
-use crate::run::Cancel;
+use caseflow::run::Cancel;
 
 /// How long the run may take to stop after the second signal.
 const GRACE: Duration = Duration::from_secs(10);

@@ -12,10 +12,11 @@ use indexmap::IndexMap;
 use serde_json::Value as Json;
 
 use super::{EXIT_FAILED, EXIT_INTERNAL, EXIT_INVALID, EXIT_OK};
-use crate::report::{self, SpecReport, console::Console};
-use crate::run::{self, InputSources, Observer, PreparedRun, RunOptions, inputs};
-use crate::spec::size::ByteSize;
-use crate::spec::{self, CheckedSpec, LoadedSpec, Loader, discover};
+use crate::console::Console;
+use caseflow::report::{self, SpecReport};
+use caseflow::run::{self, InputSources, Observer, PreparedRun, RunOptions, inputs};
+use caseflow::spec::size::ByteSize;
+use caseflow::spec::{self, CheckedSpec, LoadedSpec, Loader, discover};
 
 /// Specs run at once.
 const SPECS_AT_ONCE: usize = 8;
@@ -202,12 +203,12 @@ async fn run_async(args: RunArgs) -> i32 {
     let elapsed = started.elapsed();
 
     let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-    print!("{}", report::console::summary(&results, elapsed, color));
+    print!("{}", crate::console::summary(&results, elapsed, color));
     let short = redactor.short_secrets();
     if short > 0 {
         eprintln!(
             "warning: {short} secret value(s) shorter than {} characters: masked only where they stand as a whole value (a JSON string, a header, a form or query value), not inside other text",
-            crate::redact::MIN_LEN
+            caseflow::redact::MIN_LEN
         );
     }
     let mut code = if results.iter().all(SpecReport::passed) {
@@ -298,7 +299,7 @@ fn check_input_names(
     known.sort();
     known.dedup();
     let hint = |name: &str| {
-        let near = crate::spec::suggest::hint(name, &known);
+        let near = caseflow::spec::suggest::hint(name, &known);
         if near.is_empty() && known.is_empty() {
             " (the specs being run take no inputs)".to_string()
         } else {
@@ -315,9 +316,9 @@ fn check_input_names(
     let unknown: Vec<&String> = sources.file.keys().filter(|k| !known.contains(k)).collect();
     if let (Some(path), false) = (inputs_file, unknown.is_empty()) {
         let text = std::fs::read_to_string(path).unwrap_or_default();
-        let map = crate::spec::source_map::SourceMap::build(&text);
+        let map = caseflow::spec::source_map::SourceMap::build(&text);
         for name in unknown {
-            let at = map.key(&crate::spec::field_path::key("", name));
+            let at = map.key(&caseflow::spec::field_path::key("", name));
             problems.push(format!(
                 "--inputs {}:{}:{}: {name}: no spec being run has an input `{name}`{}",
                 path.display(),
@@ -383,7 +384,7 @@ fn writable(path: &Path) -> Result<(), String> {
         .create(true)
         .truncate(false)
         .open(path)
-        .map_err(|e| crate::spec::load::io_reason(&e).to_lowercase())?;
+        .map_err(|e| caseflow::spec::load::io_reason(&e).to_lowercase())?;
     if !existed {
         let _ = std::fs::remove_file(path);
     }
@@ -394,14 +395,16 @@ fn writable(path: &Path) -> Result<(), String> {
 /// like a spec (positions in errors, no tags, UTF-8).
 fn read_inputs_file(path: &Path) -> Result<IndexMap<String, Json>, String> {
     let name = path.display().to_string();
-    let text = crate::spec::load::read_text(path, &name).map_err(|d| format!("--inputs {d}"))?;
-    let value: Json = serde_saphyr::from_str_with_options(&text, crate::spec::load::yaml_options())
-        .map_err(|e| {
-            format!(
-                "--inputs {}",
-                crate::spec::load::yaml_error_in(&name, &text, &e)
-            )
-        })?;
+    let text = caseflow::spec::load::read_text(path, &name).map_err(|d| format!("--inputs {d}"))?;
+    let value: Json =
+        serde_saphyr::from_str_with_options(&text, caseflow::spec::load::yaml_options()).map_err(
+            |e| {
+                format!(
+                    "--inputs {}",
+                    caseflow::spec::load::yaml_error_in(&name, &text, &e)
+                )
+            },
+        )?;
     match value {
         Json::Object(map) => Ok(map.into_iter().collect()),
         Json::Null => Ok(IndexMap::new()),

@@ -5,9 +5,9 @@ use std::path::{Path, PathBuf};
 use clap::{Args, Subcommand};
 
 use super::{EXIT_INTERNAL, EXIT_INVALID, EXIT_OK};
-use crate::import::postman::{self, Options};
-use crate::import::{GeneratedSpec, Imported};
-use crate::spec::{self, Loader};
+use caseflow::import::postman::{self, Options};
+use caseflow::import::{GeneratedSpec, Imported};
+use caseflow::spec::{self, Loader};
 
 #[derive(Subcommand, Debug)]
 pub enum ImportSource {

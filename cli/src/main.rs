@@ -2,6 +2,7 @@
 //! 2 invalid spec or usage, 3 internal error, 130/143 interrupted by
 //! SIGINT/SIGTERM (after cleanup, the summary and the reports).
 
+mod console;
 mod import;
 mod inspect;
 mod run;
@@ -91,7 +92,7 @@ pub(crate) fn emit(text: &str) {
     let _ = std::io::stdout().lock().write_all(text.as_bytes());
 }
 
-pub fn main() -> i32 {
+fn run_main() -> i32 {
     let cli = Cli::parse();
     match cli.command {
         Command::Validate { targets } => validate::validate(&targets),
@@ -102,7 +103,7 @@ pub fn main() -> i32 {
         Command::Sandbox { port } => sandbox::serve(port),
         Command::Import { source } => import::import(source),
         Command::Schema => {
-            emit(&crate::spec::schema::schema_text());
+            emit(&caseflow::spec::schema::schema_text());
             EXIT_OK
         }
         Command::Completions { shell } => {
@@ -115,4 +116,8 @@ pub fn main() -> i32 {
             EXIT_OK
         }
     }
+}
+
+fn main() {
+    std::process::exit(run_main());
 }

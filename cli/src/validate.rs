@@ -5,7 +5,7 @@ use std::io::Write as _;
 use std::path::PathBuf;
 
 use super::{EXIT_INVALID, EXIT_OK, emit};
-use crate::spec::{self, Loader, discover};
+use caseflow::spec::{self, Loader, discover};
 
 pub fn validate(targets: &[PathBuf]) -> i32 {
     let files = match discover::spec_files(targets) {

@@ -3,8 +3,8 @@
 use std::path::{Path, PathBuf};
 
 use super::{EXIT_INVALID, EXIT_OK, GraphFormat, emit};
-use crate::plan::{self, Plan};
-use crate::spec::{self, CheckedSpec, Loader, discover};
+use caseflow::plan::{self, Plan};
+use caseflow::spec::{self, CheckedSpec, Loader, discover};
 
 /// Loads and checks a spec, printing its diagnostics; `None` when invalid.
 fn checked(command: &str, path: &Path) -> Option<CheckedSpec> {
