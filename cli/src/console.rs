@@ -1,5 +1,6 @@
-//! The terminal: live progress of running steps (indicatif, only on a TTY),
-//! `-v` dumps, and the final summary table (comfy-table) with a total line.
+//! The terminal: live progress of running steps (indicatif, only on a TTY)
+//! and `-v` dumps, both driven by the run's events, and the final summary
+//! table (comfy-table) with a total line.
 
 use std::collections::HashMap;
 use std::io::Write;
@@ -12,7 +13,7 @@ use serde_json::Value as Json;
 
 use caseflow::redact::Redactor;
 use caseflow::report::{SpecReport, Status, StepReport, format_duration};
-use caseflow::run::Observer;
+use caseflow::run::{Event, EventKind, EventSink};
 
 /// Progress bars (one per running spec) and dumps to stderr.
 pub struct Console {
@@ -36,7 +37,7 @@ impl Console {
     }
 
     /// Registers a spec about to run with its number of steps.
-    pub fn add_spec(&self, name: &str, steps: usize) {
+    fn add_spec(&self, name: &str, steps: usize) {
         let Some(progress) = &self.progress else {
             return;
         };
@@ -59,7 +60,7 @@ impl Console {
     }
 
     /// Removes a finished spec's bar.
-    pub fn finish_spec(&self, name: &str) {
+    fn finish_spec(&self, name: &str) {
         if let Some(b) = self.bars.lock().ok().and_then(|mut bars| bars.remove(name)) {
             b.bar.finish_and_clear();
             if let Some(p) = &self.progress {
@@ -94,14 +95,28 @@ impl Console {
     }
 }
 
-impl Observer for Console {
-    fn step_started(&self, spec: &str, step: &str) {
-        self.with_bar(spec, |b, _| {
-            b.running.push(step.to_string());
-            b.bar.set_message(running_text(&b.running));
-        });
+impl EventSink for Console {
+    fn event(&self, event: &Event<'_>) {
+        let spec = event.spec;
+        match event.kind {
+            // A sub-workflow's start and end move its parent's bar, not a new one.
+            EventKind::SpecStarted { steps } if !spec.contains(" › ") => {
+                self.add_spec(spec, steps)
+            }
+            EventKind::SpecFinished(_) if !spec.contains(" › ") => self.finish_spec(spec),
+            EventKind::StepStarted { step } => self.with_bar(spec, |b, _| {
+                b.running.push(step.to_string());
+                b.bar.set_message(running_text(&b.running));
+            }),
+            EventKind::StepFinished(step) => self.step_finished(spec, step),
+            EventKind::Dump { text } => self.print(&format!("[{spec}]\n{text}")),
+            EventKind::Note { text } => self.print(&format!("[{spec}] {text}")),
+            _ => {}
+        }
     }
+}
 
+impl Console {
     fn step_finished(&self, spec: &str, step: &StepReport) {
         self.with_bar(spec, |b, nested| {
             if let Some(i) = b.running.iter().position(|s| *s == step.id) {
@@ -112,14 +127,6 @@ impl Observer for Console {
             }
             b.bar.set_message(running_text(&b.running));
         });
-    }
-
-    fn dump(&self, spec: &str, text: &str) {
-        self.print(&format!("[{spec}]\n{text}"));
-    }
-
-    fn note(&self, spec: &str, text: &str) {
-        self.print(&format!("[{spec}] {text}"));
     }
 }
 

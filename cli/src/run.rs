@@ -7,14 +7,13 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
 
-use futures::StreamExt;
 use indexmap::IndexMap;
 use serde_json::Value as Json;
 
 use super::{EXIT_FAILED, EXIT_INTERNAL, EXIT_INVALID, EXIT_OK};
 use crate::console::Console;
 use caseflow::report::{self, SpecReport};
-use caseflow::run::{self, InputSources, Observer, PreparedRun, RunOptions, inputs};
+use caseflow::run::{self, EventSink, Fanout, InputSources, PreparedRun, RunOptions, inputs};
 use caseflow::spec::size::ByteSize;
 use caseflow::spec::{self, CheckedSpec, LoadedSpec, Loader, discover};
 
@@ -59,11 +58,6 @@ pub struct RunArgs {
     /// Write a report: `json=PATH` or `junit=PATH` (repeatable)
     #[arg(long = "report", value_name = "FORMAT=PATH")]
     pub reports: Vec<String>,
-}
-
-enum ReportKind {
-    Json,
-    Junit,
 }
 
 pub fn run(args: RunArgs) -> i32 {
@@ -183,23 +177,11 @@ async fn run_async(args: RunArgs) -> i32 {
     let say = console.clone();
     let signals = super::signals::listen(options.cancel.clone(), move |line| say.print(line));
 
+    let reporters = Arc::new(report::Reporters::new(reports));
+    let sinks: Vec<Arc<dyn EventSink>> = vec![console.clone(), reporters.clone()];
+    let sink = Arc::new(Fanout(sinks));
     let started = Instant::now();
-    let results: Vec<SpecReport> = futures::stream::iter(prepared)
-        .map(|p: PreparedRun| {
-            let console = console.clone();
-            let options = options.clone();
-            async move {
-                let name = p.loaded.spec.name.clone();
-                console.add_spec(&name, p.deps.len() + p.cleanup_deps.len());
-                let observer: Arc<dyn Observer> = console.clone();
-                let report = run::execute(p, &options, observer).await;
-                console.finish_spec(&name);
-                report
-            }
-        })
-        .buffered(SPECS_AT_ONCE)
-        .collect()
-        .await;
+    let results = run::execute_all(prepared, &options, sink, SPECS_AT_ONCE).await;
     let elapsed = started.elapsed();
 
     let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
@@ -216,16 +198,9 @@ async fn run_async(args: RunArgs) -> i32 {
     } else {
         EXIT_FAILED
     };
-    for (kind, path) in reports {
-        let text = match kind {
-            ReportKind::Json => Ok(report::json::render(&results, elapsed)),
-            ReportKind::Junit => report::junit::render(&results, elapsed),
-        };
-        let written = text.and_then(|t| std::fs::write(&path, t).map_err(|e| e.to_string()));
-        if let Err(e) = written {
-            eprintln!("error: cannot write the report {}: {e}", path.display());
-            code = EXIT_INTERNAL;
-        }
+    for e in reporters.finish() {
+        eprintln!("error: {e}");
+        code = EXIT_INTERNAL;
     }
     stop_sandbox(sandbox).await;
     // An interrupted run says so whatever its steps did: 130 or 143.
@@ -345,26 +320,27 @@ fn input_names(loaded: &LoadedSpec, out: &mut Vec<String>) {
 
 /// `--report FORMAT=PATH` values. Each path is checked now, so an
 /// unwritable one fails before anything runs rather than after the run.
-fn parse_reports(reports: &[String]) -> Result<Vec<(ReportKind, PathBuf)>, String> {
+/// `--report FORMAT=PATH` values as reporters; each path is checked before the run.
+fn parse_reports(reports: &[String]) -> Result<Vec<Box<dyn report::Reporter>>, String> {
+    let formats: Vec<&str> = report::FORMATS.iter().map(|(name, _)| *name).collect();
     reports
         .iter()
         .map(|r| {
-            let (kind, path) = r
-                .split_once('=')
-                .ok_or_else(|| format!("--report `{r}`: expected json=PATH or junit=PATH"))?;
-            let kind = match kind {
-                "json" => ReportKind::Json,
-                "junit" => ReportKind::Junit,
-                other => {
-                    return Err(format!(
-                        "--report: unknown format `{other}` (json or junit)"
-                    ));
-                }
-            };
+            let (kind, path) = r.split_once('=').ok_or_else(|| {
+                format!(
+                    "--report `{r}`: expected FORMAT=PATH, FORMAT one of {}",
+                    formats.join(", ")
+                )
+            })?;
             let path = PathBuf::from(path);
             writable(&path)
                 .map_err(|e| format!("--report {r}: cannot write the report there: {e}"))?;
-            Ok((kind, path))
+            report::reporter(kind, path).ok_or_else(|| {
+                format!(
+                    "--report: unknown format `{kind}` ({})",
+                    formats.join(" or ")
+                )
+            })
         })
         .collect()
 }

@@ -1,10 +1,36 @@
 //! `--report json=PATH`: the whole run as JSON, every string redacted.
 
+use std::path::PathBuf;
 use std::time::Duration;
 
 use serde_json::{Value as Json, json};
 
-use super::SpecReport;
+use super::{Collected, Reporter, SpecReport};
+use crate::run::Event;
+
+pub fn reporter(path: PathBuf) -> Box<dyn Reporter> {
+    Box::new(JsonReport {
+        path,
+        run: Collected::default(),
+    })
+}
+
+struct JsonReport {
+    path: PathBuf,
+    run: Collected,
+}
+
+impl Reporter for JsonReport {
+    fn event(&mut self, event: &Event<'_>) {
+        self.run.event(event);
+    }
+
+    fn finish(self: Box<Self>) -> Result<(), String> {
+        let text = render(&self.run.reports, self.run.elapsed);
+        std::fs::write(&self.path, text)
+            .map_err(|e| format!("cannot write the report {}: {e}", self.path.display()))
+    }
+}
 
 pub fn render(reports: &[SpecReport], elapsed: Duration) -> String {
     let specs: Vec<Json> = reports

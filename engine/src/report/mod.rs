@@ -1,17 +1,85 @@
-//! What a run produced, and its renderings: the console (progress and
-//! summary), JSON and JUnit. Reporters redact every string they emit with the
-//! run's redactor, since a secret may be learned after a step printed.
+//! What a run produced (the result model), and the reports written from the
+//! run's event stream: JSON and JUnit. A new format is one new file here
+//! plus one line in [`FORMATS`]. Reporters redact every string they write
+//! with the run's redactor, since a secret may be learned after a step ended.
 
 pub mod json;
 pub mod junit;
 
-use std::sync::Arc;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde::Serialize;
 use serde_json::Value as Json;
 
 use crate::redact::Redactor;
+use crate::run::{Event, EventSink};
+
+/// A report built from the event stream, written once the run is over.
+pub trait Reporter: Send {
+    fn event(&mut self, event: &Event<'_>);
+    /// Writes the report.
+    fn finish(self: Box<Self>) -> Result<(), String>;
+}
+
+/// Every `--report FORMAT=PATH` format and how to start its reporter.
+pub const FORMATS: &[(&str, fn(PathBuf) -> Box<dyn Reporter>)] =
+    &[("json", json::reporter), ("junit", junit::reporter)];
+
+/// The reporter of a format, or `None` for an unknown one.
+pub fn reporter(format: &str, path: PathBuf) -> Option<Box<dyn Reporter>> {
+    FORMATS
+        .iter()
+        .find(|(name, _)| *name == format)
+        .map(|(_, new)| new(path))
+}
+
+/// Several reporters as one event sink.
+#[derive(Default)]
+pub struct Reporters(Mutex<Vec<Box<dyn Reporter>>>);
+
+impl Reporters {
+    pub fn new(reporters: Vec<Box<dyn Reporter>>) -> Self {
+        Self(Mutex::new(reporters))
+    }
+
+    /// Writes every report; the errors of those that could not be written.
+    pub fn finish(&self) -> Vec<String> {
+        let reporters = self.0.lock().map(|mut r| std::mem::take(&mut *r));
+        reporters
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|r| r.finish().err())
+            .collect()
+    }
+}
+
+impl EventSink for Reporters {
+    fn event(&self, event: &Event<'_>) {
+        if let Ok(mut reporters) = self.0.lock() {
+            for r in reporters.iter_mut() {
+                r.event(event);
+            }
+        }
+    }
+}
+
+/// The finished run, as the file reporters need it: every spec's report and the wall time.
+#[derive(Default)]
+pub(crate) struct Collected {
+    reports: Vec<SpecReport>,
+    elapsed: Duration,
+}
+
+impl Collected {
+    fn event(&mut self, event: &Event<'_>) {
+        if let crate::run::EventKind::RunFinished { reports } = event.kind {
+            self.reports = reports.to_vec();
+            self.elapsed = event.elapsed;
+        }
+    }
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]

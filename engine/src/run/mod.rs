@@ -6,6 +6,7 @@ pub mod cleanup;
 pub mod client;
 pub mod context;
 pub mod dry_run;
+pub mod event;
 pub mod expect;
 pub mod inputs;
 pub mod request;
@@ -48,6 +49,8 @@ pub struct RunOptions {
     /// Largest response body read by clients that set no `max_body`.
     pub max_body: u64,
     pub cancel: Cancel,
+    /// When the invocation started: events carry the time since.
+    pub started: Instant,
     /// Shared by every spec of the invocation, so each output is masked
     /// with every secret any spec has seen.
     pub redactor: Arc<Redactor>,
@@ -65,6 +68,7 @@ impl RunOptions {
             verbose: 0,
             max_body: response::DEFAULT_MAX_BODY,
             cancel: Cancel::new(),
+            started: Instant::now(),
             redactor: Arc::new(Redactor::new()),
         }
     }
@@ -96,18 +100,7 @@ impl Default for Cancel {
     }
 }
 
-/// Live events, for progress displays and `-v` dumps. Text is already redacted.
-pub trait Observer: Send + Sync {
-    fn step_started(&self, _spec: &str, _step: &str) {}
-    fn step_finished(&self, _spec: &str, _step: &StepReport) {}
-    fn dump(&self, _spec: &str, _text: &str) {}
-    /// A line about a running step, such as a wait before a retry (`-v`).
-    fn note(&self, _spec: &str, _text: &str) {}
-}
-
-/// An observer that ignores everything.
-pub struct Silent;
-impl Observer for Silent {}
+pub use event::{Event, EventKind, EventSink, Fanout, Silent};
 
 /// `run.id`, `run.name`, `run.started_at`.
 #[derive(Debug, Clone)]
@@ -194,10 +187,10 @@ pub async fn run(
     spec: &CheckedSpec,
     sources: &InputSources,
     options: &RunOptions,
-    observer: Arc<dyn Observer>,
+    sink: Arc<dyn EventSink>,
 ) -> Result<SpecReport, InputError> {
     let prepared = prepare(spec, sources, options)?;
-    Ok(execute(prepared, options, observer).await)
+    Ok(execute(prepared, options, sink).await)
 }
 
 /// The state of one spec's run, shared by its step tasks.
@@ -208,7 +201,7 @@ pub(crate) struct Ctx {
     pub state: RunState,
     pub clients: Clients,
     pub options: RunOptions,
-    pub observer: Arc<dyn Observer>,
+    pub sink: Arc<dyn EventSink>,
     pub sources: Arc<InputSources>,
     pub started: Instant,
     /// Cleanup of sub-workflows, run with this run's cleanup.
@@ -225,7 +218,12 @@ impl Ctx {
         }
     }
 
-    /// Prints the recorded dumps through the observer, redacted with everything now known.
+    /// Sends an event of this spec (or sub-workflow) to the sink.
+    pub fn emit(&self, kind: EventKind<'_>) {
+        emit(&self.sink, &self.options, &self.label, kind);
+    }
+
+    /// Sends the recorded dumps, redacted with everything now known.
     fn flush_dumps(&self) {
         let dumps = self
             .dumps
@@ -233,8 +231,13 @@ impl Ctx {
             .map(|mut d| std::mem::take(&mut *d))
             .unwrap_or_default();
         for (label, text) in dumps {
-            self.observer
-                .dump(&label, &self.state.redactor.redact(&text));
+            let text = self.state.redactor.redact(&text);
+            emit(
+                &self.sink,
+                &self.options,
+                &label,
+                EventKind::Dump { text: &text },
+            );
         }
     }
 }
@@ -251,14 +254,16 @@ pub(crate) struct Deferred {
 pub async fn execute(
     prepared: PreparedRun,
     options: &RunOptions,
-    observer: Arc<dyn Observer>,
+    sink: Arc<dyn EventSink>,
 ) -> SpecReport {
     let label = prepared.loaded.spec.name.clone();
     let file = prepared.loaded.file.name.clone();
     let info = prepared.info.clone();
     let redactor = prepared.redactor.clone();
+    let steps = prepared.deps.len() + prepared.cleanup_deps.len();
+    emit(&sink, options, &label, EventKind::SpecStarted { steps });
     let started = Instant::now();
-    let result = execute_inner(prepared, label, options, observer).await;
+    let result = execute_inner(prepared, label.clone(), options, sink.clone()).await;
     let (steps, outputs, error) = match result {
         Ok(r) => r,
         Err(e) => (
@@ -267,7 +272,7 @@ pub async fn execute(
             Some(redactor.redact(&e)),
         ),
     };
-    SpecReport {
+    let report = SpecReport {
         name: info.name,
         file,
         run_id: info.id,
@@ -277,7 +282,40 @@ pub async fn execute(
         outputs,
         error,
         redactor,
-    }
+    };
+    emit(&sink, options, &label, EventKind::SpecFinished(&report));
+    report
+}
+
+/// Runs prepared specs, `at_once` at a time, each reporting through `sink`,
+/// then sends [`EventKind::RunFinished`]. Reports come back in the order given.
+pub async fn execute_all(
+    prepared: Vec<PreparedRun>,
+    options: &RunOptions,
+    sink: Arc<dyn EventSink>,
+    at_once: usize,
+) -> Vec<SpecReport> {
+    use futures::StreamExt;
+    let reports: Vec<SpecReport> = futures::stream::iter(prepared)
+        .map(|p| execute(p, options, sink.clone()))
+        .buffered(at_once.max(1))
+        .collect()
+        .await;
+    emit(
+        &sink,
+        options,
+        "",
+        EventKind::RunFinished { reports: &reports },
+    );
+    reports
+}
+
+fn emit(sink: &Arc<dyn EventSink>, options: &RunOptions, spec: &str, kind: EventKind<'_>) {
+    sink.event(&Event {
+        elapsed: options.started.elapsed(),
+        spec,
+        kind,
+    });
 }
 
 type Finished = (
@@ -290,11 +328,11 @@ async fn execute_inner(
     prepared: PreparedRun,
     label: String,
     options: &RunOptions,
-    observer: Arc<dyn Observer>,
+    sink: Arc<dyn EventSink>,
 ) -> Result<Finished, String> {
     let cleanup_deps = prepared.cleanup_deps.clone();
     let deps = prepared.deps.clone();
-    let ctx = Arc::new(new_ctx(prepared, label, options, observer)?);
+    let ctx = Arc::new(new_ctx(prepared, label, options, sink)?);
     let main = scheduler::run_graph(&ctx, Phase::Main, &deps, &[]).await;
     let outputs = workflow_outputs(&ctx, &main).unwrap_or_else(|(partial, _)| partial);
     let cleanup = if options.keep {
@@ -312,7 +350,7 @@ pub(crate) fn new_ctx(
     prepared: PreparedRun,
     label: String,
     options: &RunOptions,
-    observer: Arc<dyn Observer>,
+    sink: Arc<dyn EventSink>,
 ) -> Result<Ctx, String> {
     let clients = Clients::build(&prepared.loaded.spec, options.insecure, options.max_body)?;
     let state = RunState::new(
@@ -330,7 +368,7 @@ pub(crate) fn new_ctx(
         state,
         clients,
         options: options.clone(),
-        observer,
+        sink,
         sources: prepared.sources,
         started: Instant::now(),
         deferred: Mutex::new(Vec::new()),

@@ -9,7 +9,7 @@ use futures::future::BoxFuture;
 use indexmap::{IndexMap, IndexSet};
 use tokio::task::JoinSet;
 
-use super::{Ctx, step};
+use super::{Ctx, EventKind, step};
 use crate::report::{Phase, Status, StepReport};
 
 /// Why a step stopped or never started: an interrupt (Ctrl-C, SIGTERM).
@@ -81,7 +81,7 @@ async fn run_graph_inner(
                 });
             if let Some(reason) = skip {
                 let report = step::skipped(ctx, id, phase, reason);
-                ctx.observer.step_finished(&ctx.label, &report);
+                ctx.emit(EventKind::StepFinished(&report));
                 finish(
                     i,
                     report,
@@ -128,7 +128,7 @@ async fn run_graph_inner(
                 };
                 let mut r = step::skipped(ctx, id, phase, why);
                 r.status = Status::Failed;
-                ctx.observer.step_finished(&ctx.label, &r);
+                ctx.emit(EventKind::StepFinished(&r));
                 (i, r)
             }
         };

@@ -14,7 +14,7 @@ use super::client::HttpClient;
 use super::context::to_value;
 use super::response::{BodyError, BodyErrorKind, Response};
 use super::retry::{self, Failure, Policy, Wait};
-use super::{Ctx, Deferred, expect, request, scheduler};
+use super::{Ctx, Deferred, EventKind, expect, request, scheduler};
 use crate::redact::{MASK, is_secret_name};
 use crate::report::{Phase, Status, StepReport};
 use crate::spec::Diagnostic;
@@ -77,7 +77,7 @@ pub(crate) async fn run(ctx: &Arc<Ctx>, id: &str, phase: Phase) -> StepReport {
     let Some(step) = lookup(ctx, id, phase) else {
         return skipped(ctx, id, phase, "no such step".into());
     };
-    ctx.observer.step_started(&ctx.label, id);
+    ctx.emit(EventKind::StepStarted { step: id });
     let started = Instant::now();
     let started_ms = ctx.started.elapsed().as_millis() as u64;
     // Counted outside the step's future, so a step that times out still
@@ -128,7 +128,7 @@ pub(crate) async fn run(ctx: &Arc<Ctx>, id: &str, phase: Phase) -> StepReport {
         };
         report.outputs.insert(name, shown);
     }
-    ctx.observer.step_finished(&ctx.label, &report);
+    ctx.emit(EventKind::StepFinished(&report));
     report
 }
 
@@ -240,7 +240,7 @@ async fn uses(ctx: &Arc<Ctx>, id: &str, step: &Step) -> Outcome {
     };
     prepared.inputs.secret.extend(secret_with);
     let label = format!("{} › {id}", ctx.label);
-    let sub_ctx = match super::new_ctx(prepared, label, &ctx.options, ctx.observer.clone()) {
+    let sub_ctx = match super::new_ctx(prepared, label, &ctx.options, ctx.sink.clone()) {
         Ok(mut c) => {
             // A sub-workflow's dumps print with its parent's.
             c.dumps = ctx.dumps.clone();
@@ -508,8 +508,8 @@ async fn pause(ctx: &Ctx, id: &str, why: String, wait: &Wait) {
             retry::seconds(wait.duration),
             wait.reason
         );
-        ctx.observer
-            .note(&ctx.label, &ctx.state.redactor.redact(&text));
+        let text = ctx.state.redactor.redact(&text);
+        ctx.emit(EventKind::Note { text: &text });
     }
     tokio::time::sleep(wait.duration).await;
 }
