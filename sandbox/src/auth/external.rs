@@ -12,11 +12,7 @@
 //! Providers are reachable only inside the sandbox: endpoints on its own base URL reach the
 //! environment they name, in-process, through the same token endpoint code clients use.
 
-use std::collections::HashMap;
-
-use axum::body::Bytes;
-use axum::extract::{Path, RawQuery, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
@@ -25,14 +21,15 @@ use sha2::{Digest, Sha256};
 
 use crate::auth::authorize::sign_on_page;
 use crate::auth::flows::{self, External, Flow};
-use crate::auth::resume;
+use crate::auth::resume::{self, redirect};
 use crate::clock;
 use crate::error::{ApiError, ApiResult};
 use crate::generate;
 use crate::management::crud;
 use crate::management::family;
 use crate::management::hooks::Hook;
-use crate::server::{AppState, form};
+use crate::request::{EnvRequest, OAuthForm};
+use crate::server::AppState;
 use crate::store::{EnvData, Store};
 
 /// `{base}/{env}/rp/callback/openid_connect`
@@ -42,14 +39,6 @@ fn callback_url(store: &Store, env_id: &str) -> String {
 
 fn text<'a>(body: &'a Map<String, Value>, field: &str) -> &'a str {
     body.get(field).and_then(Value::as_str).unwrap_or_default()
-}
-
-fn found(location: &str) -> Response {
-    let mut response = StatusCode::FOUND.into_response();
-    if let Ok(value) = HeaderValue::from_str(location) {
-        response.headers_mut().insert(header::LOCATION, value);
-    }
-    response
 }
 
 /// Whether the flow's sign-on policy offers this provider (identity provider action,
@@ -74,32 +63,16 @@ fn offered(flow: &Flow, provider: &str) -> bool {
 }
 
 /// `GET /{envId}/rp/authenticate?providerId=&flowId=`
-pub async fn authenticate(
-    State(state): State<AppState>,
-    Path(env_id): Path<String>,
-    RawQuery(query): RawQuery,
-    headers: HeaderMap,
-) -> Response {
-    match start(
-        &state,
-        &env_id,
-        &form(query.unwrap_or_default().as_bytes()),
-        &headers,
-    ) {
-        Ok(location) => found(&location),
+pub async fn authenticate(req: EnvRequest) -> Response {
+    match start(&req) {
+        Ok(location) => redirect(&location),
         Err(err) => err.into_response(),
     }
 }
 
-fn start(
-    state: &AppState,
-    env_id: &str,
-    query: &HashMap<String, String>,
-    headers: &HeaderMap,
-) -> ApiResult<String> {
-    let store = &state.store;
-    let env = state.env(env_id)?;
-    let mut data = env.write();
+fn start(req: &EnvRequest) -> ApiResult<String> {
+    let (store, env_id, query) = (req.store(), req.env_id.as_str(), &req.query);
+    let mut data = req.env.write();
     let provider_id = query
         .get("providerId")
         .cloned()
@@ -108,7 +81,7 @@ fn start(
         .get("flowId")
         .cloned()
         .ok_or_else(|| ApiError::invalid_value("flowId", "flowId is required"))?;
-    let flow = flows::check_access(&mut data, &flow_id, headers)?.clone();
+    let flow = flows::check_access(&mut data, &flow_id, &req.headers)?.clone();
     if flow.status == "COMPLETED" || flow.status == "FAILED" {
         return Err(ApiError::invalid_request(
             "The request could not be completed. The flow is already finished.",
@@ -181,27 +154,16 @@ fn start(
 }
 
 /// `GET /{envId}/rp/callback/openid_connect?code=&state=` (or `error=` from the provider).
-pub async fn callback(
-    State(state): State<AppState>,
-    Path(env_id): Path<String>,
-    RawQuery(query): RawQuery,
-    headers: HeaderMap,
-) -> Response {
-    let query = form(query.unwrap_or_default().as_bytes());
-    match finish(&state, &env_id, &query, &headers).await {
+pub async fn callback(req: EnvRequest) -> Response {
+    match finish(&req).await {
         Ok(response) => response,
         Err(err) => err.into_response(),
     }
 }
 
-async fn finish(
-    state: &AppState,
-    env_id: &str,
-    query: &HashMap<String, String>,
-    headers: &HeaderMap,
-) -> ApiResult<Response> {
-    let store = &state.store;
-    let env = state.env(env_id)?;
+async fn finish(req: &EnvRequest) -> ApiResult<Response> {
+    let (state, store, env_id, query) = (&req.state, req.store(), req.env_id.as_str(), &req.query);
+    let env = &req.env;
     let wanted = query.get("state").map(String::as_str).unwrap_or_default();
     // Find the flow that sent the user away, and hold no lock while the provider answers.
     let (flow_id, external, idp) = {
@@ -216,7 +178,7 @@ async fn finish(
             })
             .map(|f| f.id.clone())
             .ok_or_else(|| ApiError::invalid_value("state", "The state does not match a flow"))?;
-        let flow = flows::check_access(&mut data, &flow_id, headers)?;
+        let flow = flows::check_access(&mut data, &flow_id, &req.headers)?;
         let external = flow.external.clone().ok_or_else(ApiError::not_found)?;
         let idp = data
             .body("identityProviders", &external.provider_id)
@@ -254,7 +216,7 @@ async fn finish(
         .body("applications", &flow.app_id)
         .cloned()
         .unwrap_or_default();
-    let mut response = found(&sign_on_page(store, &app, env_id, &flow.id));
+    let mut response = redirect(&sign_on_page(store, &app, env_id, &flow.id));
     flows::append_cookies(response.headers_mut(), env_id, &mut flow);
     data.flows.insert(flow.id.clone(), flow);
     Ok(response)
@@ -388,13 +350,11 @@ async fn exchange(
         }
         params.finish()
     };
-    let response = crate::auth::token::token(
-        State(state.clone()),
-        Path(provider_env),
-        headers,
-        Bytes::from(form_body),
-    )
-    .await;
+    let response = match OAuthForm::in_process(state, &provider_env, headers, form_body.as_bytes())
+    {
+        Ok(form) => crate::auth::token::token(form).await,
+        Err(refused) => refused,
+    };
     let status = response.status();
     let body = axum::body::to_bytes(response.into_body(), 1 << 20)
         .await

@@ -2,8 +2,6 @@
 //! (id + resource secret) or by an application's own client authentication.
 
 use axum::Json;
-use axum::body::Bytes;
-use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
@@ -11,7 +9,7 @@ use serde_json::{Map, Value, json};
 use crate::auth::client_auth::{self, Presented};
 use crate::clock;
 use crate::error::{OAuthError, OAuthResult};
-use crate::server::AppState;
+use crate::request::OAuthForm;
 use crate::store::{EnvData, Store, constant_eq};
 
 /// Who asked: a resource (sees only tokens for its audience) or an application.
@@ -20,22 +18,14 @@ enum Caller {
     Application,
 }
 
-pub async fn introspect(
-    State(state): State<AppState>,
-    Path(env_id): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    let (env, params) = match state.oauth_form(&env_id, &headers, &body) {
-        Ok(request) => request,
-        Err(refused) => return refused,
-    };
-    let mut data = env.write();
-    let result = authenticate(&state.store, &mut data, &headers, &params).and_then(|caller| {
+pub async fn introspect(form: OAuthForm) -> Response {
+    let (store, params) = (form.store(), &form.params);
+    let mut data = form.env.write();
+    let result = authenticate(store, &mut data, &form.headers, params).and_then(|caller| {
         let token = params
             .get("token")
             .ok_or_else(|| OAuthError::invalid_request("token is required"))?;
-        Ok(inspect(&state.store, &data, token, &caller))
+        Ok(inspect(store, &data, token, &caller))
     });
     match result {
         Ok(body) => (StatusCode::OK, Json(Value::Object(body))).into_response(),

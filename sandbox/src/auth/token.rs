@@ -4,8 +4,6 @@
 use std::collections::HashMap;
 
 use axum::Json;
-use axum::body::Bytes;
-use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
@@ -19,7 +17,7 @@ use crate::auth::device::DeviceState;
 use crate::clock;
 use crate::error::{OAuthError, OAuthResult};
 use crate::generate;
-use crate::server::AppState;
+use crate::request::OAuthForm;
 use crate::store::{EnvData, Store};
 
 pub const DEVICE_CODE_GRANT: &str = "urn:ietf:params:oauth:grant-type:device_code";
@@ -63,20 +61,11 @@ struct Pending {
     refresh_token: Option<String>,
 }
 
-pub async fn token(
-    State(state): State<AppState>,
-    Path(env_id): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    let (env, params) = match state.oauth_form(&env_id, &headers, &body) {
-        Ok(request) => request,
-        Err(refused) => return refused,
-    };
-    let store = &state.store;
+pub async fn token(form: OAuthForm) -> Response {
+    let store = form.store();
     let pending = {
-        let mut data = env.write();
-        grant(store, &mut data, &headers, &params)
+        let mut data = form.env.write();
+        grant(store, &mut data, &form.headers, &form.params)
     };
     match pending.and_then(|p| sign(store, p)) {
         Ok(body) => {

@@ -1,8 +1,6 @@
 //! `GET` and `POST /{envId}/flows/{flowId}`: only the browser that started a flow may read
 //! or drive it; a post names its action by the vendor media type.
 
-use axum::body::Bytes;
-use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use serde_json::Map;
@@ -15,7 +13,8 @@ use crate::auth::resume;
 use crate::clock;
 use crate::error::{ApiError, ApiResult};
 use crate::management::crud;
-use crate::server::{AppState, content_type, cookies};
+use crate::request::{EnvPost, EnvRequest};
+use crate::server::{content_type, cookies};
 use crate::store::EnvData;
 
 /// The flow, if it exists, is alive and this browser holds its binding cookie.
@@ -44,40 +43,23 @@ pub fn check_access<'a>(
 }
 
 /// `GET /{envId}/flows/{flowId}`
-pub async fn get_flow(
-    State(state): State<AppState>,
-    Path((env_id, flow_id)): Path<(String, String)>,
-    headers: HeaderMap,
-) -> Response {
-    let env = match state.env(&env_id) {
-        Ok(env) => env,
-        Err(err) => return err.into_response(),
-    };
-    let mut data = env.write();
-    let mut flow = match check_access(&mut data, &flow_id, &headers) {
+pub async fn get_flow(req: EnvRequest) -> Response {
+    let mut data = req.env.write();
+    let mut flow = match check_access(&mut data, req.path("flow"), &req.headers) {
         Ok(flow) => flow.clone(),
         Err(err) => return err.into_response(),
     };
-    let response = respond(&state.store, &data, &mut flow);
+    let response = respond(req.store(), &data, &mut flow);
     data.flows.insert(flow.id.clone(), flow);
     response
 }
 
 /// `POST /{envId}/flows/{flowId}` with `Content-Type: application/vnd.pingidentity.<action>+json`.
-pub async fn post_flow(
-    State(state): State<AppState>,
-    Path((env_id, flow_id)): Path<(String, String)>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    let env = match state.env(&env_id) {
-        Ok(env) => env,
-        Err(err) => return err.into_response(),
-    };
-    let store = &state.store;
-    let media = content_type(&headers);
-    let mut data = env.write();
-    let mut flow = match check_access(&mut data, &flow_id, &headers) {
+pub async fn post_flow(post: EnvPost) -> Response {
+    let store = post.store();
+    let media = content_type(&post.headers);
+    let mut data = post.env.write();
+    let mut flow = match check_access(&mut data, post.path("flow"), &post.headers) {
         Ok(flow) => flow.clone(),
         Err(err) => return err.into_response(),
     };
@@ -88,10 +70,10 @@ pub async fn post_flow(
     else {
         return ApiError::unsupported_media_type().into_response();
     };
-    let request = if body.iter().all(u8::is_ascii_whitespace) {
+    let request = if post.body.iter().all(u8::is_ascii_whitespace) {
         Ok(Map::new())
     } else {
-        crud::object(&body)
+        crud::object(&post.body)
     };
     let outcome =
         request.and_then(|request| perform(store, &mut data, &mut flow, &action, &request));
