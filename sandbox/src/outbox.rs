@@ -95,6 +95,11 @@ pub fn latest<'a>(
         .map(|m| m.code.as_str())
 }
 
+/// Whether `code` is the most recent code of a kind sent to a user (ignoring case).
+pub fn is_latest(data: &EnvData, kind: Kind, user_id: &str, code: &str) -> bool {
+    latest(data, kind, user_id, None).is_some_and(|c| c.eq_ignore_ascii_case(code))
+}
+
 /// `GET /sandbox/environments/{envId}/outbox`
 pub async fn list(req: EnvRequest) -> Response {
     let params = &req.query;

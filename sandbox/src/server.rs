@@ -131,6 +131,14 @@ pub fn content_type(headers: &HeaderMap) -> String {
         .unwrap_or_default()
 }
 
+/// The action a vendor media type names: `password.set` for
+/// `application/vnd.pingidentity.password.set+json`.
+pub fn vendor_action(media_type: &str) -> Option<&str> {
+    media_type
+        .strip_prefix("application/vnd.pingidentity.")
+        .and_then(|rest| rest.strip_suffix("+json"))
+}
+
 /// A `Set-Cookie` value scoped to one environment's auth paths.
 pub fn set_cookie(name: &str, value: &str, env_id: &str, max_age: Option<i64>) -> String {
     match max_age {

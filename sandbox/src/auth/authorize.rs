@@ -16,6 +16,7 @@ use crate::auth::resume::{self, deliver, error_params, redirect};
 use crate::auth::session::{self, SESSION_COOKIE};
 use crate::clock;
 use crate::error::{ApiError, Detail};
+use crate::management::crud::strings;
 use crate::request::{EnvPost, EnvRequest};
 use crate::server::{cookies, form};
 use crate::store::{EnvData, Store};
@@ -26,18 +27,6 @@ pub async fn get(req: EnvRequest) -> Response {
 
 pub async fn post(post: EnvPost) -> Response {
     authorize(&post, &form(&post.body))
-}
-
-fn strings(app: &Map<String, Value>, key: &str) -> Vec<String> {
-    app.get(key)
-        .and_then(Value::as_array)
-        .map(|a| {
-            a.iter()
-                .filter_map(Value::as_str)
-                .map(str::to_string)
-                .collect()
-        })
-        .unwrap_or_default()
 }
 
 /// Exact match, or `*` wildcards when the application allows them.

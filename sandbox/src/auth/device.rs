@@ -2,7 +2,7 @@
 //! and the user side `GET /{envId}/device[/{appIdentifier}]` that starts a DAG flow.
 
 use axum::Json;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
@@ -10,11 +10,12 @@ use crate::auth::claims::{self, Scopes, Subject};
 use crate::auth::client_auth;
 use crate::auth::flows::{self, Flow, Purpose};
 use crate::auth::resume::redirect;
+use crate::auth::token::require_grant;
 use crate::clock;
 use crate::error::{OAuthError, OAuthResult};
 use crate::generate;
 use crate::request::{EnvRequest, OAuthForm};
-use crate::store::{EnvData, Store};
+use crate::store::EnvData;
 
 #[derive(Debug, Clone)]
 pub enum DeviceState {
@@ -37,47 +38,25 @@ pub struct DeviceGrant {
 /// `POST /{envId}/as/device_authorization`
 pub async fn device_authorization(form: OAuthForm) -> Response {
     let mut data = form.env.write();
-    match start(form.store(), &mut data, &form.headers, &form.params) {
+    match start(&form, &mut data) {
         Ok(body) => (StatusCode::OK, Json(body)).into_response(),
         Err(err) => err.into_response(),
     }
 }
 
-fn start(
-    store: &Store,
-    data: &mut EnvData,
-    headers: &HeaderMap,
-    params: &std::collections::HashMap<String, String>,
-) -> OAuthResult<Value> {
+fn start(form: &OAuthForm, data: &mut EnvData) -> OAuthResult<Value> {
+    let (store, params) = (form.store(), &form.params);
     let endpoint = format!("{}/device_authorization", store.issuer(&data.id));
-    let client = client_auth::authenticate(store, data, headers, params, &endpoint)?;
-    let grants = client
-        .app
-        .get("grantTypes")
-        .and_then(Value::as_array)
-        .cloned()
-        .unwrap_or_default();
-    if !grants.iter().any(|g| g.as_str() == Some("DEVICE_CODE")) {
-        return Err(OAuthError::unauthorized_client(
-            "The application does not support the device_code grant",
-        ));
-    }
+    let client = client_auth::authenticate(store, data, &form.headers, params, &endpoint)?;
+    require_grant(&client.app, "DEVICE_CODE", "device_code")?;
     let scope_text = params
         .get("scope")
         .cloned()
         .unwrap_or_else(|| "openid".to_string());
     let scopes =
         claims::resolve(data, &client.app, Some(&scope_text)).map_err(OAuthError::invalid_scope)?;
-    let timeout = client
-        .app
-        .get("deviceTimeout")
-        .and_then(Value::as_u64)
-        .unwrap_or(600);
-    let interval = client
-        .app
-        .get("devicePollingInterval")
-        .and_then(Value::as_u64)
-        .unwrap_or(5);
+    let timeout = client.number("deviceTimeout", 600);
+    let interval = client.number("devicePollingInterval", 5);
     let device_code = generate::id();
     let user_code = generate::user_code();
     let now = clock::now();

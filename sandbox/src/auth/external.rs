@@ -249,20 +249,8 @@ fn signed_on(
         flow.user_id = Some(user_id);
         flow.authenticated = true;
         // The provider's methods stand for how the user authenticated.
-        let methods: Vec<String> = claims
-            .get("amr")
-            .and_then(Value::as_array)
-            .map(|list| {
-                list.iter()
-                    .filter_map(Value::as_str)
-                    .map(str::to_string)
-                    .collect()
-            })
-            .unwrap_or_default();
-        for method in methods {
-            if !flow.amr.contains(&method) {
-                flow.amr.push(method);
-            }
+        for method in crud::strings(claims, "amr") {
+            flow.push_amr(&method);
         }
     }
 }
@@ -373,11 +361,7 @@ async fn exchange(
         .keys
         .verify(id_token)
         .ok_or_else(|| "The identity provider returned no valid ID token".to_string())?;
-    let audience_ok = match claims.get("aud") {
-        Some(Value::String(aud)) => aud == client_id,
-        Some(Value::Array(list)) => list.iter().any(|a| a.as_str() == Some(client_id)),
-        _ => false,
-    };
+    let audience_ok = crate::auth::claims::has_audience(&claims, client_id);
     let checks = [
         (text(&claims, "iss") == text(idp, "issuer"), "iss"),
         (audience_ok, "aud"),

@@ -6,7 +6,6 @@ use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 
 use crate::auth::claims::{self, Scopes};
-use crate::clock;
 use crate::error::ApiError;
 use crate::request::EnvPost;
 use crate::server::form;
@@ -27,17 +26,7 @@ pub async fn userinfo(post: EnvPost) -> Response {
         return ApiError::invalid_token().into_response();
     };
     let data = post.env.read();
-    let issuer_ok =
-        claims.get("iss").and_then(Value::as_str) == Some(store.issuer(&post.env_id).as_str());
-    let live = claims
-        .get("exp")
-        .and_then(Value::as_u64)
-        .is_some_and(|exp| exp > clock::now());
-    let revoked = claims
-        .get("jti")
-        .and_then(Value::as_str)
-        .is_some_and(|jti| data.revoked.contains(jti));
-    if !issuer_ok || !live || revoked {
+    if !claims::in_force(store, &data, &claims) {
         return ApiError::invalid_token().into_response();
     }
     // Only user tokens carrying `openid` reach userinfo (client credentials tokens have no subject).

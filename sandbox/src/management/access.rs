@@ -8,7 +8,7 @@
 use axum::http::{HeaderMap, header};
 use serde_json::Value;
 
-use crate::auth::claims::P1_AUDIENCE;
+use crate::auth::claims::{self, P1_AUDIENCE};
 use crate::clock;
 use crate::error::{ApiError, ApiResult};
 use crate::management::family::Category;
@@ -60,12 +60,7 @@ pub fn authenticate(store: &Store, headers: &HeaderMap) -> ApiResult<Actor> {
     if exp <= clock::now() {
         return Err(ApiError::invalid_token());
     }
-    let audience_ok = match claims.get("aud") {
-        Some(Value::String(aud)) => aud == P1_AUDIENCE,
-        Some(Value::Array(auds)) => auds.iter().any(|a| a.as_str() == Some(P1_AUDIENCE)),
-        _ => false,
-    };
-    if !audience_ok {
+    if !claims::has_audience(&claims, P1_AUDIENCE) {
         return Err(ApiError::invalid_token());
     }
     let iss = claims

@@ -52,14 +52,6 @@ const FAMILIES: &[&[Action]] = &[
     FLOW,
 ];
 
-/// A required, non-empty text field of the request.
-pub(super) fn text(request: &Map<String, Value>, field: &str) -> ApiResult<String> {
-    match request.get(field).and_then(Value::as_str) {
-        Some(s) if !s.is_empty() => Ok(s.to_string()),
-        _ => Err(ApiError::invalid_data(vec![Detail::required(field)])),
-    }
-}
-
 /// The required `accept` of a consent.
 pub(super) fn accepted(request: &Map<String, Value>) -> ApiResult<bool> {
     request

@@ -2,11 +2,12 @@
 //! then the consent after sign-on.
 
 use crate::auth::device::DeviceState;
-use crate::auth::flows::actions::{Action, Posted, accepted, text};
+use crate::auth::flows::actions::{Action, Posted, accepted};
 use crate::auth::flows::flow::Flow;
 use crate::auth::flows::policy::policy_for;
 use crate::clock;
 use crate::error::{ApiError, ApiResult};
+use crate::management::crud::text;
 use crate::store::EnvData;
 
 pub(super) const ACTIONS: &[Action] = &[

@@ -14,7 +14,7 @@ use crate::clock;
 use crate::error::{ApiError, ApiResult};
 use crate::management::crud;
 use crate::request::{EnvPost, EnvRequest};
-use crate::server::{content_type, cookies};
+use crate::server::{content_type, cookies, vendor_action};
 use crate::store::EnvData;
 
 /// The flow, if it exists, is alive and this browser holds its binding cookie.
@@ -63,11 +63,7 @@ pub async fn post_flow(post: EnvPost) -> Response {
         Ok(flow) => flow.clone(),
         Err(err) => return err.into_response(),
     };
-    let Some(action) = media
-        .strip_prefix("application/vnd.pingidentity.")
-        .and_then(|m| m.strip_suffix("+json"))
-        .map(str::to_string)
-    else {
+    let Some(action) = vendor_action(&media).map(str::to_string) else {
         return ApiError::unsupported_media_type().into_response();
     };
     let request = if post.body.iter().all(u8::is_ascii_whitespace) {

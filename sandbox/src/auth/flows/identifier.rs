@@ -4,10 +4,11 @@
 use serde_json::{Map, Value};
 
 use crate::auth::claims::{self, Sources};
-use crate::auth::flows::actions::{Action, Posted, text};
+use crate::auth::flows::actions::{Action, Posted};
 use crate::auth::flows::password::check_usable;
 use crate::auth::flows::policy::action_type;
 use crate::error::{ApiError, ApiResult};
+use crate::management::crud::text;
 
 pub(super) const ACTIONS: &[Action] = &[Action {
     name: "user.lookup",

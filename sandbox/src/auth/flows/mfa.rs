@@ -3,10 +3,11 @@
 
 use serde_json::{Map, Value};
 
-use crate::auth::flows::actions::{Action, Posted, text};
+use crate::auth::flows::actions::{Action, Posted};
 use crate::auth::flows::flow::Flow;
 use crate::error::{ApiError, ApiResult, Detail};
 use crate::generate;
+use crate::management::crud::text;
 use crate::management::users;
 use crate::outbox::{self, Kind};
 use crate::store::{EnvData, constant_eq};

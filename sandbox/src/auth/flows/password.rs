@@ -3,10 +3,10 @@
 
 use serde_json::Value;
 
-use crate::auth::flows::actions::{Action, Posted, text};
+use crate::auth::flows::actions::{Action, Posted};
 use crate::error::{ApiError, ApiResult, Detail};
-use crate::generate;
-use crate::management::{password_policies, users};
+use crate::management::crud::text;
+use crate::management::users;
 use crate::outbox::{self, Kind};
 use crate::store::EnvData;
 
@@ -30,7 +30,7 @@ pub(super) const ACTIONS: &[Action] = &[
         name: "password.sendrecoverycode",
         offered_in: &["RECOVERY_CODE_REQUIRED"],
         run: |Posted { data, flow, .. }| {
-            send_recovery_code(data, &flow.user_id_or_empty());
+            users::send_email_code(data, Kind::RecoveryCode, &flow.user_id_or_empty());
             Ok(())
         },
     },
@@ -118,7 +118,7 @@ fn forgot(post: Posted) -> ApiResult<()> {
                 })?
         }
     };
-    send_recovery_code(post.data, &user_id);
+    users::send_email_code(post.data, Kind::RecoveryCode, &user_id);
     post.flow.user_id = Some(user_id);
     post.flow.recovering = true;
     Ok(())
@@ -129,15 +129,13 @@ fn recover(post: Posted) -> ApiResult<()> {
     let code = text(post.request, "recoveryCode")?;
     let new_password = text(post.request, "newPassword")?;
     let user_id = post.flow.user_id_or_empty();
-    if outbox::latest(post.data, Kind::RecoveryCode, &user_id, None)
-        .is_none_or(|c| !c.eq_ignore_ascii_case(&code))
-    {
+    if !outbox::is_latest(post.data, Kind::RecoveryCode, &user_id, &code) {
         return Err(ApiError::invalid_value(
             "recoveryCode",
             "The recovery code is invalid",
         ));
     }
-    set_password(post.data, &user_id, &new_password)?;
+    users::set_password(post.data, &user_id, &new_password, false)?;
     post.flow.recovering = false;
     post.flow.authenticated = true;
     post.flow.push_amr("pwd");
@@ -161,7 +159,7 @@ fn reset(post: Posted) -> ApiResult<()> {
             "The new password must differ from the current one",
         ));
     }
-    set_password(post.data, &user_id, &new_password)
+    users::set_password(post.data, &user_id, &new_password, false)
 }
 
 fn bad_credentials() -> ApiError {
@@ -188,25 +186,4 @@ pub(super) fn check_usable(data: &EnvData, user_id: &str) -> ApiResult<()> {
             "The account is disabled",
         )]))
     }
-}
-
-fn send_recovery_code(data: &mut EnvData, user_id: &str) {
-    let code = generate::verification_code();
-    let to = data
-        .body("users", user_id)
-        .and_then(|u| u.get("email"))
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_string();
-    outbox::send(data, Kind::RecoveryCode, user_id, &to, &code, None);
-}
-
-fn set_password(data: &mut EnvData, user_id: &str, value: &str) -> ApiResult<()> {
-    let user = data.body("users", user_id).cloned().unwrap_or_default();
-    let problems = password_policies::violations(data, &user, value);
-    if !problems.is_empty() {
-        return Err(ApiError::invalid_data(problems));
-    }
-    users::store_password(data, user_id, value, false);
-    Ok(())
 }

@@ -3,9 +3,10 @@
 
 use serde_json::{Value, json};
 
-use crate::auth::flows::actions::{Action, Posted, not_offered, text};
+use crate::auth::flows::actions::{Action, Posted, not_offered};
 use crate::clock;
 use crate::error::{ApiError, ApiResult, Detail};
+use crate::management::crud::text;
 use crate::management::hooks::Hook;
 use crate::management::{crud, family, users};
 use crate::outbox::{self, Kind};
@@ -79,9 +80,7 @@ fn register(post: Posted) -> ApiResult<()> {
 fn verify(post: Posted) -> ApiResult<()> {
     let code = text(post.request, "verificationCode")?;
     let user_id = post.flow.user_id_or_empty();
-    if outbox::latest(post.data, Kind::VerificationCode, &user_id, None)
-        .is_none_or(|c| !c.eq_ignore_ascii_case(&code))
-    {
+    if !outbox::is_latest(post.data, Kind::VerificationCode, &user_id, &code) {
         return Err(ApiError::invalid_data(vec![Detail::new(
             "INVALID_VALUE",
             "verificationCode",
