@@ -25,7 +25,7 @@ use crate::auth::resume::{self, redirect};
 use crate::clock;
 use crate::error::{ApiError, ApiResult};
 use crate::generate;
-use crate::management::crud;
+use crate::management::crud::{self, str_field};
 use crate::management::family;
 use crate::management::hooks::Hook;
 use crate::request::{EnvRequest, OAuthForm};
@@ -35,10 +35,6 @@ use crate::store::{EnvData, Store};
 /// `{base}/{env}/rp/callback/openid_connect`
 fn callback_url(store: &Store, env_id: &str) -> String {
     format!("{}/{env_id}/rp/callback/openid_connect", store.base_url)
-}
-
-fn text<'a>(body: &'a Map<String, Value>, field: &str) -> &'a str {
-    body.get(field).and_then(Value::as_str).unwrap_or_default()
 }
 
 /// Whether the flow's sign-on policy offers this provider (identity provider action,
@@ -98,23 +94,24 @@ fn start(req: &EnvRequest) -> ApiResult<String> {
                 "The identity provider is not enabled for this sign-on",
             )
         })?;
-    if text(&idp, "type") != "OPENID_CONNECT" {
+    if str_field(&idp, "type") != "OPENID_CONNECT" {
         return Err(ApiError::invalid_value(
             "providerId",
             "Only OPENID_CONNECT identity providers can be reached from the sandbox",
         ));
     }
-    let authorization = url::Url::parse(text(&idp, "authorizationEndpoint")).map_err(|_| {
-        ApiError::invalid_value(
-            "authorizationEndpoint",
-            "The identity provider's authorizationEndpoint is not a URL",
-        )
-    })?;
+    let authorization =
+        url::Url::parse(str_field(&idp, "authorizationEndpoint")).map_err(|_| {
+            ApiError::invalid_value(
+                "authorizationEndpoint",
+                "The identity provider's authorizationEndpoint is not a URL",
+            )
+        })?;
     let external = External {
         provider_id,
         state: generate::opaque(),
         nonce: generate::opaque(),
-        verifier: matches!(text(&idp, "pkceMethod"), "S256" | "PLAIN").then(generate::opaque),
+        verifier: matches!(str_field(&idp, "pkceMethod"), "S256" | "PLAIN").then(generate::opaque),
         subject: None,
     };
     let scopes: Vec<&str> = idp
@@ -127,14 +124,14 @@ fn start(req: &EnvRequest) -> ApiResult<String> {
     {
         let mut pairs = location.query_pairs_mut();
         pairs
-            .append_pair("client_id", text(&idp, "clientId"))
+            .append_pair("client_id", str_field(&idp, "clientId"))
             .append_pair("redirect_uri", &callback_url(store, env_id))
             .append_pair("response_type", "code")
             .append_pair("scope", &scopes.join(" "))
             .append_pair("state", &external.state)
             .append_pair("nonce", &external.nonce);
         if let Some(verifier) = &external.verifier {
-            if text(&idp, "pkceMethod") == "S256" {
+            if str_field(&idp, "pkceMethod") == "S256" {
                 let challenge = URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()));
                 pairs
                     .append_pair("code_challenge", &challenge)
@@ -232,7 +229,7 @@ fn signed_on(
     external: &External,
     claims: &Map<String, Value>,
 ) {
-    let subject = text(claims, "sub").to_string();
+    let subject = str_field(claims, "sub").to_string();
     let key = (external.provider_id.clone(), subject.clone());
     let linked = data
         .linked_accounts
@@ -299,7 +296,7 @@ async fn exchange(
     code: &str,
 ) -> Result<Map<String, Value>, String> {
     let store = &state.store;
-    let token_endpoint = text(idp, "tokenEndpoint");
+    let token_endpoint = str_field(idp, "tokenEndpoint");
     let provider_env = token_endpoint
         .strip_prefix(&format!("{}/", store.base_url))
         .and_then(|rest| rest.strip_suffix("/as/token"))
@@ -308,13 +305,13 @@ async fn exchange(
             format!("The identity provider's token endpoint {token_endpoint} is not reachable")
         })?
         .to_string();
-    let (client_id, secret) = (text(idp, "clientId"), text(idp, "clientSecret"));
+    let (client_id, secret) = (str_field(idp, "clientId"), str_field(idp, "clientSecret"));
     let mut headers = HeaderMap::new();
     headers.insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/x-www-form-urlencoded"),
     );
-    let post_secret = text(idp, "tokenEndpointAuthMethod") == "CLIENT_SECRET_POST";
+    let post_secret = str_field(idp, "tokenEndpointAuthMethod") == "CLIENT_SECRET_POST";
     if !post_secret {
         let basic = STANDARD.encode(format!("{client_id}:{secret}"));
         if let Ok(value) = HeaderValue::from_str(&format!("Basic {basic}")) {
@@ -351,11 +348,11 @@ async fn exchange(
     if !status.is_success() {
         return Err(format!(
             "The identity provider refused the code: {} {}",
-            text(&body, "error"),
-            text(&body, "error_description")
+            str_field(&body, "error"),
+            str_field(&body, "error_description")
         ));
     }
-    let id_token = text(&body, "id_token");
+    let id_token = str_field(&body, "id_token");
     // The provider's JWKS is the sandbox's own key.
     let claims = store
         .keys
@@ -363,7 +360,7 @@ async fn exchange(
         .ok_or_else(|| "The identity provider returned no valid ID token".to_string())?;
     let audience_ok = crate::auth::claims::has_audience(&claims, client_id);
     let checks = [
-        (text(&claims, "iss") == text(idp, "issuer"), "iss"),
+        (str_field(&claims, "iss") == str_field(idp, "issuer"), "iss"),
         (audience_ok, "aud"),
         (
             claims
@@ -372,8 +369,8 @@ async fn exchange(
                 .is_some_and(|exp| exp > clock::now()),
             "exp",
         ),
-        (text(&claims, "nonce") == external.nonce, "nonce"),
-        (!text(&claims, "sub").is_empty(), "sub"),
+        (str_field(&claims, "nonce") == external.nonce, "nonce"),
+        (!str_field(&claims, "sub").is_empty(), "sub"),
     ];
     match checks.iter().find(|(ok, _)| !ok) {
         Some((_, claim)) => Err(format!("The ID token's {claim} is not valid")),

@@ -11,6 +11,7 @@ use serde_json::Value;
 use crate::auth::claims::{self, P1_AUDIENCE};
 use crate::clock;
 use crate::error::{ApiError, ApiResult};
+use crate::management::crud::str_field;
 use crate::management::family::Category;
 use crate::management::roles;
 use crate::store::{EnvData, Store};
@@ -63,11 +64,7 @@ pub fn authenticate(store: &Store, headers: &HeaderMap) -> ApiResult<Actor> {
     if !claims::has_audience(&claims, P1_AUDIENCE) {
         return Err(ApiError::invalid_token());
     }
-    let iss = claims
-        .get("iss")
-        .and_then(Value::as_str)
-        .unwrap_or_default();
-    let env_id = iss
+    let env_id = str_field(&claims, "iss")
         .strip_prefix(&format!("{}/", store.base_url))
         .and_then(|rest| rest.strip_suffix("/as"))
         .ok_or_else(ApiError::invalid_token)?;
@@ -78,10 +75,7 @@ pub fn authenticate(store: &Store, headers: &HeaderMap) -> ApiResult<Actor> {
     {
         return Err(ApiError::invalid_token());
     }
-    let client_id = claims
-        .get("client_id")
-        .and_then(Value::as_str)
-        .unwrap_or_default();
+    let client_id = str_field(&claims, "client_id");
     let app = data
         .body("applications", client_id)
         .ok_or_else(ApiError::invalid_token)?;

@@ -238,6 +238,11 @@ pub fn text(body: &Map<String, Value>, field: &str) -> ApiResult<String> {
     }
 }
 
+/// A text field, or `""` when absent or not text.
+pub fn str_field<'a>(body: &'a Map<String, Value>, field: &str) -> &'a str {
+    body.get(field).and_then(Value::as_str).unwrap_or_default()
+}
+
 /// The strings of an array field (`redirectUris`, `grantTypes`); none when absent.
 pub fn strings(body: &Map<String, Value>, key: &str) -> Vec<String> {
     body.get(key)

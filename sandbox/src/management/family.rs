@@ -149,8 +149,15 @@ const TEMPLATE: Parent = ("templates", "template");
 const IDENTITY_PROVIDER: Parent = ("identityProviders", "identityProvider");
 const GATEWAY: Parent = ("gateways", "gateway");
 
-/// A family nested under `parent`, at `segment` (also its collection name).
-const fn child(key: &'static str, segment: &'static str, parent: Parent) -> Family {
+/// A family nested under `parent`; its path segment and collection name are the last part
+/// of its key (`roleAssignments` of `applications.roleAssignments`).
+const fn child(key: &'static str, parent: Parent) -> Family {
+    let bytes = key.as_bytes();
+    let mut start = bytes.len();
+    while start > 0 && bytes[start - 1] != b'.' {
+        start -= 1;
+    }
+    let segment = key.split_at(start).1;
     let mut f = named(key, segment, segment);
     f.parent = Some(parent.0);
     f.parent_rel = parent.1;
@@ -183,39 +190,27 @@ pub static FAMILIES: &[Family] = &[
         required: &["resource", "scopes"],
         refs: &[("resource", "resources")],
         behaviour: Behaviour::Grant,
-        ..child("applications.grants", "grants", APPLICATION)
+        ..child("applications.grants", APPLICATION)
     },
     Family {
         required: &["role", "scope"],
         behaviour: Behaviour::RoleAssignment,
         enums: &[("scope.type", SCOPE_TYPES)],
-        ..child(
-            "applications.roleAssignments",
-            "roleAssignments",
-            APPLICATION,
-        )
+        ..child("applications.roleAssignments", APPLICATION)
     },
     Family {
         required: &["signOnPolicy", "priority"],
         refs: &[("signOnPolicy", "signOnPolicies")],
-        ..child(
-            "applications.signOnPolicyAssignments",
-            "signOnPolicyAssignments",
-            APPLICATION,
-        )
+        ..child("applications.signOnPolicyAssignments", APPLICATION)
     },
     Family {
         required: &["flowPolicy", "priority"],
         refs: &[("flowPolicy", "flowPolicies")],
-        ..child(
-            "applications.flowPolicyAssignments",
-            "flowPolicyAssignments",
-            APPLICATION,
-        )
+        ..child("applications.flowPolicyAssignments", APPLICATION)
     },
     Family {
         required: &["name", "value"],
-        ..child("applications.attributes", "attributes", APPLICATION)
+        ..child("applications.attributes", APPLICATION)
     },
     Family {
         required: &["name"],
@@ -230,13 +225,13 @@ pub static FAMILIES: &[Family] = &[
     Family {
         required: &["name"],
         unique: &["name"],
-        ..child("resources.scopes", "scopes", RESOURCE)
+        ..child("resources.scopes", RESOURCE)
     },
     Family {
         required: &["name", "value"],
         unique: &["name"],
         behaviour: Behaviour::ResourceAttribute,
-        ..child("resources.attributes", "attributes", RESOURCE)
+        ..child("resources.attributes", RESOURCE)
     },
     Family {
         required: &["name"],
@@ -276,14 +271,14 @@ pub static FAMILIES: &[Family] = &[
         ],
         behaviour: Behaviour::Device,
         category: Category::Identity,
-        ..child("users.devices", "devices", USER)
+        ..child("users.devices", USER)
     },
     Family {
         required: &["role", "scope"],
         enums: &[("scope.type", SCOPE_TYPES)],
         behaviour: Behaviour::RoleAssignment,
         category: Category::Identity,
-        ..child("users.roleAssignments", "roleAssignments", USER)
+        ..child("users.roleAssignments", USER)
     },
     Family {
         required: &["name"],
@@ -301,7 +296,7 @@ pub static FAMILIES: &[Family] = &[
         required: &["type", "priority"],
         enums: &[("type", ACTION_TYPES)],
         behaviour: Behaviour::SignOnAction,
-        ..child("signOnPolicies.actions", "actions", SIGN_ON_POLICY)
+        ..child("signOnPolicies.actions", SIGN_ON_POLICY)
     },
     Family {
         required: &["name", "enabled"],
@@ -313,17 +308,13 @@ pub static FAMILIES: &[Family] = &[
         required: &["locale", "displayName", "enabled"],
         unique: &["locale"],
         behaviour: Behaviour::Agreement,
-        ..child("agreements.languages", "languages", AGREEMENT)
+        ..child("agreements.languages", AGREEMENT)
     },
     Family {
         required: &["contentType", "effectiveAt", "requireReconsent", "text"],
         enums: &[("contentType", &["text/html", "text/plain"])],
         behaviour: Behaviour::Agreement,
-        ..child(
-            "agreements.languages.revisions",
-            "revisions",
-            AGREEMENT_LANGUAGE,
-        )
+        ..child("agreements.languages.revisions", AGREEMENT_LANGUAGE)
     },
     Family {
         required: &["locale", "enabled", "default"],
@@ -338,7 +329,7 @@ pub static FAMILIES: &[Family] = &[
     Family {
         required: &["locale", "deliveryMethod"],
         enums: &[("deliveryMethod", DELIVERY)],
-        ..child("templates.contents", "contents", TEMPLATE)
+        ..child("templates.contents", TEMPLATE)
     },
     Family {
         required: &[
@@ -361,11 +352,7 @@ pub static FAMILIES: &[Family] = &[
     },
     Family {
         required: &["name", "value"],
-        ..child(
-            "identityProviders.attributes",
-            "attributes",
-            IDENTITY_PROVIDER,
-        )
+        ..child("identityProviders.attributes", IDENTITY_PROVIDER)
     },
     Family {
         required: &["name", "type", "enabled"],
@@ -385,13 +372,13 @@ pub static FAMILIES: &[Family] = &[
     },
     Family {
         behaviour: Behaviour::GatewayCredential,
-        ..child("gateways.credentials", "credentials", GATEWAY)
+        ..child("gateways.credentials", GATEWAY)
     },
     Family {
         required: &["role", "scope"],
         enums: &[("scope.type", SCOPE_TYPES)],
         behaviour: Behaviour::RoleAssignment,
-        ..child("gateways.roleAssignments", "roleAssignments", GATEWAY)
+        ..child("gateways.roleAssignments", GATEWAY)
     },
     Family {
         required: &["name"],

@@ -5,7 +5,7 @@ use serde_json::{Value, json};
 
 use crate::auth::flows::actions::{Action, Posted, not_offered};
 use crate::clock;
-use crate::error::{ApiError, ApiResult, Detail};
+use crate::error::{ApiError, ApiResult};
 use crate::management::crud::text;
 use crate::management::hooks::Hook;
 use crate::management::{crud, family, users};
@@ -81,11 +81,10 @@ fn verify(post: Posted) -> ApiResult<()> {
     let code = text(post.request, "verificationCode")?;
     let user_id = post.flow.user_id_or_empty();
     if !outbox::is_latest(post.data, Kind::VerificationCode, &user_id, &code) {
-        return Err(ApiError::invalid_data(vec![Detail::new(
-            "INVALID_VALUE",
+        return Err(ApiError::invalid_value(
             "verificationCode",
             "The verification code is invalid",
-        )]));
+        ));
     }
     mark_verified(post.data, &user_id);
     post.flow.registering = false;
