@@ -90,3 +90,21 @@ pub(super) fn perform(
         request,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::FAMILIES;
+
+    #[test]
+    fn action_names_are_unique_and_lower_case() {
+        let names: Vec<&str> = FAMILIES
+            .iter()
+            .flat_map(|f| f.iter().map(|a| a.name))
+            .collect();
+        for (i, name) in names.iter().enumerate() {
+            // Media types are lower-cased before the lookup.
+            assert_eq!(*name, name.to_ascii_lowercase());
+            assert!(!names[..i].contains(name), "{name} twice");
+        }
+    }
+}
