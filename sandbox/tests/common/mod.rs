@@ -9,6 +9,15 @@ use reqwest::{Client, Method, RequestBuilder, Response, StatusCode, redirect};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
+mod sign_in;
+mod tokens;
+
+// Each test binary uses some of these.
+#[allow(unused_imports)]
+pub use sign_in::SignIn;
+#[allow(unused_imports)]
+pub use tokens::{Auth, Tokens, verify};
+
 pub const PASSWORD: &str = "2FederateM0re!";
 pub const REDIRECT: &str = "https://www.example.com/callback";
 pub const JWT_BEARER: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
@@ -388,7 +397,7 @@ pub fn pkce() -> (String, String) {
 }
 
 /// `defaults` with `overrides` replacing the values of the same names, the others appended.
-fn merged<'a>(
+pub(crate) fn merged<'a>(
     mut defaults: Vec<(&'a str, &'a str)>,
     overrides: &[(&'a str, &'a str)],
 ) -> Vec<(&'a str, &'a str)> {
@@ -399,259 +408,4 @@ fn merged<'a>(
         }
     }
     defaults
-}
-
-/// One browser signing a user in through the sandbox's own endpoints: authorize, the
-/// flow's actions, resume. Each `SignIn` has its own cookie jar:
-/// `SignIn::new(&ctx, &env).authorize(&app).await.password(&user).await.resume().await`.
-#[must_use]
-pub struct SignIn<'a> {
-    ctx: &'a Ctx,
-    pub env: String,
-    pub browser: Client,
-    /// The flow id, once authorized.
-    pub flow: String,
-    /// The flow as the last action answered it.
-    pub step: Value,
-}
-
-impl<'a> SignIn<'a> {
-    pub fn new(ctx: &'a Ctx, env: &str) -> SignIn<'a> {
-        SignIn::in_browser(ctx, env, browser())
-    }
-
-    /// A sign-in in `env` with an existing browser (and so its cookies).
-    pub fn in_browser(ctx: &'a Ctx, env: &str, browser: Client) -> SignIn<'a> {
-        SignIn {
-            ctx,
-            env: env.to_string(),
-            browser,
-            flow: String::new(),
-            step: Value::Null,
-        }
-    }
-
-    pub fn ctx(&self) -> &'a Ctx {
-        self.ctx
-    }
-
-    /// `path` under this sign-in's environment (`/as/authorize`, `/rp/...`).
-    pub fn url(&self, path: &str) -> String {
-        self.ctx.auth(&self.env, path)
-    }
-
-    /// `GET /as/authorize` for `app`'s code flow at the usual redirect URI with `openid`,
-    /// `query` adding to or replacing those parameters; the raw response.
-    pub async fn send_authorize(&self, app: &str, query: &[(&str, &str)]) -> Response {
-        let defaults = vec![
-            ("client_id", app),
-            ("response_type", "code"),
-            ("redirect_uri", REDIRECT),
-            ("scope", "openid"),
-        ];
-        self.browser
-            .get(self.ctx.auth(&self.env, "/as/authorize"))
-            .query(&merged(defaults, query))
-            .send()
-            .await
-            .expect("authorize")
-    }
-
-    /// Starts the code flow of `app`; asserts the redirect to the sign-on page.
-    pub async fn authorize(self, app: &str) -> SignIn<'a> {
-        self.authorize_with(app, &[]).await
-    }
-
-    /// Like [`SignIn::authorize`], with parameters added or replaced.
-    pub async fn authorize_with(mut self, app: &str, query: &[(&str, &str)]) -> SignIn<'a> {
-        let response = self.send_authorize(app, query).await;
-        assert_eq!(
-            response.status(),
-            302,
-            "authorize: {:?}",
-            response.text().await
-        );
-        self.flow = param(&location(&response), "flowId").expect("flowId");
-        self
-    }
-
-    /// The flow as `GET /flows/{id}` shows it.
-    pub async fn get(&self) -> Value {
-        let response = self
-            .browser
-            .get(self.ctx.auth(&self.env, &format!("/flows/{}", self.flow)))
-            .send()
-            .await
-            .expect("flow");
-        assert_eq!(response.status(), 200);
-        response.json().await.expect("json")
-    }
-
-    /// Posts a flow action (`otp.check`, `user.consent`, ...); keeps and returns the answer.
-    pub async fn act(&mut self, action: &str, body: Value) -> (StatusCode, Value) {
-        let (status, step) = send(
-            self.browser
-                .post(self.ctx.auth(&self.env, &format!("/flows/{}", self.flow)))
-                .header(
-                    "content-type",
-                    format!("application/vnd.pingidentity.{action}+json"),
-                )
-                .body(body.to_string()),
-        )
-        .await;
-        self.step = step.clone();
-        (status, step)
-    }
-
-    /// `usernamePassword.check` with the tests' password; asserts it is accepted.
-    pub async fn password(&mut self, username: &str) -> &mut SignIn<'a> {
-        let body = json!({"username": username, "password": PASSWORD});
-        let (status, step) = self.act("usernamePassword.check", body).await;
-        assert_eq!(status, 200, "{step}");
-        self
-    }
-
-    /// The flow's status after the last action.
-    pub fn status(&self) -> &str {
-        self.step["status"].as_str().unwrap_or_default()
-    }
-
-    /// `GET /as/resume`: asserts the redirect and returns where it goes.
-    pub async fn resume(&self) -> String {
-        let response = self
-            .browser
-            .get(self.ctx.auth(&self.env, "/as/resume"))
-            .query(&[("flowId", self.flow.as_str())])
-            .send()
-            .await
-            .expect("resume");
-        assert_eq!(
-            response.status(),
-            302,
-            "resume: {:?}",
-            response.text().await
-        );
-        location(&response)
-    }
-
-    /// The code of a completed flow, from resume's redirect.
-    pub async fn code(&self) -> String {
-        assert_eq!(self.status(), "COMPLETED", "{}", self.step);
-        param(&self.resume().await, "code").expect("code")
-    }
-
-    /// The whole sign-on of `username` at `app` with `query`: returns the code.
-    pub async fn code_for(self, app: &str, username: &str, query: &[(&str, &str)]) -> String {
-        let mut sign_in = self.authorize_with(app, query).await;
-        sign_in.password(username).await.code().await
-    }
-}
-
-/// How a client authenticates at the token endpoint.
-#[derive(Debug, Clone, Copy)]
-pub enum Auth<'a> {
-    /// HTTP Basic (`CLIENT_SECRET_BASIC`).
-    Basic(&'a str, &'a str),
-    /// `client_id` and `client_secret` in the form (`CLIENT_SECRET_POST`).
-    Post(&'a str, &'a str),
-    /// `client_id` alone (public clients).
-    Public(&'a str),
-    /// A `client_assertion` (`CLIENT_SECRET_JWT`).
-    Assertion(&'a str),
-}
-
-/// The token endpoint of one environment.
-pub struct Tokens<'a> {
-    ctx: &'a Ctx,
-    env: String,
-}
-
-impl<'a> Tokens<'a> {
-    pub fn new(ctx: &'a Ctx, env: &str) -> Tokens<'a> {
-        Tokens {
-            ctx,
-            env: env.to_string(),
-        }
-    }
-
-    /// `POST /as/token` with `form`, the client authenticating by `auth`.
-    pub async fn request(&self, form: &[(&str, &str)], auth: Auth<'_>) -> (StatusCode, Value) {
-        let mut form = form.to_vec();
-        let mut request = self.ctx.http.post(self.ctx.auth(&self.env, "/as/token"));
-        match auth {
-            Auth::Basic(id, secret) => request = request.basic_auth(id, Some(secret)),
-            Auth::Post(id, secret) => form.extend([("client_id", id), ("client_secret", secret)]),
-            Auth::Public(id) => form.push(("client_id", id)),
-            Auth::Assertion(jwt) => form.extend([
-                ("client_assertion_type", JWT_BEARER),
-                ("client_assertion", jwt),
-            ]),
-        }
-        send(request.form(&form)).await
-    }
-
-    /// Redeems `code` at the usual redirect URI.
-    pub async fn redeem(&self, code: &str, auth: Auth<'_>) -> (StatusCode, Value) {
-        self.redeem_with(code, &[], auth).await
-    }
-
-    /// Redeems `code`, `form` adding parameters or replacing the redirect URI.
-    pub async fn redeem_with(
-        &self,
-        code: &str,
-        form: &[(&str, &str)],
-        auth: Auth<'_>,
-    ) -> (StatusCode, Value) {
-        let defaults = vec![
-            ("grant_type", "authorization_code"),
-            ("code", code),
-            ("redirect_uri", REDIRECT),
-        ];
-        self.request(&merged(defaults, form), auth).await
-    }
-
-    pub async fn refresh(&self, refresh_token: &str, auth: Auth<'_>) -> (StatusCode, Value) {
-        let form = [
-            ("grant_type", "refresh_token"),
-            ("refresh_token", refresh_token),
-        ];
-        self.request(&form, auth).await
-    }
-
-    /// `grant_type=client_credentials` with `form` added (a `scope`).
-    pub async fn client_credentials(
-        &self,
-        form: &[(&str, &str)],
-        auth: Auth<'_>,
-    ) -> (StatusCode, Value) {
-        let defaults = vec![("grant_type", "client_credentials")];
-        self.request(&merged(defaults, form), auth).await
-    }
-}
-
-/// Verifies a JWT against the environment's JWKS and returns its claims.
-pub async fn verify(ctx: &Ctx, env: &str, jwt: &str) -> Value {
-    let jwks: Value = ctx
-        .http
-        .get(ctx.auth(env, "/as/jwks"))
-        .send()
-        .await
-        .expect("jwks")
-        .json()
-        .await
-        .expect("json");
-    let key = &jwks["keys"][0];
-    let header = jsonwebtoken::decode_header(jwt).expect("header");
-    assert_eq!(header.kid.as_deref(), key["kid"].as_str());
-    let decoding = jsonwebtoken::DecodingKey::from_rsa_components(
-        key["n"].as_str().expect("n"),
-        key["e"].as_str().expect("e"),
-    )
-    .expect("key");
-    let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::RS256);
-    validation.validate_aud = false;
-    validation.set_issuer(&[format!("{}/{env}/as", ctx.sandbox.base_url())]);
-    jsonwebtoken::decode::<Value>(jwt, &decoding, &validation)
-        .expect("valid signature")
-        .claims
 }
