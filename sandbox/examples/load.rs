@@ -11,21 +11,18 @@ use serde_json::{Value, json};
 const PASSWORD: &str = "2FederateM0re!";
 const REDIRECT: &str = "https://www.example.com/callback";
 
-fn param(url: &str, name: &str) -> Option<String> {
-    let parsed = url::Url::parse(url).ok()?;
-    parsed
+/// A query parameter of the redirect a response answers with.
+fn redirect_param(response: &reqwest::Response, name: &str) -> anyhow::Result<String> {
+    let location = response
+        .headers()
+        .get(reqwest::header::LOCATION)
+        .and_then(|v| v.to_str().ok())
+        .ok_or_else(|| anyhow::anyhow!("no redirect ({})", response.status()))?;
+    url::Url::parse(location)?
         .query_pairs()
         .find(|(k, _)| k == name)
         .map(|(_, v)| v.into_owned())
-}
-
-fn location(response: &reqwest::Response) -> String {
-    response
-        .headers()
-        .get("location")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_string()
+        .ok_or_else(|| anyhow::anyhow!("no {name} in {location}"))
 }
 
 /// One full sign-on; returns the number of HTTP requests it made.
@@ -52,7 +49,7 @@ async fn login(
         .send()
         .await?;
     anyhow::ensure!(response.status() == 302, "authorize: {}", response.status());
-    let flow = param(&location(&response), "flowId").ok_or_else(|| anyhow::anyhow!("no flowId"))?;
+    let flow = redirect_param(&response, "flowId")?;
     let flow_url = format!("{base}/{env}/flows/{flow}");
     let current: Value = browser.get(&flow_url).send().await?.json().await?;
     anyhow::ensure!(
@@ -76,7 +73,7 @@ async fn login(
         .query(&[("flowId", flow.as_str())])
         .send()
         .await?;
-    let code = param(&location(&response), "code").ok_or_else(|| anyhow::anyhow!("no code"))?;
+    let code = redirect_param(&response, "code")?;
     let response = browser
         .post(format!("{base}/{env}/as/token"))
         .basic_auth(app, Some(secret))

@@ -199,8 +199,13 @@ impl OAuthError {
         }
     }
 
+    /// A 400 with this `error`.
+    pub fn bad_request(error: &'static str, description: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, error, description)
+    }
+
     pub fn invalid_request(description: impl Into<String>) -> Self {
-        Self::new(StatusCode::BAD_REQUEST, "invalid_request", description)
+        Self::bad_request("invalid_request", description)
     }
 
     pub fn invalid_client(description: impl Into<String>) -> Self {
@@ -208,15 +213,15 @@ impl OAuthError {
     }
 
     pub fn invalid_grant(description: impl Into<String>) -> Self {
-        Self::new(StatusCode::BAD_REQUEST, "invalid_grant", description)
+        Self::bad_request("invalid_grant", description)
     }
 
     pub fn invalid_scope(description: impl Into<String>) -> Self {
-        Self::new(StatusCode::BAD_REQUEST, "invalid_scope", description)
+        Self::bad_request("invalid_scope", description)
     }
 
     pub fn unauthorized_client(description: impl Into<String>) -> Self {
-        Self::new(StatusCode::BAD_REQUEST, "unauthorized_client", description)
+        Self::bad_request("unauthorized_client", description)
     }
 }
 

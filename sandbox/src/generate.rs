@@ -11,10 +11,17 @@ pub fn id() -> String {
 
 /// An application or resource client secret (64 url-safe characters).
 pub fn client_secret() -> String {
-    const CHARS: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_~.";
+    random(
+        b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_~.",
+        64,
+    )
+}
+
+/// `len` characters drawn from `chars`.
+fn random(chars: &[u8], len: usize) -> String {
     let mut rng = rand::rng();
-    (0..64)
-        .map(|_| CHARS[rng.random_range(0..CHARS.len())] as char)
+    (0..len)
+        .map(|_| chars[rng.random_range(0..chars.len())] as char)
         .collect()
 }
 
@@ -32,20 +39,12 @@ pub fn otp() -> String {
 
 /// An eight-character alphanumeric verification or recovery code.
 pub fn verification_code() -> String {
-    const CHARS: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
-    let mut rng = rand::rng();
-    (0..8)
-        .map(|_| CHARS[rng.random_range(0..CHARS.len())] as char)
-        .collect()
+    random(b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789", 8)
 }
 
 /// A device-grant user code such as `BVKV-2GZ2` (no vowels or look-alike digits).
 pub fn user_code() -> String {
-    const CHARS: &[u8] = b"BCDFGHJKLMNPQRSTVWXZ2345679";
-    let mut rng = rand::rng();
-    let mut code: String = (0..8)
-        .map(|_| CHARS[rng.random_range(0..CHARS.len())] as char)
-        .collect();
+    let mut code = random(b"BCDFGHJKLMNPQRSTVWXZ2345679", 8);
     code.insert(4, '-');
     code
 }

@@ -16,6 +16,7 @@ mod generate;
 mod links;
 mod management;
 pub mod outbox;
+mod request;
 mod seed;
 mod server;
 mod store;

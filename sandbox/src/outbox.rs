@@ -21,12 +21,11 @@
 //! `password.sendRecoveryCode`.
 
 use axum::Json;
-use axum::extract::{Path, RawQuery, State};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 use crate::clock;
-use crate::server::{AppState, form};
+use crate::request::EnvRequest;
 use crate::store::EnvData;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -96,18 +95,15 @@ pub fn latest<'a>(
         .map(|m| m.code.as_str())
 }
 
+/// Whether `code` is the most recent code of a kind sent to a user (ignoring case).
+pub fn is_latest(data: &EnvData, kind: Kind, user_id: &str, code: &str) -> bool {
+    latest(data, kind, user_id, None).is_some_and(|c| c.eq_ignore_ascii_case(code))
+}
+
 /// `GET /sandbox/environments/{envId}/outbox`
-pub async fn list(
-    State(state): State<AppState>,
-    Path(env_id): Path<String>,
-    RawQuery(query): RawQuery,
-) -> Response {
-    let env = match state.env(&env_id) {
-        Ok(env) => env,
-        Err(err) => return err.into_response(),
-    };
-    let params = form(query.unwrap_or_default().as_bytes());
-    let data = env.read();
+pub async fn list(req: EnvRequest) -> Response {
+    let params = &req.query;
+    let data = req.env.read();
     let messages: Vec<Value> = data
         .outbox
         .iter()

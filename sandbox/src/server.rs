@@ -9,7 +9,7 @@ use axum::response::Response;
 use axum::routing::{any, get, post};
 
 use crate::auth;
-use crate::error::{ApiError, OAuthError};
+use crate::error::ApiError;
 use crate::management;
 use crate::outbox;
 use crate::store::{Env, Store};
@@ -24,27 +24,6 @@ impl AppState {
     /// The environment named in an auth-API path, or PingOne's 404.
     pub fn env(&self, id: &str) -> Result<Arc<Env>, ApiError> {
         self.store.env(id).ok_or_else(ApiError::not_found)
-    }
-
-    /// The environment and parameters of an OAuth back-channel POST (token,
-    /// introspect, revoke, device authorization), or the response refusing it.
-    // The refusal is returned straight from the handler; boxing it buys nothing.
-    #[allow(clippy::result_large_err)]
-    pub fn oauth_form(
-        &self,
-        env_id: &str,
-        headers: &HeaderMap,
-        body: &[u8],
-    ) -> Result<(Arc<Env>, HashMap<String, String>), Response> {
-        use axum::response::IntoResponse;
-        let env = self.env(env_id).map_err(IntoResponse::into_response)?;
-        if content_type(headers) != "application/x-www-form-urlencoded" {
-            return Err(OAuthError::invalid_request(
-                "Content-Type must be application/x-www-form-urlencoded",
-            )
-            .into_response());
-        }
-        Ok((env, form(body)))
     }
 }
 
@@ -150,6 +129,14 @@ pub fn content_type(headers: &HeaderMap) -> String {
                 .to_ascii_lowercase()
         })
         .unwrap_or_default()
+}
+
+/// The action a vendor media type names: `password.set` for
+/// `application/vnd.pingidentity.password.set+json`.
+pub fn vendor_action(media_type: &str) -> Option<&str> {
+    media_type
+        .strip_prefix("application/vnd.pingidentity.")
+        .and_then(|rest| rest.strip_suffix("+json"))
 }
 
 /// A `Set-Cookie` value scoped to one environment's auth paths.

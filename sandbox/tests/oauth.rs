@@ -25,230 +25,116 @@ fn assertion(app: &str, secret: &str, aud: &str, exp: u64, jti: &str) -> String 
 
 #[tokio::test]
 async fn client_secret_basic_post_and_wrong_secret() {
-    let ctx = start().await;
-    let env = ctx.env().to_string();
+    let (ctx, env) = start().await;
     let (_, username) = ctx.user(&env, json!({})).await;
 
+    let tokens = Tokens::new(&ctx, &env);
+
     let (basic_app, basic_secret) = ctx.code_app(&env, "CLIENT_SECRET_BASIC").await;
-    let code = login_code(&ctx, &browser(), &env, &basic_app, &username, &[]).await;
-    let (status, body) = token(
-        &ctx,
-        &env,
-        &[
-            ("grant_type", "authorization_code"),
-            ("code", &code),
-            ("redirect_uri", REDIRECT),
-        ],
-        Some((&basic_app, "wrong-secret")),
-    )
-    .await;
+    let code = ctx.sign_in_code(&env, &basic_app, &username).await;
+    let wrong = Auth::Basic(&basic_app, "wrong-secret");
+    let (status, body) = tokens.redeem(&code, wrong).await;
     assert_eq!(status, 401);
     assert_eq!(body["error"], "invalid_client");
     // The failed attempt consumed nothing: client authentication happens first.
-    let (status, _) = token(
-        &ctx,
-        &env,
-        &[
-            ("grant_type", "authorization_code"),
-            ("code", &code),
-            ("redirect_uri", REDIRECT),
-        ],
-        Some((&basic_app, &basic_secret)),
-    )
-    .await;
-    assert_eq!(status, 200);
+    let right = Auth::Basic(&basic_app, &basic_secret);
+    assert_eq!(tokens.redeem(&code, right).await.0, 200);
 
     let (post_app, post_secret) = ctx.code_app(&env, "CLIENT_SECRET_POST").await;
-    let code = login_code(&ctx, &browser(), &env, &post_app, &username, &[]).await;
+    let code = ctx.sign_in_code(&env, &post_app, &username).await;
     // Method must match the app's tokenEndpointAuthMethod.
-    let (status, body) = token(
-        &ctx,
-        &env,
-        &[
-            ("grant_type", "authorization_code"),
-            ("code", &code),
-            ("redirect_uri", REDIRECT),
-        ],
-        Some((&post_app, &post_secret)),
-    )
-    .await;
+    let (status, body) = tokens
+        .redeem(&code, Auth::Basic(&post_app, &post_secret))
+        .await;
     assert_eq!(
         (status.as_u16(), body["error"].as_str()),
         (401, Some("invalid_client"))
     );
-    let (status, body) = token(
-        &ctx,
-        &env,
-        &[
-            ("grant_type", "authorization_code"),
-            ("code", &code),
-            ("redirect_uri", REDIRECT),
-            ("client_id", &post_app),
-            ("client_secret", &post_secret),
-        ],
-        None,
-    )
-    .await;
+    let (status, body) = tokens
+        .redeem(&code, Auth::Post(&post_app, &post_secret))
+        .await;
     assert_eq!(status, 200, "{body}");
-    ctx.sandbox.shutdown().await;
 }
 
 #[tokio::test]
 async fn redirect_uri_mismatch_and_code_reuse_are_rejected() {
-    let ctx = start().await;
-    let env = ctx.env().to_string();
+    let (ctx, env) = start().await;
     let (_, username) = ctx.user(&env, json!({})).await;
     let (app, secret) = ctx.code_app(&env, "CLIENT_SECRET_BASIC").await;
 
     // Unregistered redirect_uri: a 400 from authorize, no redirect.
-    let response = browser()
-        .get(ctx.auth(&env, "/as/authorize"))
-        .query(&[
-            ("client_id", app.as_str()),
-            ("response_type", "code"),
-            ("redirect_uri", "https://evil.example.com"),
-            ("scope", "openid"),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let response = SignIn::new(&ctx, &env)
+        .send_authorize(&app, &[("redirect_uri", "https://evil.example.com")])
+        .await;
     assert_eq!(response.status(), 400);
     let body: Value = response.json().await.unwrap();
     assert_eq!(body["details"][0]["target"], "redirect_uri");
 
     // redirect_uri at the token endpoint must repeat the authorize one.
-    let code = login_code(&ctx, &browser(), &env, &app, &username, &[]).await;
-    let (status, body) = token(
-        &ctx,
-        &env,
-        &[
-            ("grant_type", "authorization_code"),
-            ("code", &code),
-            ("redirect_uri", "https://www.example.com/other"),
-        ],
-        Some((&app, &secret)),
-    )
-    .await;
+    let tokens = Tokens::new(&ctx, &env);
+    let code = ctx.sign_in_code(&env, &app, &username).await;
+    let other = [("redirect_uri", "https://www.example.com/other")];
+    let (status, body) = tokens
+        .redeem_with(&code, &other, Auth::Basic(&app, &secret))
+        .await;
     assert_eq!(
         (status.as_u16(), body["error"].as_str()),
         (400, Some("invalid_grant"))
     );
     // ...and the code is burnt.
-    let (status, _) = token(
-        &ctx,
-        &env,
-        &[
-            ("grant_type", "authorization_code"),
-            ("code", &code),
-            ("redirect_uri", REDIRECT),
-        ],
-        Some((&app, &secret)),
-    )
-    .await;
+    let (status, _) = tokens.redeem(&code, Auth::Basic(&app, &secret)).await;
     assert_eq!(status, 400);
-    ctx.sandbox.shutdown().await;
 }
 
 #[tokio::test]
 async fn none_with_pkce_s256_and_mismatch() {
-    let ctx = start().await;
-    let env = ctx.env().to_string();
+    let (ctx, env) = start().await;
     let (_, username) = ctx.user(&env, json!({})).await;
-    let (app, _) = ctx
-        .app(
-            &env,
-            json!({"name": format!("spa-{}", uuid()), "enabled": true, "type": "SINGLE_PAGE_APP", "protocol": "OPENID_CONNECT",
-                   "grantTypes": ["AUTHORIZATION_CODE"], "responseTypes": ["CODE"], "redirectUris": [REDIRECT],
-                   "tokenEndpointAuthMethod": "NONE", "pkceEnforcement": "S256_REQUIRED"}),
-        )
-        .await;
+    let spa = json!({"name": format!("spa-{}", uuid()), "enabled": true, "type": "SINGLE_PAGE_APP", "protocol": "OPENID_CONNECT",
+                     "grantTypes": ["AUTHORIZATION_CODE"], "responseTypes": ["CODE"], "redirectUris": [REDIRECT],
+                     "tokenEndpointAuthMethod": "NONE", "pkceEnforcement": "S256_REQUIRED"});
+    let (app, _) = ctx.app(&env, spa).await;
     // S256 required: no challenge -> error redirect.
-    let response = browser()
-        .get(ctx.auth(&env, "/as/authorize"))
-        .query(&[
-            ("client_id", app.as_str()),
-            ("response_type", "code"),
-            ("redirect_uri", REDIRECT),
-            ("scope", "openid"),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let response = SignIn::new(&ctx, &env).send_authorize(&app, &[]).await;
     assert_eq!(
         param(&location(&response), "error").as_deref(),
         Some("invalid_request")
     );
 
+    let tokens = Tokens::new(&ctx, &env);
     let (verifier, challenge) = pkce();
-    let code = login_code(
-        &ctx,
-        &browser(),
-        &env,
-        &app,
-        &username,
-        &[
-            ("code_challenge", &challenge),
-            ("code_challenge_method", "S256"),
-        ],
-    )
-    .await;
+    let s256 = [
+        ("code_challenge", challenge.as_str()),
+        ("code_challenge_method", "S256"),
+    ];
+    let code = SignIn::new(&ctx, &env)
+        .code_for(&app, &username, &s256)
+        .await;
     let wrong = format!("{verifier}x");
-    let (status, body) = token(
-        &ctx,
-        &env,
-        &[
-            ("grant_type", "authorization_code"),
-            ("code", &code),
-            ("redirect_uri", REDIRECT),
-            ("client_id", &app),
-            ("code_verifier", &wrong),
-        ],
-        None,
-    )
-    .await;
+    let (status, body) = tokens
+        .redeem_with(&code, &[("code_verifier", &wrong)], Auth::Public(&app))
+        .await;
     assert_eq!(
         (status.as_u16(), body["error"].as_str()),
         (400, Some("invalid_grant"))
     );
 
-    let code = login_code(
-        &ctx,
-        &browser(),
-        &env,
-        &app,
-        &username,
-        &[
-            ("code_challenge", &challenge),
-            ("code_challenge_method", "S256"),
-        ],
-    )
-    .await;
-    let (status, body) = token(
-        &ctx,
-        &env,
-        &[
-            ("grant_type", "authorization_code"),
-            ("code", &code),
-            ("redirect_uri", REDIRECT),
-            ("client_id", &app),
-            ("code_verifier", &verifier),
-        ],
-        None,
-    )
-    .await;
+    let code = SignIn::new(&ctx, &env)
+        .code_for(&app, &username, &s256)
+        .await;
+    let (status, body) = tokens
+        .redeem_with(&code, &[("code_verifier", &verifier)], Auth::Public(&app))
+        .await;
     assert_eq!(status, 200, "{body}");
     assert!(body["id_token"].is_string());
-    ctx.sandbox.shutdown().await;
 }
 
 #[tokio::test]
 async fn client_secret_jwt_expired_far_future_and_replayed() {
-    let ctx = start().await;
-    let env = ctx.env().to_string();
+    let (ctx, env) = start().await;
     let (_, username) = ctx.user(&env, json!({})).await;
     let (app, secret) = ctx.code_app(&env, "CLIENT_SECRET_JWT").await;
     let token_url = ctx.auth(&env, "/as/token");
-    let jwt_type = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 
     let cases = [
         (
@@ -280,175 +166,67 @@ async fn client_secret_jwt_expired_far_future_and_replayed() {
             401,
         ),
     ];
+    let tokens = Tokens::new(&ctx, &env);
     for (jwt, expected) in cases {
-        let code = login_code(&ctx, &browser(), &env, &app, &username, &[]).await;
-        let (status, body) = token(
-            &ctx,
-            &env,
-            &[
-                ("grant_type", "authorization_code"),
-                ("code", &code),
-                ("redirect_uri", REDIRECT),
-                ("client_assertion_type", jwt_type),
-                ("client_assertion", &jwt),
-            ],
-            None,
-        )
-        .await;
+        let code = ctx.sign_in_code(&env, &app, &username).await;
+        let (status, body) = tokens.redeem(&code, Auth::Assertion(&jwt)).await;
         assert_eq!(status.as_u16(), expected, "{body}");
     }
 
     let jwt = assertion(&app, &secret, &token_url, now() + 60, &uuid());
-    let code = login_code(&ctx, &browser(), &env, &app, &username, &[]).await;
-    let (status, body) = token(
-        &ctx,
-        &env,
-        &[
-            ("grant_type", "authorization_code"),
-            ("code", &code),
-            ("redirect_uri", REDIRECT),
-            ("client_assertion_type", jwt_type),
-            ("client_assertion", &jwt),
-        ],
-        None,
-    )
-    .await;
+    let code = ctx.sign_in_code(&env, &app, &username).await;
+    let (status, body) = tokens.redeem(&code, Auth::Assertion(&jwt)).await;
     assert_eq!(status, 200, "{body}");
     // Same assertion (same jti) again: replay.
-    let code = login_code(&ctx, &browser(), &env, &app, &username, &[]).await;
-    let (status, body) = token(
-        &ctx,
-        &env,
-        &[
-            ("grant_type", "authorization_code"),
-            ("code", &code),
-            ("redirect_uri", REDIRECT),
-            ("client_assertion_type", jwt_type),
-            ("client_assertion", &jwt),
-        ],
-        None,
-    )
-    .await;
+    let code = ctx.sign_in_code(&env, &app, &username).await;
+    let (status, body) = tokens.redeem(&code, Auth::Assertion(&jwt)).await;
     assert_eq!(
         (status.as_u16(), body["error"].as_str()),
         (401, Some("invalid_client"))
     );
     // The issuer is an accepted audience too.
     let issuer_aud = assertion(&app, &secret, &ctx.auth(&env, "/as"), now() + 60, &uuid());
-    let (status, _) = token(
-        &ctx,
-        &env,
-        &[
-            ("grant_type", "authorization_code"),
-            ("code", &code),
-            ("redirect_uri", REDIRECT),
-            ("client_assertion_type", jwt_type),
-            ("client_assertion", &issuer_aud),
-        ],
-        None,
-    )
-    .await;
+    let (status, _) = tokens.redeem(&code, Auth::Assertion(&issuer_aud)).await;
     assert_eq!(status, 200);
-    ctx.sandbox.shutdown().await;
 }
 
 #[tokio::test]
 async fn refresh_tokens_rotate_and_replay_revokes_the_family() {
-    let ctx = start().await;
-    let env = ctx.env().to_string();
+    let (ctx, env) = start().await;
     let (_, username) = ctx.user(&env, json!({})).await;
-    let (app, secret) = ctx
-        .web_app(
-            &env,
-            "CLIENT_SECRET_BASIC",
-            json!(["AUTHORIZATION_CODE", "REFRESH_TOKEN"]),
-            json!(["CODE"]),
-        )
-        .await;
-    let code = login_code(&ctx, &browser(), &env, &app, &username, &[]).await;
-    let (_, first) = token(
-        &ctx,
-        &env,
-        &[
-            ("grant_type", "authorization_code"),
-            ("code", &code),
-            ("redirect_uri", REDIRECT),
-        ],
-        Some((&app, &secret)),
-    )
-    .await;
+    let (app, secret) = ctx.refreshing_app(&env).await;
+    let (tokens, client) = (Tokens::new(&ctx, &env), Auth::Basic(&app, &secret));
+    let code = ctx.sign_in_code(&env, &app, &username).await;
+    let (_, first) = tokens.redeem(&code, client).await;
     let r1 = first["refresh_token"].as_str().unwrap().to_string();
-    let (status, second) = token(
-        &ctx,
-        &env,
-        &[("grant_type", "refresh_token"), ("refresh_token", &r1)],
-        Some((&app, &secret)),
-    )
-    .await;
+    let (status, second) = tokens.refresh(&r1, client).await;
     assert_eq!(status, 200, "{second}");
     let r2 = second["refresh_token"].as_str().unwrap().to_string();
     assert_ne!(r1, r2);
     // Reusing the rotated token fails and revokes r2 as well.
-    let (status, body) = token(
-        &ctx,
-        &env,
-        &[("grant_type", "refresh_token"), ("refresh_token", &r1)],
-        Some((&app, &secret)),
-    )
-    .await;
+    let (status, body) = tokens.refresh(&r1, client).await;
     assert_eq!(
         (status.as_u16(), body["error"].as_str()),
         (400, Some("invalid_grant"))
     );
-    let (status, _) = token(
-        &ctx,
-        &env,
-        &[("grant_type", "refresh_token"), ("refresh_token", &r2)],
-        Some((&app, &secret)),
-    )
-    .await;
-    assert_eq!(status, 400);
-    ctx.sandbox.shutdown().await;
+    assert_eq!(tokens.refresh(&r2, client).await.0, 400);
 }
 
 #[tokio::test]
 async fn implicit_returns_tokens_in_the_fragment() {
-    let ctx = start().await;
-    let env = ctx.env().to_string();
+    let (ctx, env) = start().await;
     let (_, username) = ctx.user(&env, json!({})).await;
-    let (app, _) = ctx
-        .app(
-            &env,
-            json!({"name": format!("implicit-{}", uuid()), "enabled": true, "type": "SINGLE_PAGE_APP", "protocol": "OPENID_CONNECT",
-                   "grantTypes": ["IMPLICIT"], "responseTypes": ["TOKEN", "ID_TOKEN"], "redirectUris": [REDIRECT], "tokenEndpointAuthMethod": "NONE"}),
-        )
-        .await;
-    let browser = browser();
-    let flow = authorize(
-        &ctx,
-        &browser,
-        &env,
-        &[
-            ("client_id", &app),
-            ("response_type", "token id_token"),
-            ("redirect_uri", REDIRECT),
-            ("scope", "openid"),
-            ("nonce", "abc"),
-            ("state", "s1"),
-        ],
-    )
-    .await;
-    let (_, done) = flow_post(
-        &ctx,
-        &browser,
-        &env,
-        &flow,
-        "usernamePassword.check",
-        json!({"username": username, "password": PASSWORD}),
-    )
-    .await;
-    assert_eq!(done["status"], "COMPLETED");
-    let location = resume(&ctx, &browser, &env, &flow).await;
+    let implicit = json!({"name": format!("implicit-{}", uuid()), "enabled": true, "type": "SINGLE_PAGE_APP", "protocol": "OPENID_CONNECT",
+                          "grantTypes": ["IMPLICIT"], "responseTypes": ["TOKEN", "ID_TOKEN"], "redirectUris": [REDIRECT], "tokenEndpointAuthMethod": "NONE"});
+    let (app, _) = ctx.app(&env, implicit).await;
+    let query = [
+        ("response_type", "token id_token"),
+        ("nonce", "abc"),
+        ("state", "s1"),
+    ];
+    let mut sign_in = SignIn::new(&ctx, &env).authorize_with(&app, &query).await;
+    assert_eq!(sign_in.password(&username).await.status(), "COMPLETED");
+    let location = sign_in.resume().await;
     assert!(location.contains('#'), "{location}");
     assert_eq!(param(&location, "state").as_deref(), Some("s1"));
     let id_token = verify(&ctx, &env, &param(&location, "id_token").unwrap()).await;
@@ -456,59 +234,28 @@ async fn implicit_returns_tokens_in_the_fragment() {
     assert!(id_token["at_hash"].is_string());
     verify(&ctx, &env, &param(&location, "access_token").unwrap()).await;
     // A second authorize in the same browser reuses the session (SSO): straight back with tokens.
-    let response = browser
-        .get(ctx.auth(&env, "/as/authorize"))
-        .query(&[
-            ("client_id", app.as_str()),
-            ("response_type", "token"),
-            ("redirect_uri", REDIRECT),
-            ("scope", "openid"),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let response = sign_in
+        .send_authorize(&app, &[("response_type", "token")])
+        .await;
     assert!(common::location(&response).starts_with(REDIRECT));
-    ctx.sandbox.shutdown().await;
 }
 
 #[tokio::test]
 async fn client_credentials_for_a_custom_resource_with_claims_and_introspection() {
-    let ctx = start().await;
-    let env = ctx.env().to_string();
-    let resource = ctx
-        .post(
-            &format!("/environments/{env}/resources"),
-            json!({"name": "Sizes API", "audience": "https://api.sizes.example.org"}),
-        )
+    let (ctx, env) = start().await;
+    let sizes = json!({"name": "Sizes API", "audience": "https://api.sizes.example.org"});
+    let resource_id = &ctx
+        .resource(&env, sizes, &["sizes:read"], &[("tier", "gold")])
         .await;
-    let resource_id = resource["id"].as_str().unwrap();
-    ctx.post(
-        &format!("/environments/{env}/resources/{resource_id}/scopes"),
-        json!({"name": "sizes:read"}),
-    )
-    .await;
-    ctx.post(
-        &format!("/environments/{env}/resources/{resource_id}/attributes"),
-        json!({"name": "tier", "value": "gold"}),
-    )
-    .await;
-    let (app, secret) = ctx
-        .app(
-            &env,
-            json!({"name": format!("svc-{}", uuid()), "enabled": true, "type": "CUSTOM_APP", "protocol": "OPENID_CONNECT",
-                   "grantTypes": ["CLIENT_CREDENTIALS"], "tokenEndpointAuthMethod": "CLIENT_SECRET_BASIC"}),
-        )
-        .await;
+    let svc = json!({"name": format!("svc-{}", uuid()), "enabled": true, "type": "CUSTOM_APP", "protocol": "OPENID_CONNECT",
+                     "grantTypes": ["CLIENT_CREDENTIALS"], "tokenEndpointAuthMethod": "CLIENT_SECRET_BASIC"});
+    let (app, secret) = ctx.app(&env, svc).await;
     ctx.grant(&env, &app, "Sizes API", &["sizes:read"]).await;
-    let (status, body) = token(
-        &ctx,
-        &env,
-        &[("grant_type", "client_credentials")],
-        Some((&app, &secret)),
-    )
-    .await;
+    let (tokens, client) = (Tokens::new(&ctx, &env), Auth::Basic(&app, &secret));
+    let (status, body) = tokens.client_credentials(&[], client).await;
     assert_eq!(status, 200, "{body}");
-    let claims = verify(&ctx, &env, body["access_token"].as_str().unwrap()).await;
+    let access_token = body["access_token"].as_str().unwrap();
+    let claims = verify(&ctx, &env, access_token).await;
     assert_eq!(claims["aud"], "https://api.sizes.example.org");
     assert_eq!(claims["scope"], "sizes:read");
     assert_eq!(claims["tier"], "gold");
@@ -516,49 +263,29 @@ async fn client_credentials_for_a_custom_resource_with_claims_and_introspection(
 
     // Introspection with the resource's own credentials.
     let introspection = ctx
-        .introspect_as_resource(&env, resource_id, body["access_token"].as_str().unwrap())
+        .introspect_as_resource(&env, resource_id, access_token)
         .await;
     assert_eq!(introspection["active"], true);
     assert_eq!(introspection["tier"], "gold");
 
     // Not granted -> invalid_scope; a userinfo call with this token -> rejected.
-    let (status, body2) = token(
-        &ctx,
-        &env,
-        &[
-            ("grant_type", "client_credentials"),
-            ("scope", "sizes:write"),
-        ],
-        Some((&app, &secret)),
-    )
-    .await;
+    let write = [("scope", "sizes:write")];
+    let (status, refused) = tokens.client_credentials(&write, client).await;
     assert_eq!(
-        (status.as_u16(), body2["error"].as_str()),
+        (status.as_u16(), refused["error"].as_str()),
         (400, Some("invalid_scope"))
     );
-    let userinfo = ctx
-        .http
-        .get(ctx.auth(&env, "/as/userinfo"))
-        .bearer_auth(body["access_token"].as_str().unwrap())
-        .send()
-        .await
-        .unwrap();
+    let userinfo = ctx.userinfo(&env, access_token).await;
     assert!(userinfo.status() == 401 || userinfo.status() == 403);
-    ctx.sandbox.shutdown().await;
 }
 
 #[tokio::test]
 async fn device_authorization_grant() {
-    let ctx = start().await;
-    let env = ctx.env().to_string();
+    let (ctx, env) = start().await;
     let (_, username) = ctx.user(&env, json!({})).await;
-    let (app, _) = ctx
-        .app(
-            &env,
-            json!({"name": format!("tv-{}", uuid()), "enabled": true, "type": "CUSTOM_APP", "protocol": "OPENID_CONNECT",
-                   "grantTypes": ["DEVICE_CODE", "REFRESH_TOKEN"], "tokenEndpointAuthMethod": "NONE", "devicePathId": format!("tv{}", uuid()), "devicePollingInterval": 1}),
-        )
-        .await;
+    let tv = json!({"name": format!("tv-{}", uuid()), "enabled": true, "type": "CUSTOM_APP", "protocol": "OPENID_CONNECT",
+                    "grantTypes": ["DEVICE_CODE", "REFRESH_TOKEN"], "tokenEndpointAuthMethod": "NONE", "devicePathId": format!("tv{}", uuid()), "devicePollingInterval": 1});
+    let (app, _) = ctx.app(&env, tv).await;
     let started: Value = ctx
         .http
         .post(ctx.auth(&env, "/as/device_authorization"))
@@ -574,83 +301,52 @@ async fn device_authorization_grant() {
     let poll = [
         ("grant_type", "urn:ietf:params:oauth:grant-type:device_code"),
         ("device_code", device_code.as_str()),
-        ("client_id", app.as_str()),
     ];
-    let (status, body) = token(&ctx, &env, &poll, None).await;
+    let tokens = Tokens::new(&ctx, &env);
+    let (status, body) = tokens.request(&poll, Auth::Public(&app)).await;
     assert_eq!(
         (status.as_u16(), body["error"].as_str()),
         (400, Some("authorization_pending"))
     );
 
-    let browser = browser();
-    let response = browser
+    let mut device = SignIn::new(&ctx, &env);
+    let response = device
+        .browser
         .get(started["verification_uri"].as_str().unwrap())
         .send()
         .await
         .unwrap();
     assert_eq!(response.status(), 302);
-    let flow = param(&location(&response), "flowId").unwrap();
-    assert_eq!(
-        flow_get(&ctx, &browser, &env, &flow).await["status"],
-        "DAG_USER_CODE_REQUIRED"
-    );
-    let (_, step) = flow_post(
-        &ctx,
-        &browser,
-        &env,
-        &flow,
-        "deviceAuthGrant.userCode.verify",
-        json!({"userCode": user_code}),
-    )
-    .await;
+    device.flow = param(&location(&response), "flowId").unwrap();
+    assert_eq!(device.get().await["status"], "DAG_USER_CODE_REQUIRED");
+    let (_, step) = device
+        .act(
+            "deviceAuthGrant.userCode.verify",
+            json!({"userCode": user_code}),
+        )
+        .await;
     assert_eq!(step["status"], "USERNAME_PASSWORD_REQUIRED", "{step}");
-    let (_, step) = flow_post(
-        &ctx,
-        &browser,
-        &env,
-        &flow,
-        "usernamePassword.check",
-        json!({"username": username, "password": PASSWORD}),
-    )
-    .await;
-    assert_eq!(step["status"], "DAG_CONSENT_REQUIRED");
-    let (_, step) = flow_post(
-        &ctx,
-        &browser,
-        &env,
-        &flow,
-        "deviceAuthGrant.consent",
-        json!({"accept": true}),
-    )
-    .await;
+    assert_eq!(
+        device.password(&username).await.status(),
+        "DAG_CONSENT_REQUIRED"
+    );
+    let (_, step) = device
+        .act("deviceAuthGrant.consent", json!({"accept": true}))
+        .await;
     assert_eq!(step["status"], "COMPLETED");
 
     tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
-    let (status, body) = token(&ctx, &env, &poll, None).await;
+    let (status, body) = tokens.request(&poll, Auth::Public(&app)).await;
     assert_eq!(status, 200, "{body}");
     assert!(body["id_token"].is_string());
     assert!(body["refresh_token"].is_string());
-    ctx.sandbox.shutdown().await;
 }
 
 #[tokio::test]
 async fn client_assertion_claims_fulfil_resource_attributes() {
-    let ctx = start().await;
-    let env = ctx.env().to_string();
+    let (ctx, env) = start().await;
     let (user_id, username) = ctx.user(&env, json!({})).await;
-    let resource = ctx
-        .post(
-            &format!("/environments/{env}/resources"),
-            json!({"name": "Orders API", "audience": "https://api.orders.example.org"}),
-        )
-        .await;
-    let resource_id = resource["id"].as_str().unwrap();
-    ctx.post(
-        &format!("/environments/{env}/resources/{resource_id}/scopes"),
-        json!({"name": "orders:read"}),
-    )
-    .await;
-    for (name, value) in [
+    let attributes = [
         (
             "assertionSubject",
             "${#root.context.requestData.clientAssertion.sub}",
@@ -668,40 +364,17 @@ async fn client_assertion_claims_fulfil_resource_attributes() {
             "label",
             "user ${user.username} via ${#root.context.requestData.clientAssertion.iss}",
         ),
-    ] {
-        ctx.post(
-            &format!("/environments/{env}/resources/{resource_id}/attributes"),
-            json!({"name": name, "value": value}),
-        )
+    ];
+    let orders = json!({"name": "Orders API", "audience": "https://api.orders.example.org"});
+    let resource_id = &ctx
+        .resource(&env, orders, &["orders:read"], &attributes)
         .await;
-    }
     let (app, secret) = ctx.code_app(&env, "CLIENT_SECRET_JWT").await;
     ctx.grant(&env, &app, "Orders API", &["orders:read"]).await;
 
-    let browser = browser();
-    let flow = authorize(
-        &ctx,
-        &browser,
-        &env,
-        &[
-            ("client_id", app.as_str()),
-            ("response_type", "code"),
-            ("redirect_uri", REDIRECT),
-            ("scope", "orders:read"),
-        ],
-    )
-    .await;
-    let (_, done) = flow_post(
-        &ctx,
-        &browser,
-        &env,
-        &flow,
-        "usernamePassword.check",
-        json!({"username": username, "password": PASSWORD}),
-    )
-    .await;
-    assert_eq!(done["status"], "COMPLETED");
-    let code = param(&resume(&ctx, &browser, &env, &flow).await, "code").unwrap();
+    let code = SignIn::new(&ctx, &env)
+        .code_for(&app, &username, &[("scope", "orders:read")])
+        .await;
     let token_url = ctx.auth(&env, "/as/token");
     let claims = json!({"iss": app, "sub": app, "aud": token_url, "exp": now() + 60,
                         "jti": uuid(), "tenant": "acme"});
@@ -711,24 +384,12 @@ async fn client_assertion_claims_fulfil_resource_attributes() {
         &EncodingKey::from_secret(secret.as_bytes()),
     )
     .unwrap();
-    let (status, body) = token(
-        &ctx,
-        &env,
-        &[
-            ("grant_type", "authorization_code"),
-            ("code", &code),
-            ("redirect_uri", REDIRECT),
-            (
-                "client_assertion_type",
-                "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
-            ),
-            ("client_assertion", &jwt),
-        ],
-        None,
-    )
-    .await;
+    let (status, body) = Tokens::new(&ctx, &env)
+        .redeem(&code, Auth::Assertion(&jwt))
+        .await;
     assert_eq!(status, 200, "{body}");
-    let access = verify(&ctx, &env, body["access_token"].as_str().unwrap()).await;
+    let access_token = body["access_token"].as_str().unwrap();
+    let access = verify(&ctx, &env, access_token).await;
     assert_eq!(access["sub"], user_id.as_str());
     assert_eq!(access["assertionSubject"], app.as_str());
     assert_eq!(access["tenant"], "acme");
@@ -738,9 +399,8 @@ async fn client_assertion_claims_fulfil_resource_attributes() {
 
     // Introspection shows the fulfilled claims.
     let introspection = ctx
-        .introspect_as_resource(&env, resource_id, body["access_token"].as_str().unwrap())
+        .introspect_as_resource(&env, resource_id, access_token)
         .await;
     assert_eq!(introspection["active"], true);
     assert_eq!(introspection["assertionSubject"], app.as_str());
-    ctx.sandbox.shutdown().await;
 }

@@ -5,52 +5,28 @@
 use std::collections::HashMap;
 
 use axum::Json;
-use axum::body::Bytes;
-use axum::extract::{Path, RawQuery, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use jsonwebtoken::{Algorithm, DecodingKey, Validation, decode};
 use serde_json::{Map, Value};
 
 use crate::auth::claims;
 use crate::auth::flows::{self, AuthRequest, Flow, Purpose};
-use crate::auth::resume::{self, deliver, error_params};
+use crate::auth::resume::{self, deliver, error_params, redirect};
 use crate::auth::session::{self, SESSION_COOKIE};
 use crate::clock;
 use crate::error::{ApiError, Detail};
-use crate::server::{AppState, cookies, form};
+use crate::management::crud::strings;
+use crate::request::{EnvPost, EnvRequest};
+use crate::server::{cookies, form};
 use crate::store::{EnvData, Store};
 
-pub async fn get(
-    State(state): State<AppState>,
-    Path(env_id): Path<String>,
-    RawQuery(query): RawQuery,
-    headers: HeaderMap,
-) -> Response {
-    let params = form(query.unwrap_or_default().as_bytes());
-    authorize(&state, &env_id, &params, &headers)
+pub async fn get(req: EnvRequest) -> Response {
+    authorize(&req, &req.query)
 }
 
-pub async fn post(
-    State(state): State<AppState>,
-    Path(env_id): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    let params = form(&body);
-    authorize(&state, &env_id, &params, &headers)
-}
-
-fn strings(app: &Map<String, Value>, key: &str) -> Vec<String> {
-    app.get(key)
-        .and_then(Value::as_array)
-        .map(|a| {
-            a.iter()
-                .filter_map(Value::as_str)
-                .map(str::to_string)
-                .collect()
-        })
-        .unwrap_or_default()
+pub async fn post(post: EnvPost) -> Response {
+    authorize(&post, &form(&post.body))
 }
 
 /// Exact match, or `*` wildcards when the application allows them.
@@ -90,18 +66,9 @@ fn bad_request(target: &str, message: &str) -> Response {
     ApiError::invalid_data(vec![Detail::invalid(target, message)]).into_response()
 }
 
-fn authorize(
-    state: &AppState,
-    env_id: &str,
-    params: &HashMap<String, String>,
-    headers: &HeaderMap,
-) -> Response {
-    let env = match state.env(env_id) {
-        Ok(env) => env,
-        Err(err) => return err.into_response(),
-    };
-    let store = &state.store;
-    let mut data = env.write();
+fn authorize(req: &EnvRequest, params: &HashMap<String, String>) -> Response {
+    let (store, env_id, headers) = (req.store(), req.env_id.as_str(), &req.headers);
+    let mut data = req.env.write();
     let Some(client_id) = params.get("client_id") else {
         return ApiError::invalid_data(vec![Detail::required("client_id")]).into_response();
     };
@@ -346,10 +313,7 @@ fn authorize(
         flows::respond(store, &data, &mut flow)
     } else {
         let location = sign_on_page(store, &app, env_id, &flow.id);
-        let mut out = StatusCode::FOUND.into_response();
-        if let Ok(value) = HeaderValue::from_str(&location) {
-            out.headers_mut().insert(header::LOCATION, value);
-        }
+        let mut out = redirect(&location);
         flows::append_cookies(out.headers_mut(), env_id, &mut flow);
         out
     };

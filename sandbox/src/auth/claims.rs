@@ -534,3 +534,27 @@ pub fn sign(
 pub fn is_oidc_scope(name: &str) -> bool {
     name == "openid" || PROFILE_SCOPES.contains(&name) || name == "offline_access"
 }
+
+/// Whether a verified token was issued by this environment, is unexpired and not revoked.
+pub fn in_force(store: &Store, data: &EnvData, claims: &Map<String, Value>) -> bool {
+    let issuer_ok =
+        claims.get("iss").and_then(Value::as_str) == Some(store.issuer(&data.id).as_str());
+    let live = claims
+        .get("exp")
+        .and_then(Value::as_u64)
+        .is_some_and(|exp| exp > clock::now());
+    let revoked = claims
+        .get("jti")
+        .and_then(Value::as_str)
+        .is_some_and(|jti| data.revoked.contains(jti));
+    issuer_ok && live && !revoked
+}
+
+/// Whether the `aud` claim (one audience or a list) names `audience`.
+pub fn has_audience(claims: &Map<String, Value>, audience: &str) -> bool {
+    match claims.get("aud") {
+        Some(Value::String(aud)) => aud == audience,
+        Some(Value::Array(list)) => list.iter().any(|a| a.as_str() == Some(audience)),
+        _ => false,
+    }
+}

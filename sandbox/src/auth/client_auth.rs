@@ -31,6 +31,12 @@ pub struct Client {
 }
 
 impl Client {
+    /// A numeric setting of the application (`refreshTokenDuration`, `deviceTimeout`), or
+    /// `default`.
+    pub fn number(&self, key: &str, default: u64) -> u64 {
+        self.app.get(key).and_then(Value::as_u64).unwrap_or(default)
+    }
+
     pub fn requester(&self) -> crate::auth::claims::Requester<'_> {
         crate::auth::claims::Requester {
             app_id: &self.id,

@@ -2,20 +2,20 @@
 //! and the user side `GET /{envId}/device[/{appIdentifier}]` that starts a DAG flow.
 
 use axum::Json;
-use axum::body::Bytes;
-use axum::extract::{Path, RawQuery, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 use crate::auth::claims::{self, Scopes, Subject};
 use crate::auth::client_auth;
 use crate::auth::flows::{self, Flow, Purpose};
+use crate::auth::resume::redirect;
+use crate::auth::token::require_grant;
 use crate::clock;
 use crate::error::{OAuthError, OAuthResult};
 use crate::generate;
-use crate::server::{AppState, form};
-use crate::store::{EnvData, Store};
+use crate::request::{EnvRequest, OAuthForm};
+use crate::store::EnvData;
 
 #[derive(Debug, Clone)]
 pub enum DeviceState {
@@ -36,58 +36,27 @@ pub struct DeviceGrant {
 }
 
 /// `POST /{envId}/as/device_authorization`
-pub async fn device_authorization(
-    State(state): State<AppState>,
-    Path(env_id): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    let (env, params) = match state.oauth_form(&env_id, &headers, &body) {
-        Ok(request) => request,
-        Err(refused) => return refused,
-    };
-    let mut data = env.write();
-    match start(&state.store, &mut data, &headers, &params) {
+pub async fn device_authorization(form: OAuthForm) -> Response {
+    let mut data = form.env.write();
+    match start(&form, &mut data) {
         Ok(body) => (StatusCode::OK, Json(body)).into_response(),
         Err(err) => err.into_response(),
     }
 }
 
-fn start(
-    store: &Store,
-    data: &mut EnvData,
-    headers: &HeaderMap,
-    params: &std::collections::HashMap<String, String>,
-) -> OAuthResult<Value> {
+fn start(form: &OAuthForm, data: &mut EnvData) -> OAuthResult<Value> {
+    let (store, params) = (form.store(), &form.params);
     let endpoint = format!("{}/device_authorization", store.issuer(&data.id));
-    let client = client_auth::authenticate(store, data, headers, params, &endpoint)?;
-    let grants = client
-        .app
-        .get("grantTypes")
-        .and_then(Value::as_array)
-        .cloned()
-        .unwrap_or_default();
-    if !grants.iter().any(|g| g.as_str() == Some("DEVICE_CODE")) {
-        return Err(OAuthError::unauthorized_client(
-            "The application does not support the device_code grant",
-        ));
-    }
+    let client = client_auth::authenticate(store, data, &form.headers, params, &endpoint)?;
+    require_grant(&client.app, "DEVICE_CODE", "device_code")?;
     let scope_text = params
         .get("scope")
         .cloned()
         .unwrap_or_else(|| "openid".to_string());
     let scopes =
         claims::resolve(data, &client.app, Some(&scope_text)).map_err(OAuthError::invalid_scope)?;
-    let timeout = client
-        .app
-        .get("deviceTimeout")
-        .and_then(Value::as_u64)
-        .unwrap_or(600);
-    let interval = client
-        .app
-        .get("devicePollingInterval")
-        .and_then(Value::as_u64)
-        .unwrap_or(5);
+    let timeout = client.number("deviceTimeout", 600);
+    let interval = client.number("devicePollingInterval", 5);
     let device_code = generate::id();
     let user_code = generate::user_code();
     let now = clock::now();
@@ -126,44 +95,25 @@ fn start(
     }))
 }
 
-pub async fn user_start(
-    State(state): State<AppState>,
-    Path(env_id): Path<String>,
-    RawQuery(query): RawQuery,
-) -> Response {
-    begin(&state, &env_id, None, query)
+pub async fn user_start(req: EnvRequest) -> Response {
+    begin(&req, None)
 }
 
-pub async fn user_start_for_app(
-    State(state): State<AppState>,
-    Path((env_id, app)): Path<(String, String)>,
-    RawQuery(query): RawQuery,
-) -> Response {
-    begin(&state, &env_id, Some(app), query)
+pub async fn user_start_for_app(req: EnvRequest) -> Response {
+    begin(&req, Some(req.path("app")))
 }
 
 /// Starts the user side of a device grant: a flow asking for the user code (skipped when
 /// `user_code` is in the query and valid), then the app's sign-on policy and consent.
-fn begin(
-    state: &AppState,
-    env_id: &str,
-    app_identifier: Option<String>,
-    query: Option<String>,
-) -> Response {
-    let env = match state.env(env_id) {
-        Ok(env) => env,
-        Err(err) => return err.into_response(),
-    };
-    let params = form(query.unwrap_or_default().as_bytes());
-    let store = &state.store;
-    let mut data = env.write();
-    let app_id = match &app_identifier {
+fn begin(req: &EnvRequest, app_identifier: Option<&str>) -> Response {
+    let (store, env_id, params) = (req.store(), req.env_id.as_str(), &req.query);
+    let mut data = req.env.write();
+    let app_id = match app_identifier {
         None => String::new(),
         Some(identifier) => {
             let found = data.rows("applications").find(|(id, row)| {
                 *id == identifier
-                    || row.body.get("devicePathId").and_then(Value::as_str)
-                        == Some(identifier.as_str())
+                    || row.body.get("devicePathId").and_then(Value::as_str) == Some(identifier)
             });
             match found {
                 Some((id, _)) => id.clone(),
@@ -179,13 +129,10 @@ fn begin(
     let response = if params.get("response_mode").map(String::as_str) == Some("pi.flow") {
         flows::respond(store, &data, &mut flow)
     } else {
-        let mut out = StatusCode::FOUND.into_response();
-        if let Ok(value) = HeaderValue::from_str(&format!(
+        let mut out = redirect(&format!(
             "{}/{env_id}/signon/?flowId={}",
             store.base_url, flow.id
-        )) {
-            out.headers_mut().insert(header::LOCATION, value);
-        }
+        ));
         flows::append_cookies(out.headers_mut(), env_id, &mut flow);
         out
     };

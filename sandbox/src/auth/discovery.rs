@@ -1,18 +1,14 @@
 //! OpenID Provider metadata (`/{envId}/as/.well-known/openid-configuration`).
 
 use axum::Json;
-use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
 use crate::auth::token::DEVICE_CODE_GRANT;
-use crate::server::AppState;
+use crate::request::EnvRequest;
 
-pub async fn configuration(State(state): State<AppState>, Path(env_id): Path<String>) -> Response {
-    if let Err(err) = state.env(&env_id) {
-        return err.into_response();
-    }
-    let issuer = state.store.issuer(&env_id);
+pub async fn configuration(req: EnvRequest) -> Response {
+    let issuer = req.store().issuer(&req.env_id);
     Json(json!({
         "issuer": issuer,
         "authorization_endpoint": format!("{issuer}/authorize"),

@@ -12,11 +12,7 @@
 //! Providers are reachable only inside the sandbox: endpoints on its own base URL reach the
 //! environment they name, in-process, through the same token endpoint code clients use.
 
-use std::collections::HashMap;
-
-use axum::body::Bytes;
-use axum::extract::{Path, RawQuery, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
@@ -25,31 +21,20 @@ use sha2::{Digest, Sha256};
 
 use crate::auth::authorize::sign_on_page;
 use crate::auth::flows::{self, External, Flow};
-use crate::auth::resume;
+use crate::auth::resume::{self, redirect};
 use crate::clock;
 use crate::error::{ApiError, ApiResult};
 use crate::generate;
-use crate::management::crud;
+use crate::management::crud::{self, str_field};
 use crate::management::family;
 use crate::management::hooks::Hook;
-use crate::server::{AppState, form};
+use crate::request::{EnvRequest, OAuthForm};
+use crate::server::AppState;
 use crate::store::{EnvData, Store};
 
 /// `{base}/{env}/rp/callback/openid_connect`
 fn callback_url(store: &Store, env_id: &str) -> String {
     format!("{}/{env_id}/rp/callback/openid_connect", store.base_url)
-}
-
-fn text<'a>(body: &'a Map<String, Value>, field: &str) -> &'a str {
-    body.get(field).and_then(Value::as_str).unwrap_or_default()
-}
-
-fn found(location: &str) -> Response {
-    let mut response = StatusCode::FOUND.into_response();
-    if let Ok(value) = HeaderValue::from_str(location) {
-        response.headers_mut().insert(header::LOCATION, value);
-    }
-    response
 }
 
 /// Whether the flow's sign-on policy offers this provider (identity provider action,
@@ -74,32 +59,16 @@ fn offered(flow: &Flow, provider: &str) -> bool {
 }
 
 /// `GET /{envId}/rp/authenticate?providerId=&flowId=`
-pub async fn authenticate(
-    State(state): State<AppState>,
-    Path(env_id): Path<String>,
-    RawQuery(query): RawQuery,
-    headers: HeaderMap,
-) -> Response {
-    match start(
-        &state,
-        &env_id,
-        &form(query.unwrap_or_default().as_bytes()),
-        &headers,
-    ) {
-        Ok(location) => found(&location),
+pub async fn authenticate(req: EnvRequest) -> Response {
+    match start(&req) {
+        Ok(location) => redirect(&location),
         Err(err) => err.into_response(),
     }
 }
 
-fn start(
-    state: &AppState,
-    env_id: &str,
-    query: &HashMap<String, String>,
-    headers: &HeaderMap,
-) -> ApiResult<String> {
-    let store = &state.store;
-    let env = state.env(env_id)?;
-    let mut data = env.write();
+fn start(req: &EnvRequest) -> ApiResult<String> {
+    let (store, env_id, query) = (req.store(), req.env_id.as_str(), &req.query);
+    let mut data = req.env.write();
     let provider_id = query
         .get("providerId")
         .cloned()
@@ -108,7 +77,7 @@ fn start(
         .get("flowId")
         .cloned()
         .ok_or_else(|| ApiError::invalid_value("flowId", "flowId is required"))?;
-    let flow = flows::check_access(&mut data, &flow_id, headers)?.clone();
+    let flow = flows::check_access(&mut data, &flow_id, &req.headers)?.clone();
     if flow.status == "COMPLETED" || flow.status == "FAILED" {
         return Err(ApiError::invalid_request(
             "The request could not be completed. The flow is already finished.",
@@ -125,23 +94,24 @@ fn start(
                 "The identity provider is not enabled for this sign-on",
             )
         })?;
-    if text(&idp, "type") != "OPENID_CONNECT" {
+    if str_field(&idp, "type") != "OPENID_CONNECT" {
         return Err(ApiError::invalid_value(
             "providerId",
             "Only OPENID_CONNECT identity providers can be reached from the sandbox",
         ));
     }
-    let authorization = url::Url::parse(text(&idp, "authorizationEndpoint")).map_err(|_| {
-        ApiError::invalid_value(
-            "authorizationEndpoint",
-            "The identity provider's authorizationEndpoint is not a URL",
-        )
-    })?;
+    let authorization =
+        url::Url::parse(str_field(&idp, "authorizationEndpoint")).map_err(|_| {
+            ApiError::invalid_value(
+                "authorizationEndpoint",
+                "The identity provider's authorizationEndpoint is not a URL",
+            )
+        })?;
     let external = External {
         provider_id,
         state: generate::opaque(),
         nonce: generate::opaque(),
-        verifier: matches!(text(&idp, "pkceMethod"), "S256" | "PLAIN").then(generate::opaque),
+        verifier: matches!(str_field(&idp, "pkceMethod"), "S256" | "PLAIN").then(generate::opaque),
         subject: None,
     };
     let scopes: Vec<&str> = idp
@@ -154,14 +124,14 @@ fn start(
     {
         let mut pairs = location.query_pairs_mut();
         pairs
-            .append_pair("client_id", text(&idp, "clientId"))
+            .append_pair("client_id", str_field(&idp, "clientId"))
             .append_pair("redirect_uri", &callback_url(store, env_id))
             .append_pair("response_type", "code")
             .append_pair("scope", &scopes.join(" "))
             .append_pair("state", &external.state)
             .append_pair("nonce", &external.nonce);
         if let Some(verifier) = &external.verifier {
-            if text(&idp, "pkceMethod") == "S256" {
+            if str_field(&idp, "pkceMethod") == "S256" {
                 let challenge = URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()));
                 pairs
                     .append_pair("code_challenge", &challenge)
@@ -181,27 +151,16 @@ fn start(
 }
 
 /// `GET /{envId}/rp/callback/openid_connect?code=&state=` (or `error=` from the provider).
-pub async fn callback(
-    State(state): State<AppState>,
-    Path(env_id): Path<String>,
-    RawQuery(query): RawQuery,
-    headers: HeaderMap,
-) -> Response {
-    let query = form(query.unwrap_or_default().as_bytes());
-    match finish(&state, &env_id, &query, &headers).await {
+pub async fn callback(req: EnvRequest) -> Response {
+    match finish(&req).await {
         Ok(response) => response,
         Err(err) => err.into_response(),
     }
 }
 
-async fn finish(
-    state: &AppState,
-    env_id: &str,
-    query: &HashMap<String, String>,
-    headers: &HeaderMap,
-) -> ApiResult<Response> {
-    let store = &state.store;
-    let env = state.env(env_id)?;
+async fn finish(req: &EnvRequest) -> ApiResult<Response> {
+    let (state, store, env_id, query) = (&req.state, req.store(), req.env_id.as_str(), &req.query);
+    let env = &req.env;
     let wanted = query.get("state").map(String::as_str).unwrap_or_default();
     // Find the flow that sent the user away, and hold no lock while the provider answers.
     let (flow_id, external, idp) = {
@@ -216,7 +175,7 @@ async fn finish(
             })
             .map(|f| f.id.clone())
             .ok_or_else(|| ApiError::invalid_value("state", "The state does not match a flow"))?;
-        let flow = flows::check_access(&mut data, &flow_id, headers)?;
+        let flow = flows::check_access(&mut data, &flow_id, &req.headers)?;
         let external = flow.external.clone().ok_or_else(ApiError::not_found)?;
         let idp = data
             .body("identityProviders", &external.provider_id)
@@ -254,7 +213,7 @@ async fn finish(
         .body("applications", &flow.app_id)
         .cloned()
         .unwrap_or_default();
-    let mut response = found(&sign_on_page(store, &app, env_id, &flow.id));
+    let mut response = redirect(&sign_on_page(store, &app, env_id, &flow.id));
     flows::append_cookies(response.headers_mut(), env_id, &mut flow);
     data.flows.insert(flow.id.clone(), flow);
     Ok(response)
@@ -270,7 +229,7 @@ fn signed_on(
     external: &External,
     claims: &Map<String, Value>,
 ) {
-    let subject = text(claims, "sub").to_string();
+    let subject = str_field(claims, "sub").to_string();
     let key = (external.provider_id.clone(), subject.clone());
     let linked = data
         .linked_accounts
@@ -287,20 +246,8 @@ fn signed_on(
         flow.user_id = Some(user_id);
         flow.authenticated = true;
         // The provider's methods stand for how the user authenticated.
-        let methods: Vec<String> = claims
-            .get("amr")
-            .and_then(Value::as_array)
-            .map(|list| {
-                list.iter()
-                    .filter_map(Value::as_str)
-                    .map(str::to_string)
-                    .collect()
-            })
-            .unwrap_or_default();
-        for method in methods {
-            if !flow.amr.contains(&method) {
-                flow.amr.push(method);
-            }
+        for method in crud::strings(claims, "amr") {
+            flow.push_amr(&method);
         }
     }
 }
@@ -349,7 +296,7 @@ async fn exchange(
     code: &str,
 ) -> Result<Map<String, Value>, String> {
     let store = &state.store;
-    let token_endpoint = text(idp, "tokenEndpoint");
+    let token_endpoint = str_field(idp, "tokenEndpoint");
     let provider_env = token_endpoint
         .strip_prefix(&format!("{}/", store.base_url))
         .and_then(|rest| rest.strip_suffix("/as/token"))
@@ -358,13 +305,13 @@ async fn exchange(
             format!("The identity provider's token endpoint {token_endpoint} is not reachable")
         })?
         .to_string();
-    let (client_id, secret) = (text(idp, "clientId"), text(idp, "clientSecret"));
+    let (client_id, secret) = (str_field(idp, "clientId"), str_field(idp, "clientSecret"));
     let mut headers = HeaderMap::new();
     headers.insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/x-www-form-urlencoded"),
     );
-    let post_secret = text(idp, "tokenEndpointAuthMethod") == "CLIENT_SECRET_POST";
+    let post_secret = str_field(idp, "tokenEndpointAuthMethod") == "CLIENT_SECRET_POST";
     if !post_secret {
         let basic = STANDARD.encode(format!("{client_id}:{secret}"));
         if let Ok(value) = HeaderValue::from_str(&format!("Basic {basic}")) {
@@ -388,13 +335,11 @@ async fn exchange(
         }
         params.finish()
     };
-    let response = crate::auth::token::token(
-        State(state.clone()),
-        Path(provider_env),
-        headers,
-        Bytes::from(form_body),
-    )
-    .await;
+    let response = match OAuthForm::in_process(state, &provider_env, headers, form_body.as_bytes())
+    {
+        Ok(form) => crate::auth::token::token(form).await,
+        Err(refused) => refused,
+    };
     let status = response.status();
     let body = axum::body::to_bytes(response.into_body(), 1 << 20)
         .await
@@ -403,23 +348,19 @@ async fn exchange(
     if !status.is_success() {
         return Err(format!(
             "The identity provider refused the code: {} {}",
-            text(&body, "error"),
-            text(&body, "error_description")
+            str_field(&body, "error"),
+            str_field(&body, "error_description")
         ));
     }
-    let id_token = text(&body, "id_token");
+    let id_token = str_field(&body, "id_token");
     // The provider's JWKS is the sandbox's own key.
     let claims = store
         .keys
         .verify(id_token)
         .ok_or_else(|| "The identity provider returned no valid ID token".to_string())?;
-    let audience_ok = match claims.get("aud") {
-        Some(Value::String(aud)) => aud == client_id,
-        Some(Value::Array(list)) => list.iter().any(|a| a.as_str() == Some(client_id)),
-        _ => false,
-    };
+    let audience_ok = crate::auth::claims::has_audience(&claims, client_id);
     let checks = [
-        (text(&claims, "iss") == text(idp, "issuer"), "iss"),
+        (str_field(&claims, "iss") == str_field(idp, "issuer"), "iss"),
         (audience_ok, "aud"),
         (
             claims
@@ -428,8 +369,8 @@ async fn exchange(
                 .is_some_and(|exp| exp > clock::now()),
             "exp",
         ),
-        (text(&claims, "nonce") == external.nonce, "nonce"),
-        (!text(&claims, "sub").is_empty(), "sub"),
+        (str_field(&claims, "nonce") == external.nonce, "nonce"),
+        (!str_field(&claims, "sub").is_empty(), "sub"),
     ];
     match checks.iter().find(|(ok, _)| !ok) {
         Some((_, claim)) => Err(format!("The ID token's {claim} is not valid")),

@@ -2,16 +2,16 @@
 //! (id + resource secret) or by an application's own client authentication.
 
 use axum::Json;
-use axum::body::Bytes;
-use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 
+use crate::auth::claims;
 use crate::auth::client_auth::{self, Presented};
+use crate::auth::token::required;
 use crate::clock;
 use crate::error::{OAuthError, OAuthResult};
-use crate::server::AppState;
+use crate::request::OAuthForm;
 use crate::store::{EnvData, Store, constant_eq};
 
 /// Who asked: a resource (sees only tokens for its audience) or an application.
@@ -20,22 +20,12 @@ enum Caller {
     Application,
 }
 
-pub async fn introspect(
-    State(state): State<AppState>,
-    Path(env_id): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    let (env, params) = match state.oauth_form(&env_id, &headers, &body) {
-        Ok(request) => request,
-        Err(refused) => return refused,
-    };
-    let mut data = env.write();
-    let result = authenticate(&state.store, &mut data, &headers, &params).and_then(|caller| {
-        let token = params
-            .get("token")
-            .ok_or_else(|| OAuthError::invalid_request("token is required"))?;
-        Ok(inspect(&state.store, &data, token, &caller))
+pub async fn introspect(form: OAuthForm) -> Response {
+    let (store, params) = (form.store(), &form.params);
+    let mut data = form.env.write();
+    let result = authenticate(&form, &mut data).and_then(|caller| {
+        let token = required(params, "token")?;
+        Ok(inspect(store, &data, token, &caller))
     });
     match result {
         Ok(body) => (StatusCode::OK, Json(Value::Object(body))).into_response(),
@@ -43,13 +33,9 @@ pub async fn introspect(
     }
 }
 
-fn authenticate(
-    store: &Store,
-    data: &mut EnvData,
-    headers: &HeaderMap,
-    params: &std::collections::HashMap<String, String>,
-) -> OAuthResult<Caller> {
-    let presented = client_auth::presented(headers, params)?;
+fn authenticate(form: &OAuthForm, data: &mut EnvData) -> OAuthResult<Caller> {
+    let store = form.store();
+    let presented = client_auth::presented(&form.headers, &form.params)?;
     let id = presented.client_id().to_string();
     if let Some(resource) = data.body("resources", &id).cloned() {
         let method = resource
@@ -106,30 +92,15 @@ fn inspect(store: &Store, data: &EnvData, token: &str, caller: &Caller) -> Map<S
     let Some(claims) = store.keys.verify(token) else {
         return inactive();
     };
-    let issuer_ok =
-        claims.get("iss").and_then(Value::as_str) == Some(store.issuer(&data.id).as_str());
-    let live = claims
-        .get("exp")
-        .and_then(Value::as_u64)
-        .is_some_and(|exp| exp > now);
-    let revoked = claims
-        .get("jti")
-        .and_then(Value::as_str)
-        .is_some_and(|jti| data.revoked.contains(jti));
     // ID tokens are not access tokens.
     let is_access = claims.contains_key("client_id");
-    if !issuer_ok || !live || revoked || !is_access {
+    if !claims::in_force(store, data, &claims) || !is_access {
         return inactive();
     }
-    if let Caller::Resource { audience } = caller {
-        let matches = match claims.get("aud") {
-            Some(Value::String(aud)) => aud == audience,
-            Some(Value::Array(auds)) => auds.iter().any(|a| a.as_str() == Some(audience.as_str())),
-            _ => false,
-        };
-        if !matches {
-            return inactive();
-        }
+    if let Caller::Resource { audience } = caller
+        && !claims::has_audience(&claims, audience)
+    {
+        return inactive();
     }
     let mut out = Map::new();
     out.insert("active".into(), json!(true));

@@ -2,8 +2,7 @@
 //! response (code and/or tokens) delivered per `response_mode`.
 
 use axum::Json;
-use axum::extract::{Path, RawQuery, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use serde_json::{Map, Value, json};
 
@@ -14,7 +13,8 @@ use crate::auth::token::{AuthCode, CODE_SECONDS};
 use crate::clock;
 use crate::error::{ApiError, ApiResult, Detail};
 use crate::generate;
-use crate::server::{AppState, cookies, form};
+use crate::request::EnvRequest;
+use crate::server::cookies;
 use crate::store::{EnvData, Store};
 
 /// Mints the authorization response of a completed flow: a code (bound to client,
@@ -163,22 +163,12 @@ pub fn error_params(error: &str, description: &str, state: Option<&String>) -> M
 }
 
 /// `GET /{envId}/as/resume`
-pub async fn resume(
-    State(state): State<AppState>,
-    Path(env_id): Path<String>,
-    RawQuery(query): RawQuery,
-    headers: HeaderMap,
-) -> Response {
-    let env = match state.env(&env_id) {
-        Ok(env) => env,
-        Err(err) => return err.into_response(),
-    };
-    let params = form(query.unwrap_or_default().as_bytes());
-    let Some(flow_id) = params.get("flowId") else {
+pub async fn resume(req: EnvRequest) -> Response {
+    let (store, env_id) = (req.store(), req.env_id.as_str());
+    let Some(flow_id) = req.query.get("flowId") else {
         return ApiError::invalid_data(vec![Detail::required("flowId")]).into_response();
     };
-    let store = &state.store;
-    let mut data = env.write();
+    let mut data = req.env.write();
     let now = clock::now();
     let Some(mut flow) = data
         .flows
@@ -209,7 +199,7 @@ pub async fn resume(
         }
     }
     // Only the browser holding the flow's session may collect its result.
-    let jar = cookies(&headers);
+    let jar = cookies(&req.headers);
     let session_ok = match (&flow.session_token, jar.get(SESSION_COOKIE)) {
         (Some(expected), Some(presented)) => crate::store::constant_eq(expected, presented),
         _ => false,

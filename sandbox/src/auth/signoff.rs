@@ -3,9 +3,7 @@
 
 use std::collections::HashMap;
 
-use axum::body::Bytes;
-use axum::extract::{Path, RawQuery, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use serde_json::Value;
 
@@ -13,44 +11,21 @@ use crate::auth::client_auth;
 use crate::auth::resume::redirect;
 use crate::auth::session::SESSION_COOKIE;
 use crate::error::{ApiError, Detail, OAuthError};
-use crate::server::{AppState, cookies, form};
+use crate::request::{EnvPost, EnvRequest, OAuthForm};
+use crate::server::{cookies, form};
 
-pub async fn signoff_get(
-    State(state): State<AppState>,
-    Path(env_id): Path<String>,
-    RawQuery(query): RawQuery,
-    headers: HeaderMap,
-) -> Response {
-    signoff(
-        &state,
-        &env_id,
-        &form(query.unwrap_or_default().as_bytes()),
-        &headers,
-    )
+pub async fn signoff_get(req: EnvRequest) -> Response {
+    signoff(&req, &req.query)
 }
 
-pub async fn signoff_post(
-    State(state): State<AppState>,
-    Path(env_id): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    signoff(&state, &env_id, &form(&body), &headers)
+pub async fn signoff_post(post: EnvPost) -> Response {
+    signoff(&post, &form(&post.body))
 }
 
-fn signoff(
-    state: &AppState,
-    env_id: &str,
-    params: &HashMap<String, String>,
-    headers: &HeaderMap,
-) -> Response {
-    let env = match state.env(env_id) {
-        Ok(env) => env,
-        Err(err) => return err.into_response(),
-    };
-    let store = &state.store;
-    let mut data = env.write();
-    let jar = cookies(headers);
+fn signoff(req: &EnvRequest, params: &HashMap<String, String>) -> Response {
+    let (store, env_id) = (req.store(), req.env_id.as_str());
+    let mut data = req.env.write();
+    let jar = cookies(&req.headers);
     let session_user = jar
         .get(SESSION_COOKIE)
         .and_then(|t| data.sessions.get(t))
@@ -129,20 +104,12 @@ fn signoff(
 }
 
 /// `POST /{envId}/as/revoke`
-pub async fn revoke(
-    State(state): State<AppState>,
-    Path(env_id): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    let (env, params) = match state.oauth_form(&env_id, &headers, &body) {
-        Ok(request) => request,
-        Err(refused) => return refused,
-    };
-    let store = &state.store;
-    let mut data = env.write();
-    let endpoint = format!("{}/revoke", store.issuer(&env_id));
-    let client = match client_auth::authenticate(store, &mut data, &headers, &params, &endpoint) {
+pub async fn revoke(form: OAuthForm) -> Response {
+    let (store, params) = (form.store(), &form.params);
+    let mut data = form.env.write();
+    let endpoint = format!("{}/revoke", store.issuer(&form.env_id));
+    let client = match client_auth::authenticate(store, &mut data, &form.headers, params, &endpoint)
+    {
         Ok(client) => client,
         Err(err) => return err.into_response(),
     };

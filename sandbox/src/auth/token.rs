@@ -4,9 +4,7 @@
 use std::collections::HashMap;
 
 use axum::Json;
-use axum::body::Bytes;
-use axum::extract::{Path, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -19,7 +17,7 @@ use crate::auth::device::DeviceState;
 use crate::clock;
 use crate::error::{OAuthError, OAuthResult};
 use crate::generate;
-use crate::server::AppState;
+use crate::request::OAuthForm;
 use crate::store::{EnvData, Store};
 
 pub const DEVICE_CODE_GRANT: &str = "urn:ietf:params:oauth:grant-type:device_code";
@@ -63,20 +61,11 @@ struct Pending {
     refresh_token: Option<String>,
 }
 
-pub async fn token(
-    State(state): State<AppState>,
-    Path(env_id): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    let (env, params) = match state.oauth_form(&env_id, &headers, &body) {
-        Ok(request) => request,
-        Err(refused) => return refused,
-    };
-    let store = &state.store;
+pub async fn token(form: OAuthForm) -> Response {
+    let store = form.store();
     let pending = {
-        let mut data = env.write();
-        grant(store, &mut data, &headers, &params)
+        let mut data = form.env.write();
+        grant(&form, &mut data)
     };
     match pending.and_then(|p| sign(store, p)) {
         Ok(body) => {
@@ -116,33 +105,68 @@ fn sign(store: &Store, pending: Pending) -> OAuthResult<Value> {
     Ok(body)
 }
 
-fn grant(
-    store: &Store,
-    data: &mut EnvData,
-    headers: &HeaderMap,
-    params: &HashMap<String, String>,
-) -> OAuthResult<Pending> {
-    let grant_type = params
-        .get("grant_type")
-        .ok_or_else(|| OAuthError::invalid_request("grant_type is required"))?
-        .clone();
+/// A token request whose client is authenticated.
+struct Grant<'a> {
+    store: &'a Store,
+    data: &'a mut EnvData,
+    client: Client,
+    params: &'a HashMap<String, String>,
+}
+
+impl<'a> Grant<'a> {
+    /// Refuses a grant the application is not configured for (`grant` as PingOne names it).
+    fn allowed(&self, grant: &str, name: &str) -> OAuthResult<()> {
+        require_grant(&self.client.app, grant, name)
+    }
+
+    fn param(&self, name: &str) -> OAuthResult<&'a String> {
+        required(self.params, name)
+    }
+}
+
+/// Refuses a grant the application is not configured for.
+pub fn require_grant(app: &Map<String, Value>, grant: &str, name: &str) -> OAuthResult<()> {
+    if has_grant(app, grant) {
+        Ok(())
+    } else {
+        Err(OAuthError::unauthorized_client(format!(
+            "The application does not support the {name} grant"
+        )))
+    }
+}
+
+/// A parameter the request must have.
+pub fn required<'a>(params: &'a HashMap<String, String>, name: &str) -> OAuthResult<&'a String> {
+    params
+        .get(name)
+        .ok_or_else(|| OAuthError::invalid_request(format!("{name} is required")))
+}
+
+fn grant(form: &OAuthForm, data: &mut EnvData) -> OAuthResult<Pending> {
+    let (store, params) = (form.store(), &form.params);
+    let grant_type = required(params, "grant_type")?.clone();
     let endpoint = format!("{}/token", store.issuer(&data.id));
     match grant_type.as_str() {
         "authorization_code" | "refresh_token" | "client_credentials" | DEVICE_CODE_GRANT => {}
         _ => {
-            return Err(OAuthError::new(
-                StatusCode::BAD_REQUEST,
+            return Err(OAuthError::bad_request(
                 "unsupported_grant_type",
                 format!("Unsupported grant type {grant_type}"),
             ));
         }
     }
-    let client = client_auth::authenticate(store, data, headers, params, &endpoint)?;
+    let client = client_auth::authenticate(store, data, &form.headers, params, &endpoint)?;
+    let mut grant = Grant {
+        store,
+        data,
+        client,
+        params,
+    };
     match grant_type.as_str() {
-        "authorization_code" => authorization_code(store, data, &client, params),
-        "refresh_token" => refresh(store, data, &client, params),
-        "client_credentials" => client_credentials(store, data, &client, params),
-        _ => device_code(store, data, &client, params),
+        "authorization_code" => authorization_code(&mut grant),
+        "refresh_token" => refresh(&mut grant),
+        "client_credentials" => client_credentials(&mut grant),
+        _ => device_code(&mut grant),
     }
 }
 
@@ -164,25 +188,14 @@ pub fn pkce_matches(verifier: &str, challenge: &str, method: &str) -> bool {
     }
 }
 
-fn authorization_code(
-    store: &Store,
-    data: &mut EnvData,
-    client: &Client,
-    params: &HashMap<String, String>,
-) -> OAuthResult<Pending> {
-    if !has_grant(&client.app, "AUTHORIZATION_CODE") {
-        return Err(OAuthError::unauthorized_client(
-            "The application does not support the authorization_code grant",
-        ));
-    }
-    let code_value = params
-        .get("code")
-        .ok_or_else(|| OAuthError::invalid_request("code is required"))?;
+fn authorization_code(g: &mut Grant) -> OAuthResult<Pending> {
+    g.allowed("AUTHORIZATION_CODE", "authorization_code")?;
+    let code_value = g.param("code")?;
     // Single use: the code is gone whatever happens next.
-    let code = data.codes.remove(code_value).ok_or_else(|| {
+    let code = g.data.codes.remove(code_value).ok_or_else(|| {
         OAuthError::invalid_grant("The authorization code is invalid or has already been used")
     })?;
-    if code.client_id != client.id {
+    if code.client_id != g.client.id {
         return Err(OAuthError::invalid_grant(
             "The authorization code was issued to another client",
         ));
@@ -193,40 +206,42 @@ fn authorization_code(
         ));
     }
     if let Some(expected) = &code.redirect_uri
-        && params.get("redirect_uri") != Some(expected)
+        && g.params.get("redirect_uri") != Some(expected)
     {
         return Err(OAuthError::invalid_grant(
             "redirect_uri does not match the authorization request",
         ));
     }
     if let Some((challenge, method)) = &code.challenge {
-        let verifier = params
+        let verifier = g
+            .params
             .get("code_verifier")
             .ok_or_else(|| OAuthError::invalid_grant("code_verifier is required"))?;
         if !pkce_matches(verifier, challenge, method) {
             return Err(OAuthError::invalid_grant("PKCE verification failed"));
         }
-    } else if client
+    } else if g
+        .client
         .app
         .get("tokenEndpointAuthMethod")
         .and_then(Value::as_str)
         == Some("NONE")
-        && params.contains_key("code_verifier")
+        && g.params.contains_key("code_verifier")
     {
         return Err(OAuthError::invalid_grant(
             "No code_challenge was sent with the authorization request",
         ));
     }
     let issuance = claims::issuance(
-        store,
-        data,
-        &client.requester(),
+        g.store,
+        g.data,
+        &g.client.requester(),
         Some(&code.subject),
         &code.scopes,
         code.nonce.as_deref(),
         true,
     );
-    let refresh_token = maybe_refresh(data, client, Some(code.subject.clone()), &code.scopes);
+    let refresh_token = maybe_refresh(g.data, &g.client, Some(code.subject.clone()), &code.scopes);
     Ok(Pending {
         issuance,
         refresh_token,
@@ -244,16 +259,8 @@ fn maybe_refresh(
         return None;
     }
     let now = clock::now();
-    let duration = client
-        .app
-        .get("refreshTokenDuration")
-        .and_then(Value::as_u64)
-        .unwrap_or(2_592_000);
-    let rolling = client
-        .app
-        .get("refreshTokenRollingDuration")
-        .and_then(Value::as_u64)
-        .unwrap_or(15_552_000);
+    let duration = client.number("refreshTokenDuration", 2_592_000);
+    let rolling = client.number("refreshTokenRollingDuration", 15_552_000);
     let token = generate::opaque();
     data.refresh_tokens.insert(
         token.clone(),
@@ -270,50 +277,41 @@ fn maybe_refresh(
     Some(token)
 }
 
-fn refresh(
-    store: &Store,
-    data: &mut EnvData,
-    client: &Client,
-    params: &HashMap<String, String>,
-) -> OAuthResult<Pending> {
-    if !has_grant(&client.app, "REFRESH_TOKEN") {
-        return Err(OAuthError::unauthorized_client(
-            "The application does not support the refresh_token grant",
-        ));
-    }
-    let value = params
-        .get("refresh_token")
-        .ok_or_else(|| OAuthError::invalid_request("refresh_token is required"))?;
-    let current = data
+fn refresh(g: &mut Grant) -> OAuthResult<Pending> {
+    g.allowed("REFRESH_TOKEN", "refresh_token")?;
+    let value = g.param("refresh_token")?;
+    let current = g
+        .data
         .refresh_tokens
         .get(value)
         .cloned()
         .ok_or_else(|| OAuthError::invalid_grant("The refresh token is invalid"))?;
     let now = clock::now();
-    if current.client_id != client.id {
+    if current.client_id != g.client.id {
         return Err(OAuthError::invalid_grant(
             "The refresh token was issued to another client",
         ));
     }
     if current.used {
         // Replay of a rotated token: revoke the whole family.
-        data.refresh_tokens
+        g.data
+            .refresh_tokens
             .retain(|_, t| t.family != current.family);
         return Err(OAuthError::invalid_grant(
             "The refresh token has already been used",
         ));
     }
     if current.expires_at <= now {
-        data.refresh_tokens.remove(value);
+        g.data.refresh_tokens.remove(value);
         return Err(OAuthError::invalid_grant("The refresh token has expired"));
     }
     if let Some(subject) = &current.subject
-        && data.row("users", &subject.user_id).is_none()
+        && g.data.row("users", &subject.user_id).is_none()
     {
         return Err(OAuthError::invalid_grant("The user no longer exists"));
     }
     let mut scopes = current.scopes.clone();
-    if let Some(requested) = params.get("scope").filter(|s| !s.trim().is_empty()) {
+    if let Some(requested) = g.params.get("scope").filter(|s| !s.trim().is_empty()) {
         let narrowed: Vec<String> = requested.split_whitespace().map(str::to_string).collect();
         if narrowed.iter().any(|s| !current.scopes.has(s)) {
             return Err(OAuthError::invalid_scope(
@@ -322,16 +320,12 @@ fn refresh(
         }
         scopes.names = narrowed;
     }
-    if let Some(token) = data.refresh_tokens.get_mut(value) {
+    if let Some(token) = g.data.refresh_tokens.get_mut(value) {
         token.used = true;
     }
-    let duration = client
-        .app
-        .get("refreshTokenDuration")
-        .and_then(Value::as_u64)
-        .unwrap_or(2_592_000);
+    let duration = g.client.number("refreshTokenDuration", 2_592_000);
     let next = generate::opaque();
-    data.refresh_tokens.insert(
+    g.data.refresh_tokens.insert(
         next.clone(),
         RefreshToken {
             expires_at: (now + duration).min(current.family_expires_at),
@@ -341,9 +335,9 @@ fn refresh(
         },
     );
     let issuance = claims::issuance(
-        store,
-        data,
-        &client.requester(),
+        g.store,
+        g.data,
+        &g.client.requester(),
         current.subject.as_ref(),
         &scopes,
         None,
@@ -355,25 +349,17 @@ fn refresh(
     })
 }
 
-fn client_credentials(
-    store: &Store,
-    data: &mut EnvData,
-    client: &Client,
-    params: &HashMap<String, String>,
-) -> OAuthResult<Pending> {
-    if !has_grant(&client.app, "CLIENT_CREDENTIALS") {
-        return Err(OAuthError::unauthorized_client(
-            "The application does not support the client_credentials grant",
-        ));
-    }
-    let is_worker = client.app.get("type").and_then(Value::as_str) == Some("WORKER");
-    let requested = params
+fn client_credentials(g: &mut Grant) -> OAuthResult<Pending> {
+    g.allowed("CLIENT_CREDENTIALS", "client_credentials")?;
+    let is_worker = g.client.app.get("type").and_then(Value::as_str) == Some("WORKER");
+    let requested = g
+        .params
         .get("scope")
         .map(String::as_str)
         .filter(|s| !s.trim().is_empty());
     let scopes = if is_worker {
-        if data
-            .children("applications.roleAssignments", &client.id)
+        if g.data
+            .children("applications.roleAssignments", &g.client.id)
             .next()
             .is_none()
         {
@@ -383,9 +369,8 @@ fn client_credentials(
         }
         // Worker tokens reach the PingOne API through role assignments, not scopes.
         match requested {
-            Some(text) => {
-                claims::resolve(data, &client.app, Some(text)).map_err(OAuthError::invalid_scope)?
-            }
+            Some(text) => claims::resolve(g.data, &g.client.app, Some(text))
+                .map_err(OAuthError::invalid_scope)?,
             None => Scopes {
                 names: vec![],
                 audience: vec![claims::P1_AUDIENCE.to_string()],
@@ -395,7 +380,7 @@ fn client_credentials(
         }
     } else {
         let scopes =
-            claims::resolve(data, &client.app, requested).map_err(OAuthError::invalid_scope)?;
+            claims::resolve(g.data, &g.client.app, requested).map_err(OAuthError::invalid_scope)?;
         if scopes.names.is_empty() {
             return Err(OAuthError::invalid_scope(
                 "No scopes are granted to the application for client_credentials",
@@ -408,40 +393,37 @@ fn client_credentials(
         }
         scopes
     };
-    let issuance = claims::issuance(store, data, &client.requester(), None, &scopes, None, false);
+    let issuance = claims::issuance(
+        g.store,
+        g.data,
+        &g.client.requester(),
+        None,
+        &scopes,
+        None,
+        false,
+    );
     Ok(Pending {
         issuance,
         refresh_token: None,
     })
 }
 
-fn device_code(
-    store: &Store,
-    data: &mut EnvData,
-    client: &Client,
-    params: &HashMap<String, String>,
-) -> OAuthResult<Pending> {
-    if !has_grant(&client.app, "DEVICE_CODE") {
-        return Err(OAuthError::unauthorized_client(
-            "The application does not support the device_code grant",
-        ));
-    }
-    let device_code = params
-        .get("device_code")
-        .ok_or_else(|| OAuthError::invalid_request("device_code is required"))?;
+fn device_code(g: &mut Grant) -> OAuthResult<Pending> {
+    g.allowed("DEVICE_CODE", "device_code")?;
+    let device_code = g.param("device_code")?;
     let now = clock::now();
-    let grant = data
+    let grant = g
+        .data
         .device_grants
         .get_mut(device_code)
         .ok_or_else(|| OAuthError::invalid_grant("The device code is invalid"))?;
-    if grant.client_id != client.id {
+    if grant.client_id != g.client.id {
         return Err(OAuthError::invalid_grant(
             "The device code was issued to another client",
         ));
     }
     if grant.expires_at <= now {
-        return Err(OAuthError::new(
-            StatusCode::BAD_REQUEST,
+        return Err(OAuthError::bad_request(
             "expired_token",
             "The device code has expired",
         ));
@@ -453,35 +435,32 @@ fn device_code(
     match grant.state.clone() {
         DeviceState::Pending if too_fast => {
             grant.interval += 5;
-            Err(OAuthError::new(
-                StatusCode::BAD_REQUEST,
+            Err(OAuthError::bad_request(
                 "slow_down",
                 "Polling too frequently",
             ))
         }
-        DeviceState::Pending => Err(OAuthError::new(
-            StatusCode::BAD_REQUEST,
+        DeviceState::Pending => Err(OAuthError::bad_request(
             "authorization_pending",
             "The user has not yet completed authorization",
         )),
-        DeviceState::Denied => Err(OAuthError::new(
-            StatusCode::BAD_REQUEST,
+        DeviceState::Denied => Err(OAuthError::bad_request(
             "access_denied",
             "The user denied the request",
         )),
         DeviceState::Approved(subject) => {
             let scopes = grant.scopes.clone();
-            data.device_grants.remove(device_code);
+            g.data.device_grants.remove(device_code);
             let issuance = claims::issuance(
-                store,
-                data,
-                &client.requester(),
+                g.store,
+                g.data,
+                &g.client.requester(),
                 Some(&subject),
                 &scopes,
                 None,
                 true,
             );
-            let refresh_token = maybe_refresh(data, client, Some(subject), &scopes);
+            let refresh_token = maybe_refresh(g.data, &g.client, Some(subject), &scopes);
             Ok(Pending {
                 issuance,
                 refresh_token,

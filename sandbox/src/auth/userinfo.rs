@@ -1,52 +1,32 @@
 //! `GET|POST /{envId}/as/userinfo`: claims of the user behind an access token with `openid`.
 
 use axum::Json;
-use axum::body::Bytes;
-use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 
 use crate::auth::claims::{self, Scopes};
-use crate::clock;
 use crate::error::ApiError;
-use crate::server::{AppState, form};
+use crate::request::EnvPost;
+use crate::server::form;
 
-pub async fn userinfo(
-    State(state): State<AppState>,
-    Path(env_id): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    let env = match state.env(&env_id) {
-        Ok(env) => env,
-        Err(err) => return err.into_response(),
-    };
+pub async fn userinfo(post: EnvPost) -> Response {
+    let headers = &post.headers;
     let from_header = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.split_once(' '))
         .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
         .map(|(_, token)| token.trim().to_string());
-    let Some(token) = from_header.or_else(|| form(&body).get("access_token").cloned()) else {
+    let Some(token) = from_header.or_else(|| form(&post.body).get("access_token").cloned()) else {
         return ApiError::invalid_token().into_response();
     };
-    let store = &state.store;
+    let store = post.store();
     let Some(claims) = store.keys.verify(&token) else {
         return ApiError::invalid_token().into_response();
     };
-    let data = env.read();
-    let issuer_ok =
-        claims.get("iss").and_then(Value::as_str) == Some(store.issuer(&env_id).as_str());
-    let live = claims
-        .get("exp")
-        .and_then(Value::as_u64)
-        .is_some_and(|exp| exp > clock::now());
-    let revoked = claims
-        .get("jti")
-        .and_then(Value::as_str)
-        .is_some_and(|jti| data.revoked.contains(jti));
-    if !issuer_ok || !live || revoked {
+    let data = post.env.read();
+    if !claims::in_force(store, &data, &claims) {
         return ApiError::invalid_token().into_response();
     }
     // Only user tokens carrying `openid` reach userinfo (client credentials tokens have no subject).

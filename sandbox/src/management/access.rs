@@ -8,9 +8,10 @@
 use axum::http::{HeaderMap, header};
 use serde_json::Value;
 
-use crate::auth::claims::P1_AUDIENCE;
+use crate::auth::claims::{self, P1_AUDIENCE};
 use crate::clock;
 use crate::error::{ApiError, ApiResult};
+use crate::management::crud::str_field;
 use crate::management::family::Category;
 use crate::management::roles;
 use crate::store::{EnvData, Store};
@@ -60,19 +61,10 @@ pub fn authenticate(store: &Store, headers: &HeaderMap) -> ApiResult<Actor> {
     if exp <= clock::now() {
         return Err(ApiError::invalid_token());
     }
-    let audience_ok = match claims.get("aud") {
-        Some(Value::String(aud)) => aud == P1_AUDIENCE,
-        Some(Value::Array(auds)) => auds.iter().any(|a| a.as_str() == Some(P1_AUDIENCE)),
-        _ => false,
-    };
-    if !audience_ok {
+    if !claims::has_audience(&claims, P1_AUDIENCE) {
         return Err(ApiError::invalid_token());
     }
-    let iss = claims
-        .get("iss")
-        .and_then(Value::as_str)
-        .unwrap_or_default();
-    let env_id = iss
+    let env_id = str_field(&claims, "iss")
         .strip_prefix(&format!("{}/", store.base_url))
         .and_then(|rest| rest.strip_suffix("/as"))
         .ok_or_else(ApiError::invalid_token)?;
@@ -83,10 +75,7 @@ pub fn authenticate(store: &Store, headers: &HeaderMap) -> ApiResult<Actor> {
     {
         return Err(ApiError::invalid_token());
     }
-    let client_id = claims
-        .get("client_id")
-        .and_then(Value::as_str)
-        .unwrap_or_default();
+    let client_id = str_field(&claims, "client_id");
     let app = data
         .body("applications", client_id)
         .ok_or_else(ApiError::invalid_token)?;

@@ -7,20 +7,9 @@ use crate::error::{ApiError, ApiResult, Detail};
 use crate::generate;
 use crate::links;
 use crate::management::access::{self, Actor};
+use crate::management::crud::strings;
 use crate::management::hooks::Hook;
 use crate::store::{AppSecret, EnvData, Row, Store};
-
-fn strings(body: &Map<String, Value>, key: &str) -> Vec<String> {
-    body.get(key)
-        .and_then(Value::as_array)
-        .map(|a| {
-            a.iter()
-                .filter_map(Value::as_str)
-                .map(str::to_string)
-                .collect()
-        })
-        .unwrap_or_default()
-}
 
 fn has(list: &[String], value: &str) -> bool {
     list.iter().any(|v| v == value)

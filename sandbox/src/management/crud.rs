@@ -230,6 +230,32 @@ pub fn object(body: &[u8]) -> ApiResult<Map<String, Value>> {
     }
 }
 
+/// A required, non-empty text field of a request body.
+pub fn text(body: &Map<String, Value>, field: &str) -> ApiResult<String> {
+    match body.get(field).and_then(Value::as_str) {
+        Some(s) if !s.is_empty() => Ok(s.to_string()),
+        _ => Err(ApiError::invalid_data(vec![Detail::required(field)])),
+    }
+}
+
+/// A text field, or `""` when absent or not text.
+pub fn str_field<'a>(body: &'a Map<String, Value>, field: &str) -> &'a str {
+    body.get(field).and_then(Value::as_str).unwrap_or_default()
+}
+
+/// The strings of an array field (`redirectUris`, `grantTypes`); none when absent.
+pub fn strings(body: &Map<String, Value>, key: &str) -> Vec<String> {
+    body.get(key)
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(Value::as_str)
+                .map(str::to_string)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 /// Looks up a dotted path (`scope.type`) in a JSON object.
 pub fn lookup<'a>(body: &'a Map<String, Value>, path: &str) -> Option<&'a Value> {
     let mut parts = path.split('.');

@@ -1,6 +1,7 @@
 //! Environments, the organization and its license.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use serde_json::{Map, Value, json};
 
@@ -11,7 +12,7 @@ use crate::management::access::{Actor, Need};
 use crate::management::filter;
 use crate::management::roles;
 use crate::seed;
-use crate::store::Store;
+use crate::store::{Env, Store};
 
 const TYPES: &[&str] = &["SANDBOX", "PRODUCTION"];
 const REGIONS: &[&str] = &["NA", "EU", "AP", "CA", "AU", "SG"];
@@ -188,16 +189,21 @@ pub fn create(
     Ok((id, render(store, &resource)))
 }
 
-pub fn read(store: &Store, actor: &Actor, id: &str) -> ApiResult<Value> {
+/// The environment `id`, once the actor may read (or change) the environment itself.
+fn environment(store: &Store, actor: &Actor, id: &str, write: bool) -> ApiResult<Arc<Env>> {
     let env = store.env(id).ok_or_else(ApiError::not_found)?;
-    let data = env.read();
     actor.require(
         store,
         Some(id),
-        Some(&data),
-        Need::Environment { write: false },
+        Some(&env.read()),
+        Need::Environment { write },
     )?;
-    Ok(render(store, &data.resource))
+    Ok(env)
+}
+
+pub fn read(store: &Store, actor: &Actor, id: &str) -> ApiResult<Value> {
+    let env = environment(store, actor, id, false)?;
+    Ok(render(store, &env.read().resource))
 }
 
 pub fn update(
@@ -207,16 +213,7 @@ pub fn update(
     body: Map<String, Value>,
     merge: bool,
 ) -> ApiResult<Value> {
-    let env = store.env(id).ok_or_else(ApiError::not_found)?;
-    {
-        let data = env.read();
-        actor.require(
-            store,
-            Some(id),
-            Some(&data),
-            Need::Environment { write: true },
-        )?;
-    }
+    let env = environment(store, actor, id, true)?;
     let current = env.read().resource.clone();
     let mut next = if merge {
         editable(current.clone())
@@ -245,16 +242,7 @@ pub fn update(
 }
 
 pub fn delete(store: &Store, actor: &Actor, id: &str) -> ApiResult<()> {
-    let env = store.env(id).ok_or_else(ApiError::not_found)?;
-    {
-        let data = env.read();
-        actor.require(
-            store,
-            Some(id),
-            Some(&data),
-            Need::Environment { write: true },
-        )?;
-    }
+    environment(store, actor, id, true)?;
     if id == actor.env_id {
         return Err(ApiError::invalid_value(
             "id",

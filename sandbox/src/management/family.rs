@@ -114,7 +114,12 @@ pub const ACTION_TYPES: &[&str] = &[
     "PINGID_WINLOGIN_PASSWORDLESS_AUTHENTICATION",
 ];
 
-const fn family(key: &'static str, segment: &'static str, collection: &'static str) -> Family {
+/// A top-level family whose key, path segment and collection name are one word.
+const fn family(key: &'static str) -> Family {
+    named(key, key, key)
+}
+
+const fn named(key: &'static str, segment: &'static str, collection: &'static str) -> Family {
     Family {
         key,
         segment,
@@ -131,16 +136,31 @@ const fn family(key: &'static str, segment: &'static str, collection: &'static s
     }
 }
 
-const fn child(
-    key: &'static str,
-    segment: &'static str,
-    collection: &'static str,
-    parent: &'static str,
-    rel: &'static str,
-) -> Family {
-    let mut f = family(key, segment, collection);
-    f.parent = Some(parent);
-    f.parent_rel = rel;
+/// A parent family: its key and the attribute that names it in a child (`application`).
+type Parent = (&'static str, &'static str);
+
+const APPLICATION: Parent = ("applications", "application");
+const RESOURCE: Parent = ("resources", "resource");
+const USER: Parent = ("users", "user");
+const SIGN_ON_POLICY: Parent = ("signOnPolicies", "signOnPolicy");
+const AGREEMENT: Parent = ("agreements", "agreement");
+const AGREEMENT_LANGUAGE: Parent = ("agreements.languages", "language");
+const TEMPLATE: Parent = ("templates", "template");
+const IDENTITY_PROVIDER: Parent = ("identityProviders", "identityProvider");
+const GATEWAY: Parent = ("gateways", "gateway");
+
+/// A family nested under `parent`; its path segment and collection name are the last part
+/// of its key (`roleAssignments` of `applications.roleAssignments`).
+const fn child(key: &'static str, parent: Parent) -> Family {
+    let bytes = key.as_bytes();
+    let mut start = bytes.len();
+    while start > 0 && bytes[start - 1] != b'.' {
+        start -= 1;
+    }
+    let segment = key.split_at(start).1;
+    let mut f = named(key, segment, segment);
+    f.parent = Some(parent.0);
+    f.parent_rel = parent.1;
     f
 }
 
@@ -164,63 +184,33 @@ pub static FAMILIES: &[Family] = &[
             ("parRequirement", &["OPTIONAL", "REQUIRED"]),
         ],
         behaviour: Behaviour::Application,
-        ..family("applications", "applications", "applications")
+        ..family("applications")
     },
     Family {
         required: &["resource", "scopes"],
         refs: &[("resource", "resources")],
         behaviour: Behaviour::Grant,
-        ..child(
-            "applications.grants",
-            "grants",
-            "grants",
-            "applications",
-            "application",
-        )
+        ..child("applications.grants", APPLICATION)
     },
     Family {
         required: &["role", "scope"],
         behaviour: Behaviour::RoleAssignment,
         enums: &[("scope.type", SCOPE_TYPES)],
-        ..child(
-            "applications.roleAssignments",
-            "roleAssignments",
-            "roleAssignments",
-            "applications",
-            "application",
-        )
+        ..child("applications.roleAssignments", APPLICATION)
     },
     Family {
         required: &["signOnPolicy", "priority"],
         refs: &[("signOnPolicy", "signOnPolicies")],
-        ..child(
-            "applications.signOnPolicyAssignments",
-            "signOnPolicyAssignments",
-            "signOnPolicyAssignments",
-            "applications",
-            "application",
-        )
+        ..child("applications.signOnPolicyAssignments", APPLICATION)
     },
     Family {
         required: &["flowPolicy", "priority"],
         refs: &[("flowPolicy", "flowPolicies")],
-        ..child(
-            "applications.flowPolicyAssignments",
-            "flowPolicyAssignments",
-            "flowPolicyAssignments",
-            "applications",
-            "application",
-        )
+        ..child("applications.flowPolicyAssignments", APPLICATION)
     },
     Family {
         required: &["name", "value"],
-        ..child(
-            "applications.attributes",
-            "attributes",
-            "attributes",
-            "applications",
-            "application",
-        )
+        ..child("applications.attributes", APPLICATION)
     },
     Family {
         required: &["name"],
@@ -230,30 +220,18 @@ pub static FAMILIES: &[Family] = &[
             &["NONE", "CLIENT_SECRET_BASIC", "CLIENT_SECRET_POST"],
         )],
         behaviour: Behaviour::Resource,
-        ..family("resources", "resources", "resources")
+        ..family("resources")
     },
     Family {
         required: &["name"],
         unique: &["name"],
-        ..child(
-            "resources.scopes",
-            "scopes",
-            "scopes",
-            "resources",
-            "resource",
-        )
+        ..child("resources.scopes", RESOURCE)
     },
     Family {
         required: &["name", "value"],
         unique: &["name"],
         behaviour: Behaviour::ResourceAttribute,
-        ..child(
-            "resources.attributes",
-            "attributes",
-            "attributes",
-            "resources",
-            "resource",
-        )
+        ..child("resources.attributes", RESOURCE)
     },
     Family {
         required: &["name"],
@@ -261,7 +239,7 @@ pub static FAMILIES: &[Family] = &[
         refs: &[("passwordPolicy", "passwordPolicies")],
         behaviour: Behaviour::Population,
         category: Category::Identity,
-        ..family("populations", "populations", "populations")
+        ..family("populations")
     },
     Family {
         required: &["username"],
@@ -270,7 +248,7 @@ pub static FAMILIES: &[Family] = &[
         enums: &[("lifecycle.status", &["ACCOUNT_OK", "VERIFICATION_REQUIRED"])],
         behaviour: Behaviour::User,
         category: Category::Identity,
-        ..family("users", "users", "users")
+        ..family("users")
     },
     Family {
         required: &["type"],
@@ -293,95 +271,65 @@ pub static FAMILIES: &[Family] = &[
         ],
         behaviour: Behaviour::Device,
         category: Category::Identity,
-        ..child("users.devices", "devices", "devices", "users", "user")
+        ..child("users.devices", USER)
     },
     Family {
         required: &["role", "scope"],
         enums: &[("scope.type", SCOPE_TYPES)],
         behaviour: Behaviour::RoleAssignment,
         category: Category::Identity,
-        ..child(
-            "users.roleAssignments",
-            "roleAssignments",
-            "roleAssignments",
-            "users",
-            "user",
-        )
+        ..child("users.roleAssignments", USER)
     },
     Family {
         required: &["name"],
         unique: &["name"],
         refs: &[("population", "populations")],
         category: Category::Identity,
-        ..family("groups", "groups", "groups")
+        ..family("groups")
     },
     Family {
         required: &["name"],
         unique: &["name"],
-        ..family("signOnPolicies", "signOnPolicies", "signOnPolicies")
+        ..family("signOnPolicies")
     },
     Family {
         required: &["type", "priority"],
         enums: &[("type", ACTION_TYPES)],
         behaviour: Behaviour::SignOnAction,
-        ..child(
-            "signOnPolicies.actions",
-            "actions",
-            "actions",
-            "signOnPolicies",
-            "signOnPolicy",
-        )
+        ..child("signOnPolicies.actions", SIGN_ON_POLICY)
     },
     Family {
         required: &["name", "enabled"],
         unique: &["name"],
         behaviour: Behaviour::Agreement,
-        ..family("agreements", "agreements", "agreements")
+        ..family("agreements")
     },
     Family {
         required: &["locale", "displayName", "enabled"],
         unique: &["locale"],
         behaviour: Behaviour::Agreement,
-        ..child(
-            "agreements.languages",
-            "languages",
-            "languages",
-            "agreements",
-            "agreement",
-        )
+        ..child("agreements.languages", AGREEMENT)
     },
     Family {
         required: &["contentType", "effectiveAt", "requireReconsent", "text"],
         enums: &[("contentType", &["text/html", "text/plain"])],
         behaviour: Behaviour::Agreement,
-        ..child(
-            "agreements.languages.revisions",
-            "revisions",
-            "revisions",
-            "agreements.languages",
-            "language",
-        )
+        ..child("agreements.languages.revisions", AGREEMENT_LANGUAGE)
     },
     Family {
         required: &["locale", "enabled", "default"],
         unique: &["locale"],
         create_status: 200,
-        ..family("languages", "languages", "languages")
+        ..family("languages")
     },
     Family {
         behaviour: Behaviour::ReadOnly,
-        ..family("templates", "templates", "templates")
+        ..family("templates")
     },
     Family {
         required: &["locale", "deliveryMethod"],
         enums: &[("deliveryMethod", DELIVERY)],
-        ..child(
-            "templates.contents",
-            "contents",
-            "contents",
-            "templates",
-            "template",
-        )
+        ..child("templates.contents", TEMPLATE)
     },
     Family {
         required: &[
@@ -392,7 +340,7 @@ pub static FAMILIES: &[Family] = &[
         ],
         unique: &["name"],
         behaviour: Behaviour::PasswordPolicy,
-        ..family("passwordPolicies", "passwordPolicies", "passwordPolicies")
+        ..family("passwordPolicies")
     },
     Family {
         required: &["type", "name", "enabled"],
@@ -400,21 +348,11 @@ pub static FAMILIES: &[Family] = &[
         enums: &[("type", IDP_TYPES)],
         create_status: 200,
         behaviour: Behaviour::IdentityProvider,
-        ..family(
-            "identityProviders",
-            "identityProviders",
-            "identityProviders",
-        )
+        ..family("identityProviders")
     },
     Family {
         required: &["name", "value"],
-        ..child(
-            "identityProviders.attributes",
-            "attributes",
-            "attributes",
-            "identityProviders",
-            "identityProvider",
-        )
+        ..child("identityProviders.attributes", IDENTITY_PROVIDER)
     },
     Family {
         required: &["name", "type", "enabled"],
@@ -430,74 +368,52 @@ pub static FAMILIES: &[Family] = &[
             ],
         )],
         behaviour: Behaviour::Gateway,
-        ..family("gateways", "gateways", "gateways")
+        ..family("gateways")
     },
     Family {
         behaviour: Behaviour::GatewayCredential,
-        ..child(
-            "gateways.credentials",
-            "credentials",
-            "credentials",
-            "gateways",
-            "gateway",
-        )
+        ..child("gateways.credentials", GATEWAY)
     },
     Family {
         required: &["role", "scope"],
         enums: &[("scope.type", SCOPE_TYPES)],
         behaviour: Behaviour::RoleAssignment,
-        ..child(
-            "gateways.roleAssignments",
-            "roleAssignments",
-            "roleAssignments",
-            "gateways",
-            "gateway",
-        )
+        ..child("gateways.roleAssignments", GATEWAY)
     },
     Family {
         required: &["name"],
         unique: &["name"],
-        ..family(
-            "deviceAuthenticationPolicies",
-            "deviceAuthenticationPolicies",
-            "deviceAuthenticationPolicies",
-        )
+        ..family("deviceAuthenticationPolicies")
     },
     Family {
         // Created and edited in DaVinci; the platform API only reads them.
         behaviour: Behaviour::ReadOnly,
-        ..family("flowPolicies", "flowPolicies", "flowPolicies")
+        ..family("flowPolicies")
     },
     Family {
         required: &["name"],
         unique: &["name"],
-        ..family("roles", "roles", "roles")
+        ..family("roles")
     },
     Family {
-        ..family("certificates", "certificates", "certificates")
+        ..family("certificates")
     },
-    Family {
-        ..family("keys", "keys", "keys")
-    },
+    Family { ..family("keys") },
     Family {
         behaviour: Behaviour::ReadOnly,
-        ..family("activities", "activities", "activities")
+        ..family("activities")
     },
     Family {
         required: &["name"],
-        ..family("riskPolicySets", "riskPolicySets", "riskPolicySets")
+        ..family("riskPolicySets")
     },
     Family {
         required: &["name", "type"],
-        ..family("propagation.stores", "propagationStores", "stores")
+        ..named("propagation.stores", "propagationStores", "stores")
     },
     Family {
         required: &["name"],
-        ..family(
-            "notificationsPolicies",
-            "notificationsPolicies",
-            "notificationsPolicies",
-        )
+        ..family("notificationsPolicies")
     },
 ];
 

@@ -77,28 +77,31 @@ pub fn parse(text: &str) -> ApiResult<Filter> {
     Ok(filter)
 }
 
-fn parse_or(tokens: &[String], pos: &mut usize) -> ApiResult<Filter> {
-    let mut left = parse_and(tokens, pos)?;
+/// Parses one or more operands joined by `keyword`, grouping to the left.
+fn parse_chain(
+    tokens: &[String],
+    pos: &mut usize,
+    keyword: &str,
+    operand: fn(&[String], &mut usize) -> ApiResult<Filter>,
+    join: fn(Box<Filter>, Box<Filter>) -> Filter,
+) -> ApiResult<Filter> {
+    let mut left = operand(tokens, pos)?;
     while tokens
         .get(*pos)
-        .is_some_and(|t| t.eq_ignore_ascii_case("or"))
+        .is_some_and(|t| t.eq_ignore_ascii_case(keyword))
     {
         *pos += 1;
-        left = Filter::Or(Box::new(left), Box::new(parse_and(tokens, pos)?));
+        left = join(Box::new(left), Box::new(operand(tokens, pos)?));
     }
     Ok(left)
 }
 
+fn parse_or(tokens: &[String], pos: &mut usize) -> ApiResult<Filter> {
+    parse_chain(tokens, pos, "or", parse_and, Filter::Or)
+}
+
 fn parse_and(tokens: &[String], pos: &mut usize) -> ApiResult<Filter> {
-    let mut left = parse_leaf(tokens, pos)?;
-    while tokens
-        .get(*pos)
-        .is_some_and(|t| t.eq_ignore_ascii_case("and"))
-    {
-        *pos += 1;
-        left = Filter::And(Box::new(left), Box::new(parse_leaf(tokens, pos)?));
-    }
-    Ok(left)
+    parse_chain(tokens, pos, "and", parse_leaf, Filter::And)
 }
 
 fn parse_leaf(tokens: &[String], pos: &mut usize) -> ApiResult<Filter> {

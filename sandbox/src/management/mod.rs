@@ -205,12 +205,8 @@ fn environment_scoped(call: &Call, env_id: &str, rest: &[&str]) -> ApiResult<Res
         }
         (["resources", id, "secret"], "GET" | "POST") => {
             let mut data = env.write();
-            Ok(ok(resources::secret(
-                store,
-                &mut data,
-                id,
-                method == "POST",
-            )?))
+            let value = resources::secret(store, &mut data, id, method == "POST")?;
+            Ok(ok(value))
         }
         (["users", id, "password"], "GET") => {
             let data = env.read();
@@ -233,12 +229,8 @@ fn environment_scoped(call: &Call, env_id: &str, rest: &[&str]) -> ApiResult<Res
         }
         (["users", id, "mfaEnabled"], "PUT" | "POST") => {
             let mut data = env.write();
-            Ok(ok(users::mfa_enabled(
-                store,
-                &mut data,
-                id,
-                Some(call.body),
-            )?))
+            let value = users::mfa_enabled(store, &mut data, id, Some(call.body))?;
+            Ok(ok(value))
         }
         (["users", id, "memberOfGroups", tail @ ..], _) if tail.len() <= 1 => {
             let mut data = env.write();

@@ -1,15 +1,27 @@
-//! Shared helpers: a running sandbox, an admin token, and a browser-like client.
+//! Shared helpers: a running sandbox with an admin token ([`Ctx`]), a browser signing a
+//! user in ([`SignIn`]), token requests ([`Tokens`]) and JWT verification against the JWKS.
 #![allow(dead_code)]
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use caseflow_sandbox::Sandbox;
-use reqwest::{Client, StatusCode, redirect};
+use reqwest::{Client, Method, RequestBuilder, Response, StatusCode, redirect};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
+mod sign_in;
+mod tokens;
+
+// Each test binary uses some of these.
+#[allow(unused_imports)]
+pub use sign_in::SignIn;
+#[allow(unused_imports)]
+pub use tokens::{Auth, Tokens, verify};
+
 pub const PASSWORD: &str = "2FederateM0re!";
 pub const REDIRECT: &str = "https://www.example.com/callback";
+pub const JWT_BEARER: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+pub const PASSWORD_SET: &str = "application/vnd.pingidentity.password.set+json";
 
 pub struct Ctx {
     pub sandbox: Sandbox,
@@ -30,19 +42,29 @@ impl Ctx {
         format!("{}/{}{}", self.sandbox.auth_path(), env, path)
     }
 
-    pub async fn call(&self, method: &str, path: &str, body: Option<Value>) -> (StatusCode, Value) {
-        let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
-        let mut request = self
-            .http
+    /// A management API request with the admin token.
+    pub fn request(&self, method: Method, path: &str) -> RequestBuilder {
+        self.http
             .request(method, self.api(path))
-            .bearer_auth(&self.token);
+            .bearer_auth(&self.token)
+    }
+
+    /// `GET` on the management API with another token (or none).
+    pub async fn get_as(&self, token: Option<&str>, path: &str) -> Response {
+        let mut request = self.http.get(self.api(path));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        request.send().await.expect("request")
+    }
+
+    pub async fn call(&self, method: &str, path: &str, body: Option<Value>) -> (StatusCode, Value) {
+        let method = Method::from_bytes(method.as_bytes()).expect("method");
+        let mut request = self.request(method, path);
         if let Some(body) = body {
             request = request.json(&body);
         }
-        let response = request.send().await.expect("request");
-        let status = response.status();
-        let text = response.text().await.unwrap_or_default();
-        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+        send(request).await
     }
 
     pub async fn post(&self, path: &str, body: Value) -> Value {
@@ -55,6 +77,17 @@ impl Ctx {
         let (status, value) = self.call("GET", path, None).await;
         assert!(status.is_success(), "GET {path}: {status} {value}");
         value
+    }
+
+    /// `POST /environments/{env}/{path}`: creates a resource there; asserts it is created.
+    pub async fn create(&self, env: &str, path: &str, body: Value) -> Value {
+        self.post(&format!("/environments/{env}/{path}"), body)
+            .await
+    }
+
+    /// `GET /environments/{env}/{path}`; asserts it is found.
+    pub async fn read(&self, env: &str, path: &str) -> Value {
+        self.get(&format!("/environments/{env}/{path}")).await
     }
 
     /// Creates an OIDC application in `env` and returns (id, secret).
@@ -102,6 +135,19 @@ impl Ctx {
         .await
     }
 
+    /// A code-flow web app that can also refresh its tokens (HTTP Basic client).
+    pub async fn refreshing_app(&self, env: &str) -> (String, String) {
+        let grants = json!(["AUTHORIZATION_CODE", "REFRESH_TOKEN"]);
+        self.web_app(env, "CLIENT_SECRET_BASIC", grants, json!(["CODE"]))
+            .await
+    }
+
+    /// A worker application in `env` that assigns no roles to its creator; (id, secret).
+    pub async fn worker(&self, env: &str, name: &str) -> (String, String) {
+        self.app(env, json!({"name": name, "enabled": true, "type": "WORKER", "protocol": "OPENID_CONNECT", "tokenEndpointAuthMethod": "CLIENT_SECRET_BASIC", "assignActorRoles": false}))
+            .await
+    }
+
     /// A user with a password; returns (id, username).
     pub async fn user(&self, env: &str, extra: Value) -> (String, String) {
         let username = format!("user-{}", uuid());
@@ -111,20 +157,44 @@ impl Ctx {
         }
         let user = self.post(&format!("/environments/{env}/users"), body).await;
         let id = user["id"].as_str().expect("user id").to_string();
-        let response = self
-            .http
-            .put(self.api(&format!("/environments/{env}/users/{id}/password")))
-            .bearer_auth(&self.token)
-            .header(
-                "content-type",
-                "application/vnd.pingidentity.password.set+json",
+        let (status, _) = self
+            .set_password(
+                env,
+                &id,
+                &json!({"value": PASSWORD, "forceChange": false}).to_string(),
             )
-            .body(json!({"value": PASSWORD, "forceChange": false}).to_string())
-            .send()
-            .await
-            .expect("password");
-        assert_eq!(response.status(), 200);
+            .await;
+        assert_eq!(status, 200);
         (id, username)
+    }
+
+    /// `PUT .../users/{id}/password` with the `password.set` media type and `body` as sent.
+    pub async fn set_password(&self, env: &str, user: &str, body: &str) -> (StatusCode, Value) {
+        let path = format!("/environments/{env}/users/{user}/password");
+        send(
+            self.request(Method::PUT, &path)
+                .header("content-type", PASSWORD_SET)
+                .body(body.to_string()),
+        )
+        .await
+    }
+
+    /// A new environment of the sandbox's organization (its creator administers it).
+    pub async fn environment(&self) -> String {
+        let licenses = self
+            .get(&format!(
+                "/organizations/{}/licenses",
+                self.sandbox.org_id()
+            ))
+            .await;
+        let license = licenses["_embedded"]["licenses"][0]["id"].clone();
+        let env = self
+            .post(
+                "/environments",
+                json!({"name": format!("env-{}", uuid()), "type": "SANDBOX", "region": "NA", "license": {"id": license}}),
+            )
+            .await;
+        env["id"].as_str().unwrap().to_string()
     }
 
     /// Grants scopes of a resource (by resource name) to an application.
@@ -158,23 +228,62 @@ impl Ctx {
         .await
     }
 
+    /// A custom resource with scopes and `(name, value)` attributes; returns its id.
+    pub async fn resource(
+        &self,
+        env: &str,
+        body: Value,
+        scopes: &[&str],
+        attributes: &[(&str, &str)],
+    ) -> String {
+        let resource = self
+            .post(&format!("/environments/{env}/resources"), body)
+            .await;
+        let id = resource["id"].as_str().expect("resource id").to_string();
+        let path = format!("/environments/{env}/resources/{id}");
+        for scope in scopes {
+            self.post(&format!("{path}/scopes"), json!({"name": scope}))
+                .await;
+        }
+        for (name, value) in attributes {
+            self.post(
+                &format!("{path}/attributes"),
+                json!({"name": name, "value": value}),
+            )
+            .await;
+        }
+        id
+    }
+
     /// Introspects a token with the resource's own credentials (id + `/secret`).
     pub async fn introspect_as_resource(&self, env: &str, resource_id: &str, token: &str) -> Value {
         let secret = self
-            .get(&format!(
-                "/environments/{env}/resources/{resource_id}/secret"
-            ))
+            .read(env, &format!("resources/{resource_id}/secret"))
             .await;
-        self.http
+        let secret = secret["secret"].as_str().unwrap_or_default();
+        self.introspect(env, (resource_id, secret), token).await
+    }
+
+    /// `POST /as/introspect` authenticated with HTTP Basic `(id, secret)`; the answer.
+    pub async fn introspect(&self, env: &str, (id, secret): (&str, &str), token: &str) -> Value {
+        let request = self
+            .http
             .post(self.auth(env, "/as/introspect"))
-            .basic_auth(resource_id, secret["secret"].as_str())
-            .form(&[("token", token)])
+            .basic_auth(id, Some(secret))
+            .form(&[("token", token)]);
+        let (status, body) = send(request).await;
+        assert_eq!(status, 200, "{body}");
+        body
+    }
+
+    /// `GET /as/userinfo` with a bearer token.
+    pub async fn userinfo(&self, env: &str, access_token: &str) -> Response {
+        self.http
+            .get(self.auth(env, "/as/userinfo"))
+            .bearer_auth(access_token)
             .send()
             .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap()
+            .expect("userinfo")
     }
 
     pub async fn outbox(&self, env: &str, user_id: &str) -> Vec<Value> {
@@ -196,12 +305,43 @@ impl Ctx {
             .cloned()
             .unwrap_or_default()
     }
+
+    /// The code of `username`'s password sign-in at `app`'s usual code flow.
+    pub async fn sign_in_code(&self, env: &str, app: &str, username: &str) -> String {
+        SignIn::new(self, env).code_for(app, username, &[]).await
+    }
+
+    /// A client credentials token of `env`'s application (id, secret); asserts it is issued.
+    pub async fn worker_token(&self, env: &str, id: &str, secret: &str) -> String {
+        let (status, body) = Tokens::new(self, env)
+            .client_credentials(&[], Auth::Basic(id, secret))
+            .await;
+        assert_eq!(status, 200, "{body}");
+        body["access_token"]
+            .as_str()
+            .expect("access_token")
+            .to_string()
+    }
+}
+
+/// Sends a request; returns its status and JSON body (`Null` when it has none).
+pub async fn send(request: RequestBuilder) -> (StatusCode, Value) {
+    let response = request.send().await.expect("request");
+    let status = response.status();
+    let text = response.text().await.unwrap_or_default();
+    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+}
+
+/// `{"name": "<prefix>-<unique>"}`, the body of many creates.
+pub fn named(prefix: &str) -> Value {
+    json!({"name": format!("{prefix}-{}", uuid())})
 }
 
 pub fn uuid() -> String {
     uuid::Uuid::new_v4().simple().to_string()[..12].to_string()
 }
 
+/// A client with its own cookie jar that does not follow redirects.
 pub fn browser() -> Client {
     Client::builder()
         .cookie_store(true)
@@ -210,47 +350,26 @@ pub fn browser() -> Client {
         .expect("client")
 }
 
-pub async fn start() -> Ctx {
+/// A sandbox on a free port, with an admin token from its seeded worker, and the id of
+/// its admin environment. Dropping the `Ctx` stops the sandbox.
+pub async fn start() -> (Ctx, String) {
     let sandbox = Sandbox::start(0).await.expect("sandbox");
     let http = Client::builder()
         .redirect(redirect::Policy::none())
         .build()
         .expect("client");
-    let token = worker_token(
-        &http,
-        &sandbox,
-        sandbox.env_id(),
-        sandbox.admin_client_id(),
-        sandbox.admin_client_secret(),
-    )
-    .await;
-    Ctx {
+    let mut ctx = Ctx {
         sandbox,
         http,
-        token,
-    }
-}
-
-pub async fn worker_token(
-    http: &Client,
-    sandbox: &Sandbox,
-    env: &str,
-    id: &str,
-    secret: &str,
-) -> String {
-    let response = http
-        .post(format!("{}/{env}/as/token", sandbox.auth_path()))
-        .basic_auth(id, Some(secret))
-        .form(&[("grant_type", "client_credentials")])
-        .send()
-        .await
-        .expect("token");
-    assert_eq!(response.status(), 200);
-    let body: Value = response.json().await.expect("json");
-    body["access_token"]
-        .as_str()
-        .expect("access_token")
-        .to_string()
+        token: String::new(),
+    };
+    let (env, id, secret) = (
+        ctx.env().to_string(),
+        ctx.sandbox.admin_client_id().to_string(),
+        ctx.sandbox.admin_client_secret().to_string(),
+    );
+    ctx.token = ctx.worker_token(&env, &id, &secret).await;
+    (ctx, env)
 }
 
 /// Query (or fragment) parameter of a URL.
@@ -262,7 +381,7 @@ pub fn param(url: &str, name: &str) -> Option<String> {
         .map(|(_, v)| v.into_owned())
 }
 
-pub fn location(response: &reqwest::Response) -> String {
+pub fn location(response: &Response) -> String {
     response
         .headers()
         .get("location")
@@ -277,143 +396,16 @@ pub fn pkce() -> (String, String) {
     (verifier, challenge)
 }
 
-/// Starts a redirect-mode authorize request; returns the flow id.
-pub async fn authorize(ctx: &Ctx, browser: &Client, env: &str, query: &[(&str, &str)]) -> String {
-    let response = browser
-        .get(ctx.auth(env, "/as/authorize"))
-        .query(query)
-        .send()
-        .await
-        .expect("authorize");
-    assert_eq!(
-        response.status(),
-        302,
-        "authorize: {:?}",
-        response.text().await
-    );
-    let location = location(&response);
-    param(&location, "flowId").expect("flowId")
-}
-
-pub async fn flow_get(ctx: &Ctx, browser: &Client, env: &str, flow: &str) -> Value {
-    let response = browser
-        .get(ctx.auth(env, &format!("/flows/{flow}")))
-        .send()
-        .await
-        .expect("flow");
-    assert_eq!(response.status(), 200);
-    response.json().await.expect("json")
-}
-
-pub async fn flow_post(
-    ctx: &Ctx,
-    browser: &Client,
-    env: &str,
-    flow: &str,
-    action: &str,
-    body: Value,
-) -> (StatusCode, Value) {
-    let response = browser
-        .post(ctx.auth(env, &format!("/flows/{flow}")))
-        .header(
-            "content-type",
-            format!("application/vnd.pingidentity.{action}+json"),
-        )
-        .body(body.to_string())
-        .send()
-        .await
-        .expect("flow action");
-    let status = response.status();
-    (status, response.json().await.unwrap_or(Value::Null))
-}
-
-/// Resumes a completed flow; returns the redirect Location.
-pub async fn resume(ctx: &Ctx, browser: &Client, env: &str, flow: &str) -> String {
-    let response = browser
-        .get(ctx.auth(env, "/as/resume"))
-        .query(&[("flowId", flow)])
-        .send()
-        .await
-        .expect("resume");
-    assert_eq!(
-        response.status(),
-        302,
-        "resume: {:?}",
-        response.text().await
-    );
-    location(&response)
-}
-
-/// Signs a user in through authorize -> flow -> resume; returns the code.
-pub async fn login_code(
-    ctx: &Ctx,
-    browser: &Client,
-    env: &str,
-    app: &str,
-    username: &str,
-    extra: &[(&str, &str)],
-) -> String {
-    let mut query = vec![
-        ("client_id", app),
-        ("response_type", "code"),
-        ("redirect_uri", REDIRECT),
-        ("scope", "openid"),
-    ];
-    query.extend_from_slice(extra);
-    let flow = authorize(ctx, browser, env, &query).await;
-    let (status, body) = flow_post(
-        ctx,
-        browser,
-        env,
-        &flow,
-        "usernamePassword.check",
-        json!({"username": username, "password": PASSWORD}),
-    )
-    .await;
-    assert_eq!(status, 200, "{body}");
-    assert_eq!(body["status"], "COMPLETED", "{body}");
-    let location = resume(ctx, browser, env, &flow).await;
-    param(&location, "code").expect("code")
-}
-
-pub async fn token(
-    ctx: &Ctx,
-    env: &str,
-    form: &[(&str, &str)],
-    basic: Option<(&str, &str)>,
-) -> (StatusCode, Value) {
-    let mut request = ctx.http.post(ctx.auth(env, "/as/token")).form(form);
-    if let Some((id, secret)) = basic {
-        request = request.basic_auth(id, Some(secret));
+/// `defaults` with `overrides` replacing the values of the same names, the others appended.
+pub(crate) fn merged<'a>(
+    mut defaults: Vec<(&'a str, &'a str)>,
+    overrides: &[(&'a str, &'a str)],
+) -> Vec<(&'a str, &'a str)> {
+    for (name, value) in overrides {
+        match defaults.iter_mut().find(|(n, _)| n == name) {
+            Some(pair) => pair.1 = *value,
+            None => defaults.push((*name, *value)),
+        }
     }
-    let response = request.send().await.expect("token");
-    let status = response.status();
-    (status, response.json().await.unwrap_or(Value::Null))
-}
-
-/// Verifies a JWT against the environment's JWKS and returns its claims.
-pub async fn verify(ctx: &Ctx, env: &str, jwt: &str) -> Value {
-    let jwks: Value = ctx
-        .http
-        .get(ctx.auth(env, "/as/jwks"))
-        .send()
-        .await
-        .expect("jwks")
-        .json()
-        .await
-        .expect("json");
-    let key = &jwks["keys"][0];
-    let header = jsonwebtoken::decode_header(jwt).expect("header");
-    assert_eq!(header.kid.as_deref(), key["kid"].as_str());
-    let decoding = jsonwebtoken::DecodingKey::from_rsa_components(
-        key["n"].as_str().expect("n"),
-        key["e"].as_str().expect("e"),
-    )
-    .expect("key");
-    let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::RS256);
-    validation.validate_aud = false;
-    validation.set_issuer(&[format!("{}/{env}/as", ctx.sandbox.base_url())]);
-    jsonwebtoken::decode::<Value>(jwt, &decoding, &validation)
-        .expect("valid signature")
-        .claims
+    defaults
 }

@@ -1,0 +1,99 @@
+//! Multi-factor authentication: one-time passcodes sent to the user's SMS, email or voice
+//! devices (through the outbox), and choosing the device.
+
+use serde_json::{Map, Value};
+
+use crate::auth::flows::actions::{Action, Posted};
+use crate::auth::flows::flow::Flow;
+use crate::error::{ApiError, ApiResult, Detail};
+use crate::generate;
+use crate::management::crud::text;
+use crate::management::users;
+use crate::outbox::{self, Kind};
+use crate::store::{EnvData, constant_eq};
+
+pub(super) const ACTIONS: &[Action] = &[
+    Action {
+        name: "device.select",
+        offered_in: &["DEVICE_SELECTION_REQUIRED", "OTP_REQUIRED"],
+        run: select,
+    },
+    Action {
+        name: "otp.check",
+        offered_in: &["OTP_REQUIRED"],
+        run: check,
+    },
+];
+
+/// OTP-capable active devices of a user, in their order.
+pub(super) fn otp_devices(data: &EnvData, user_id: &str) -> Vec<(String, Map<String, Value>)> {
+    data.children("users.devices", user_id)
+        .filter(|(_, row)| {
+            row.body.get("status").and_then(Value::as_str) == Some("ACTIVE")
+                && matches!(
+                    row.body.get("type").and_then(Value::as_str),
+                    Some("SMS" | "EMAIL" | "VOICE")
+                )
+        })
+        .map(|(id, row)| (id.clone(), row.body.clone()))
+        .collect()
+}
+
+/// Sends a new passcode to the device and remembers it in the flow.
+pub(super) fn send_otp(data: &mut EnvData, flow: &mut Flow, device_id: &str) {
+    let code = generate::otp();
+    let user_id = flow.user_id_or_empty();
+    let to = data
+        .body("users.devices", device_id)
+        .map(users::contact)
+        .unwrap_or_default();
+    outbox::send(data, Kind::Otp, &user_id, &to, &code, Some(device_id));
+    flow.otp = Some((device_id.to_string(), code));
+}
+
+/// `device.select`: a passcode to another of the user's devices.
+fn select(post: Posted) -> ApiResult<()> {
+    let device_id = post
+        .request
+        .get("device")
+        .and_then(|d| d.get("id"))
+        .and_then(Value::as_str)
+        .ok_or_else(|| ApiError::invalid_data(vec![Detail::required("device.id")]))?
+        .to_string();
+    let user_id = post.flow.user_id_or_empty();
+    if !otp_devices(post.data, &user_id)
+        .iter()
+        .any(|(id, _)| *id == device_id)
+    {
+        return Err(ApiError::invalid_value(
+            "device.id",
+            "The device is not an active device of the user",
+        ));
+    }
+    send_otp(post.data, post.flow, &device_id);
+    post.flow.status = "OTP_REQUIRED".into();
+    Ok(())
+}
+
+/// `otp.check`: the passcode last sent completes multi-factor authentication.
+fn check(post: Posted) -> ApiResult<()> {
+    let otp = text(post.request, "otp")?;
+    let expected = post
+        .flow
+        .otp
+        .as_ref()
+        .map(|(_, code)| code.clone())
+        .unwrap_or_default();
+    if expected.is_empty() || !constant_eq(&expected, &otp) {
+        return Err(ApiError::invalid_data(vec![Detail::new(
+            "INVALID_OTP",
+            "otp",
+            "Invalid One-Time Password",
+        )]));
+    }
+    post.flow.mfa_done = true;
+    post.flow.otp = None;
+    post.flow.push_amr("otp");
+    post.flow.push_amr("mfa");
+    Ok(())
+}
