@@ -23,9 +23,11 @@ pub trait Reporter: Send {
     fn finish(self: Box<Self>) -> Result<(), String>;
 }
 
+/// Starts a reporter that writes to a path.
+pub type NewReporter = fn(PathBuf) -> Box<dyn Reporter>;
+
 /// Every `--report FORMAT=PATH` format and how to start its reporter.
-pub const FORMATS: &[(&str, fn(PathBuf) -> Box<dyn Reporter>)] =
-    &[("json", json::reporter), ("junit", junit::reporter)];
+pub const FORMATS: &[(&str, NewReporter)] = &[("json", json::reporter), ("junit", junit::reporter)];
 
 /// The reporter of a format, or `None` for an unknown one.
 pub fn reporter(format: &str, path: PathBuf) -> Option<Box<dyn Reporter>> {
