@@ -5,8 +5,8 @@ use std::path::{Path, PathBuf};
 use clap::{Args, Subcommand};
 
 use super::{EXIT_INTERNAL, EXIT_INVALID, EXIT_OK};
-use caseflow::import::postman::{self, Options};
-use caseflow::import::{GeneratedSpec, Imported};
+use caseflow::formats::postman::{self, Options};
+use caseflow::formats::{GeneratedSpec, Imported, Reader};
 use caseflow::spec::{self, Loader};
 
 #[derive(Subcommand, Debug)]
@@ -45,7 +45,7 @@ pub fn import(source: ImportSource) -> i32 {
         per_folder,
     };
     let imported =
-        match postman::import_files(&args.collection, args.environment.as_deref(), &options) {
+        match postman::Postman(options).read(&args.collection, args.environment.as_deref()) {
             Ok(i) => i,
             Err(e) => {
                 eprintln!("error: {e}");

@@ -3,8 +3,8 @@
 
 use std::path::{Path, PathBuf};
 
-use caseflow::import::postman::{Options, import_files};
-use caseflow::import::{GeneratedSpec, Imported};
+use caseflow::formats::postman::{Options, import_files};
+use caseflow::formats::{GeneratedSpec, Imported};
 use caseflow::spec::{Loader, Spec, check_file};
 
 fn fixture(name: &str) -> PathBuf {

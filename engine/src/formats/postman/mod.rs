@@ -16,7 +16,16 @@ use std::path::Path;
 
 pub use convert::Options;
 
-use super::Imported;
+use super::{Imported, Reader};
+
+/// Postman collections as a [`Reader`].
+pub struct Postman(pub Options);
+
+impl Reader for Postman {
+    fn read(&self, collection: &Path, environment: Option<&Path>) -> Result<Imported, String> {
+        import_files(collection, environment, &self.0)
+    }
+}
 
 /// Reads and converts a collection (and an environment export).
 pub fn import_files(

@@ -13,7 +13,7 @@ use super::collection::{
 use super::order::{self, Access};
 use super::variables::{Known, Scope, Site, looks_secret};
 use super::{auth, body, jwt, scripts};
-use crate::import::{GeneratedSpec, emit, names};
+use crate::formats::{GeneratedSpec, names, yaml};
 use crate::spec::model::{Capture, CaptureSpec, Client, Method, Request, Spec, Step};
 
 /// How the collection is cut into specs.
@@ -521,7 +521,7 @@ impl<'w> Builder<'w> {
             "Imported from the Postman collection \"{}\" by `caseflow import postman`.",
             one_line(collection)
         )];
-        let yaml = emit::render(&spec, &header, &comments).unwrap_or_else(|e| format!("# {e}\n"));
+        let yaml = yaml::render(&spec, &header, &comments).unwrap_or_else(|e| format!("# {e}\n"));
         GeneratedSpec {
             name: spec.name.clone(),
             spec,

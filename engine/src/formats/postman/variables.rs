@@ -10,7 +10,7 @@ use regex::Regex;
 use serde_json::Value;
 
 use super::pingone;
-use crate::import::names;
+use crate::formats::names;
 use crate::spec::model::Input;
 
 static VAR: LazyLock<Regex> =
