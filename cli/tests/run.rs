@@ -14,6 +14,13 @@ async fn run_spec(base: &str, yaml: &str) -> SpecReport {
     run_with(base, yaml, RunOptions::new(32)).await
 }
 
+/// A fresh test server and the spec's run against it.
+async fn serve_and_run(yaml: &str) -> (support::Server, SpecReport) {
+    let srv = support::start(Duration::ZERO).await;
+    let report = run_spec(&srv.base, yaml).await;
+    (srv, report)
+}
+
 async fn run_with(base: &str, yaml: &str, options: RunOptions) -> SpecReport {
     // Every spec gets a `base` input and an `api` client, unless it brings its own clients.
     let clients = if yaml.contains("\nclients:") {
@@ -56,9 +63,7 @@ fn assert_passed(r: &SpecReport) {
 
 #[tokio::test]
 async fn every_capture_kind() {
-    let srv = support::start(Duration::ZERO).await;
-    let r = run_spec(
-        &srv.base,
+    let (srv, r) = serve_and_run(
         r#"
 steps:
   item:
@@ -135,9 +140,7 @@ steps:
 
 #[tokio::test]
 async fn a_capture_that_matches_nothing_fails_with_a_clear_message() {
-    let srv = support::start(Duration::ZERO).await;
-    let r = run_spec(
-        &srv.base,
+    let (_srv, r) = serve_and_run(
         r#"
 steps:
   redirect:
@@ -161,9 +164,7 @@ steps:
 
 #[tokio::test]
 async fn matchers_and_schema() {
-    let srv = support::start(Duration::ZERO).await;
-    let r = run_spec(
-        &srv.base,
+    let (_srv, r) = serve_and_run(
         r#"
 steps:
   item:
@@ -229,9 +230,7 @@ steps:
 
 #[tokio::test]
 async fn typed_rendering_headers_query_and_bodies() {
-    let srv = support::start(Duration::ZERO).await;
-    let r = run_spec(
-        &srv.base,
+    let (_srv, r) = serve_and_run(
         r#"
 steps:
   item:
@@ -283,9 +282,7 @@ steps:
 
 #[tokio::test]
 async fn retry_and_until() {
-    let srv = support::start(Duration::ZERO).await;
-    let r = run_spec(
-        &srv.base,
+    let (_srv, r) = serve_and_run(
         r#"
 steps:
   flaky:
@@ -341,9 +338,7 @@ steps:
 
 #[tokio::test]
 async fn failure_skips_dependents_and_cleanup_still_runs() {
-    let srv = support::start(Duration::ZERO).await;
-    let r = run_spec(
-        &srv.base,
+    let (srv, r) = serve_and_run(
         r#"
 steps:
   make:
@@ -449,9 +444,7 @@ cleanup:
 
 #[tokio::test]
 async fn cookie_jars_per_client_and_redirects() {
-    let srv = support::start(Duration::ZERO).await;
-    let r = run_spec(
-        &srv.base,
+    let (_srv, r) = serve_and_run(
         r#"
 clients:
   alice: { base_url: "{{ inputs.base }}" }
@@ -503,9 +496,7 @@ steps:
 
 #[tokio::test]
 async fn for_each_collects_outputs_into_lists() {
-    let srv = support::start(Duration::ZERO).await;
-    let r = run_spec(
-        &srv.base,
+    let (_srv, r) = serve_and_run(
         r#"
 steps:
   make:
