@@ -6,77 +6,15 @@
 
 mod support;
 
-use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
+use support::binary::{caseflow, json_report as report, report_step as step, spec_dir, text};
 use support::faults::{self, FaultServer};
 
-/// Runs `caseflow` in `dir`, killed if it is still running after a minute.
-fn caseflow(args: &[&str], dir: &Path) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_caseflow"))
-        .args(args)
-        .current_dir(dir)
-        .env("CI", "true")
-        .env("NO_COLOR", "1")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the binary runs");
-    // Drained as it runs: a full pipe would block the child.
-    let drain = |mut pipe: Box<dyn std::io::Read + Send>| {
-        std::thread::spawn(move || {
-            let mut bytes = Vec::new();
-            let _ = pipe.read_to_end(&mut bytes);
-            bytes
-        })
-    };
-    let stdout = drain(Box::new(child.stdout.take().unwrap()));
-    let stderr = drain(Box::new(child.stderr.take().unwrap()));
-    let started = Instant::now();
-    while child.try_wait().unwrap().is_none() && started.elapsed() < Duration::from_secs(60) {
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    let _ = child.kill();
-    let status = child.wait().unwrap();
-    Output {
-        status,
-        stdout: stdout.join().unwrap(),
-        stderr: stderr.join().unwrap(),
-    }
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}\n{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
-
 fn write(name: &str, srv: &FaultServer, body: &str) -> std::path::PathBuf {
-    let text = format!(
-        "version: 1\nname: {}\ninputs:\n  base: {{ default: \"{}\" }}\n{body}",
-        name.trim_end_matches(".yaml"),
-        srv.base
-    );
-    let path = support::write_spec(name, &text);
-    path.parent().unwrap().to_path_buf()
-}
-
-fn report(dir: &Path) -> Value {
-    let text = std::fs::read_to_string(dir.join("report.json")).expect("the JSON report");
-    serde_json::from_str(&text).unwrap()
-}
-
-fn step<'a>(report: &'a Value, id: &str) -> &'a Value {
-    report["specs"][0]["steps"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|s| s["id"] == id)
-        .unwrap_or_else(|| panic!("no step {id} in {report:#}"))
+    spec_dir(name, &srv.base, body)
 }
 
 /// `(status, attempts)` of a step.

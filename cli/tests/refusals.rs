@@ -3,17 +3,9 @@
 
 mod support;
 
-use std::path::Path;
-use std::process::{Command, Output};
+use support::binary::caseflow;
 
-fn caseflow(args: &[&str], dir: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_caseflow"))
-        .args(args)
-        .current_dir(dir)
-        .env("CI", "true")
-        .output()
-        .expect("the binary runs")
-}
+use std::process::Output;
 
 fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).trim_end().to_string()

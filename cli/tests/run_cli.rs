@@ -2,30 +2,12 @@
 
 mod support;
 
-use std::path::Path;
-use std::process::{Command, Output};
+use support::binary::{caseflow, text};
+
 use std::time::Duration;
 
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
-
-fn caseflow(args: &[&str], dir: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_caseflow"))
-        .args(args)
-        .current_dir(dir)
-        .env("CI", "true")
-        .env_remove("NO_COLOR")
-        .output()
-        .expect("the binary runs")
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}\n{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
 
 /// A server on its own runtime thread, so the test can block on the binary.
 fn server(delay: Duration) -> support::Server {

@@ -5,21 +5,13 @@
 
 mod support;
 
+use support::binary::caseflow;
+
 use std::collections::BTreeSet;
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 use support::{reflector, wire};
-
-fn caseflow(args: &[&str], dir: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_caseflow"))
-        .args(args)
-        .current_dir(dir)
-        .env("CI", "true")
-        .env_remove("NO_COLOR")
-        .output()
-        .expect("the binary runs")
-}
 
 /// stdout, stderr and every report file of one invocation, by name.
 struct Written {

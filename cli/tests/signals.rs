@@ -12,14 +12,11 @@ use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
+use support::binary::{command, report_step as step, spec_dir, text};
 use support::faults::{self, FaultServer};
 
 fn spawn(args: &[&str], dir: &Path) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_caseflow"))
-        .args(args)
-        .current_dir(dir)
-        .env("CI", "true")
-        .env("NO_COLOR", "1")
+    command(args, dir)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -45,31 +42,9 @@ fn finish(mut child: Child, limit: Duration) -> (Output, Duration) {
     (child.wait_with_output().unwrap(), elapsed)
 }
 
-fn text(o: &Output) -> String {
-    format!(
-        "{}\n{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
-
 fn write(name: &str, srv: &FaultServer, body: &str) -> std::path::PathBuf {
-    let text = format!(
-        "version: 1\nname: {}\ninputs:\n  base: {{ default: \"{}\" }}\nclients:\n  api: {{ base_url: \"{{{{ inputs.base }}}}\" }}\n{body}",
-        name.trim_end_matches(".yaml"),
-        srv.base
-    );
-    let path = support::write_spec(name, &text);
-    path.parent().unwrap().to_path_buf()
-}
-
-fn step<'a>(report: &'a Value, id: &str) -> &'a Value {
-    report["specs"][0]["steps"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|s| s["id"] == id)
-        .unwrap_or_else(|| panic!("no step {id} in {report:#}"))
+    let api = "clients:\n  api: { base_url: \"{{ inputs.base }}\" }\n";
+    spec_dir(name, &srv.base, &format!("{api}{body}"))
 }
 
 const SLOW: &str = r#"steps:

@@ -2,6 +2,7 @@
 
 #![allow(dead_code)]
 
+pub mod binary;
 pub mod faults;
 pub mod reflector;
 pub mod wire;
