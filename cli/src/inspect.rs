@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 
 use super::{EXIT_INVALID, EXIT_OK, GraphFormat, emit};
 use caseflow::plan::{self, Plan};
-use caseflow::spec::{self, CheckedSpec, Loader, discover};
+use caseflow::spec::{self, CheckedSpec, Loader};
 
 /// Loads and checks a spec, printing its diagnostics; `None` when invalid.
 fn checked(command: &str, path: &Path) -> Option<CheckedSpec> {
@@ -56,12 +56,9 @@ pub fn graph(path: &Path, format: GraphFormat) -> i32 {
 }
 
 pub fn list(targets: &[PathBuf]) -> i32 {
-    let files = match discover::spec_files(targets) {
+    let files = match super::spec_files(targets) {
         Ok(files) => files,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return EXIT_INVALID;
-        }
+        Err(code) => return code,
     };
     let mut loader = Loader::new();
     let mut table = comfy_table::Table::new();

@@ -86,6 +86,25 @@ pub enum GraphFormat {
     Dot,
 }
 
+/// The multi-threaded runtime `run` and `sandbox` work on.
+fn runtime() -> Result<tokio::runtime::Runtime, i32> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| {
+            eprintln!("error: cannot start the async runtime: {e}");
+            EXIT_INTERNAL
+        })
+}
+
+/// The spec files of the targets; a usage error (printed) when there are none.
+fn spec_files(targets: &[PathBuf]) -> Result<Vec<PathBuf>, i32> {
+    caseflow::spec::discover::spec_files(targets).map_err(|e| {
+        eprintln!("error: {e}");
+        EXIT_INVALID
+    })
+}
+
 /// Writes to stdout; a closed pipe (`caseflow plan x | head`) is not an error.
 pub(crate) fn emit(text: &str) {
     use std::io::Write;

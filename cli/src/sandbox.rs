@@ -3,15 +3,9 @@
 use super::{EXIT_INTERNAL, EXIT_OK};
 
 pub fn serve(port: u16) -> i32 {
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match super::runtime() {
         Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("error: cannot start the async runtime: {e}");
-            return EXIT_INTERNAL;
-        }
+        Err(code) => return code,
     };
     runtime.block_on(async move {
         let sandbox = match caseflow_sandbox::Sandbox::start(port).await {

@@ -5,15 +5,12 @@ use std::io::Write as _;
 use std::path::PathBuf;
 
 use super::{EXIT_INVALID, EXIT_OK, emit};
-use caseflow::spec::{self, Loader, discover};
+use caseflow::spec::{self, Loader};
 
 pub fn validate(targets: &[PathBuf]) -> i32 {
-    let files = match discover::spec_files(targets) {
+    let files = match super::spec_files(targets) {
         Ok(files) => files,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return EXIT_INVALID;
-        }
+        Err(code) => return code,
     };
     let mut loader = Loader::new();
     let (mut errors, mut invalid) = (0, 0);

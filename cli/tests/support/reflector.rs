@@ -14,7 +14,7 @@ use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use serde_json::{Value, json};
 
-use super::wire::{Wire, recorded};
+use super::wire::{Wire, named_encodings, recorded};
 
 /// Serves on 127.0.0.1 until the test process ends; every exchange is recorded.
 pub async fn start() -> (String, Wire) {
@@ -130,28 +130,14 @@ async fn reflect(uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
     }
     let mut text = String::from("{");
     for (i, (name, v)) in received.iter().enumerate() {
-        let json = serde_json::to_string(v).unwrap();
-        let php = json.replace('/', "\\/");
-        let python: String = v
-            .chars()
-            .map(|c| {
-                if c.is_ascii() {
-                    c.to_string()
-                } else {
-                    format!("\\u{:04x}", c as u32)
-                }
-            })
+        // Every encoding but the raw text, which could break the JSON.
+        let forms: Vec<String> = named_encodings(v)
+            .into_iter()
+            .filter(|(kind, _)| *kind != "raw")
+            .map(|(kind, form)| format!("\"{kind}\": \"{form}\""))
             .collect();
-        let every: String = v.chars().map(|c| format!("\\u{:04X}", c as u32)).collect();
-        let percent: String = v.bytes().map(|b| format!("%{b:02x}")).collect();
-        let plus: String = url::form_urlencoded::byte_serialize(v.as_bytes()).collect();
-        text.push_str(&format!(
-            "{sep}\"{name}\": {{\"php\": {php}, \"python\": \"{python}\", \"escaped\": \"{every}\", \
-             \"percent\": \"{percent}\", \"plus\": \"{plus}\", \"b64\": \"{}\", \"b64url\": \"{}\"}}",
-            STANDARD.encode(v),
-            URL_SAFE_NO_PAD.encode(v),
-            sep = if i == 0 { "" } else { ", " },
-        ));
+        let sep = if i == 0 { "" } else { ", " };
+        text.push_str(&format!("{sep}\"{name}\": {{{}}}", forms.join(", ")));
     }
     text.push('}');
     let echo = received.values().next().cloned().unwrap_or_default();

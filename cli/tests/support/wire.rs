@@ -264,53 +264,64 @@ fn url_fields(url: &str, out: &mut BTreeSet<String>) {
     }
 }
 
-/// Every encoding a secret may be written in: raw, JSON-escaped (with and
-/// without `\/`, `\uXXXX` in both cases), percent-encoded (`%20` and `+`,
-/// both cases of hex), base64 and base64url with and without padding.
-pub fn encodings(secret: &str) -> BTreeSet<String> {
+/// Every encoding a secret may be written in, by name: raw, JSON-escaped
+/// (with and without `\/`, `\uXXXX` in both cases), percent-encoded (`%20`
+/// and `+`, both cases of hex), base64 and base64url with and without padding.
+pub fn named_encodings(secret: &str) -> Vec<(&'static str, String)> {
     let json = serde_json::to_string(secret).unwrap();
     let json = json[1..json.len() - 1].to_string();
-    let mut out = BTreeSet::from([
-        secret.to_string(),
-        json.replace('/', "\\/"),
-        json,
-        secret
-            .chars()
-            .map(|c| format!("\\u{:04x}", c as u32))
-            .collect(),
-        secret
-            .chars()
-            .map(|c| format!("\\u{:04X}", c as u32))
-            .collect(),
-        secret
-            .chars()
-            .map(|c| {
-                if c.is_ascii() {
-                    c.to_string()
-                } else {
-                    format!("\\u{:04x}", c as u32)
-                }
-            })
-            .collect(),
-        url::form_urlencoded::byte_serialize(secret.as_bytes()).collect(),
-        url::form_urlencoded::byte_serialize(secret.as_bytes())
-            .collect::<String>()
-            .replace('+', "%20"),
-        secret
-            .bytes()
-            .map(|b| match b {
-                b' ' => "+".to_string(),
-                b if b.is_ascii_alphanumeric() || b"-._*".contains(&b) => (b as char).to_string(),
-                b => format!("%{b:02x}"),
-            })
-            .collect(),
-        secret.bytes().map(|b| format!("%{b:02X}")).collect(),
-        secret.bytes().map(|b| format!("%{b:02x}")).collect(),
-    ]);
-    for engine in [&STANDARD, &STANDARD_NO_PAD, &URL_SAFE, &URL_SAFE_NO_PAD] {
-        out.insert(engine.encode(secret));
-    }
-    out
+    let every = |hex: fn(u32) -> String| secret.chars().map(|c| hex(c as u32)).collect();
+    let bytes = |hex: fn(u8) -> String| secret.bytes().map(hex).collect();
+    let plus: String = url::form_urlencoded::byte_serialize(secret.as_bytes()).collect();
+    vec![
+        ("raw", secret.to_string()),
+        ("php", json.replace('/', "\\/")),
+        ("json", json),
+        ("escaped", every(|c| format!("\\u{c:04X}"))),
+        ("escaped_lower", every(|c| format!("\\u{c:04x}"))),
+        (
+            "python",
+            secret
+                .chars()
+                .map(|c| {
+                    if c.is_ascii() {
+                        c.to_string()
+                    } else {
+                        format!("\\u{:04x}", c as u32)
+                    }
+                })
+                .collect(),
+        ),
+        ("percent20", plus.replace('+', "%20")),
+        ("plus", plus),
+        (
+            "plus_lower",
+            secret
+                .bytes()
+                .map(|b| match b {
+                    b' ' => "+".to_string(),
+                    b if b.is_ascii_alphanumeric() || b"-._*".contains(&b) => {
+                        (b as char).to_string()
+                    }
+                    b => format!("%{b:02x}"),
+                })
+                .collect(),
+        ),
+        ("percent", bytes(|b| format!("%{b:02X}"))),
+        ("percent_lower", bytes(|b| format!("%{b:02x}"))),
+        ("b64", STANDARD.encode(secret)),
+        ("b64_unpadded", STANDARD_NO_PAD.encode(secret)),
+        ("b64url_padded", URL_SAFE.encode(secret)),
+        ("b64url", URL_SAFE_NO_PAD.encode(secret)),
+    ]
+}
+
+/// The distinct texts of [`named_encodings`].
+pub fn encodings(secret: &str) -> BTreeSet<String> {
+    named_encodings(secret)
+        .into_iter()
+        .map(|(_, v)| v)
+        .collect()
 }
 
 /// Every place a secret shows in any of the named outputs, in any encoding.

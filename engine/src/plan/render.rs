@@ -24,18 +24,23 @@ pub fn render_text(name: &str, plan: &Plan) -> String {
     out
 }
 
+/// Every edge of the graph as `(dependency, dependent)` step ids.
+fn edges(plan: &Plan) -> impl Iterator<Item = (&str, &str)> {
+    plan.graph.edge_references().map(|edge| {
+        (
+            plan.graph[edge.source()].as_str(),
+            plan.graph[edge.target()].as_str(),
+        )
+    })
+}
+
 pub fn render_mermaid(plan: &Plan) -> String {
     let mut out = String::from("flowchart TD\n");
     for node in plan.graph.node_indices() {
         let _ = writeln!(out, "  {0}[\"{0}\"]", plan.graph[node]);
     }
-    for edge in plan.graph.edge_references() {
-        let _ = writeln!(
-            out,
-            "  {} --> {}",
-            plan.graph[edge.source()],
-            plan.graph[edge.target()]
-        );
+    for (from, to) in edges(plan) {
+        let _ = writeln!(out, "  {from} --> {to}");
     }
     out
 }
@@ -45,13 +50,8 @@ pub fn render_dot(name: &str, plan: &Plan) -> String {
     for node in plan.graph.node_indices() {
         let _ = writeln!(out, "  \"{}\";", plan.graph[node]);
     }
-    for edge in plan.graph.edge_references() {
-        let _ = writeln!(
-            out,
-            "  \"{}\" -> \"{}\";",
-            plan.graph[edge.source()],
-            plan.graph[edge.target()]
-        );
+    for (from, to) in edges(plan) {
+        let _ = writeln!(out, "  \"{from}\" -> \"{to}\";");
     }
     out.push_str("}\n");
     out

@@ -5,31 +5,12 @@ use std::time::Duration;
 
 use serde_json::{Value as Json, json};
 
-use super::{Collected, Reporter, SpecReport};
-use crate::run::Event;
+use super::{FileReport, Reporter, SpecReport};
 
 pub fn reporter(path: PathBuf) -> Box<dyn Reporter> {
-    Box::new(JsonReport {
-        path,
-        run: Collected::default(),
-    })
-}
-
-struct JsonReport {
-    path: PathBuf,
-    run: Collected,
-}
-
-impl Reporter for JsonReport {
-    fn event(&mut self, event: &Event<'_>) {
-        self.run.event(event);
-    }
-
-    fn finish(self: Box<Self>) -> Result<(), String> {
-        let text = render(&self.run.reports, self.run.elapsed);
-        std::fs::write(&self.path, text)
-            .map_err(|e| format!("cannot write the report {}: {e}", self.path.display()))
-    }
+    Box::new(FileReport::new(path, |reports, elapsed| {
+        Ok(render(reports, elapsed))
+    }))
 }
 
 pub fn render(reports: &[SpecReport], elapsed: Duration) -> String {

@@ -6,31 +6,10 @@ use std::time::Duration;
 
 use quick_junit::{NonSuccessKind, Property, Report, TestCase, TestCaseStatus, TestSuite};
 
-use super::{Collected, Reporter, SpecReport, Status};
-use crate::run::Event;
+use super::{FileReport, Reporter, SpecReport, Status};
 
 pub fn reporter(path: PathBuf) -> Box<dyn Reporter> {
-    Box::new(JunitReport {
-        path,
-        run: Collected::default(),
-    })
-}
-
-struct JunitReport {
-    path: PathBuf,
-    run: Collected,
-}
-
-impl Reporter for JunitReport {
-    fn event(&mut self, event: &Event<'_>) {
-        self.run.event(event);
-    }
-
-    fn finish(self: Box<Self>) -> Result<(), String> {
-        let text = render(&self.run.reports, self.run.elapsed)?;
-        std::fs::write(&self.path, text)
-            .map_err(|e| format!("cannot write the report {}: {e}", self.path.display()))
-    }
+    Box::new(FileReport::new(path, render))
 }
 
 pub fn render(reports: &[SpecReport], elapsed: Duration) -> Result<String, String> {

@@ -67,19 +67,41 @@ impl EventSink for Reporters {
     }
 }
 
-/// The finished run, as the file reporters need it: every spec's report and the wall time.
-#[derive(Default)]
-pub(crate) struct Collected {
+/// Renders a whole run as one document.
+type Render = fn(&[SpecReport], Duration) -> Result<String, String>;
+
+/// A report that is one file rendered from the finished run: every spec's
+/// report and the wall time, taken from [`EventKind::RunFinished`](crate::run::EventKind::RunFinished).
+struct FileReport {
+    path: PathBuf,
+    render: Render,
     reports: Vec<SpecReport>,
     elapsed: Duration,
 }
 
-impl Collected {
+impl FileReport {
+    fn new(path: PathBuf, render: Render) -> Self {
+        Self {
+            path,
+            render,
+            reports: Vec::new(),
+            elapsed: Duration::ZERO,
+        }
+    }
+}
+
+impl Reporter for FileReport {
     fn event(&mut self, event: &Event<'_>) {
         if let crate::run::EventKind::RunFinished { reports } = event.kind {
             self.reports = reports.to_vec();
             self.elapsed = event.elapsed;
         }
+    }
+
+    fn finish(self: Box<Self>) -> Result<(), String> {
+        let text = (self.render)(&self.reports, self.elapsed)?;
+        std::fs::write(&self.path, text)
+            .map_err(|e| format!("cannot write the report {}: {e}", self.path.display()))
     }
 }
 

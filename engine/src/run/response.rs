@@ -110,11 +110,7 @@ impl Response {
     }
 
     pub fn header(&self, name: &str) -> Option<&str> {
-        let name = name.to_ascii_lowercase();
-        self.headers
-            .iter()
-            .find(|(k, _)| *k == name)
-            .map(|(_, v)| v.as_str())
+        self.header_all(name).into_iter().next()
     }
 
     pub fn header_all(&self, name: &str) -> Vec<&str> {

@@ -56,18 +56,28 @@ impl Serialize for Duration {
 
 impl<'de> Deserialize<'de> for Duration {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        #[derive(Deserialize)]
-        #[serde(untagged)]
-        enum Raw {
-            Seconds(f64),
-            Text(String),
-        }
-        match Raw::deserialize(d)? {
-            Raw::Seconds(s) => Self::parse(&s.to_string()),
-            Raw::Text(t) => Self::parse(&t),
-        }
-        .map_err(serde::de::Error::custom)
+        let text = number_or_text::<D, f64>(d)?;
+        Self::parse(&text).map_err(serde::de::Error::custom)
     }
+}
+
+/// A value written as a number (`5`) or as text (`5s`), as text: both
+/// forms then go through one parser.
+pub(crate) fn number_or_text<'de, D, N>(d: D) -> Result<String, D::Error>
+where
+    D: Deserializer<'de>,
+    N: Deserialize<'de> + ToString,
+{
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Raw<N> {
+        Number(N),
+        Text(String),
+    }
+    Ok(match Raw::<N>::deserialize(d)? {
+        Raw::Number(n) => n.to_string(),
+        Raw::Text(t) => t,
+    })
 }
 
 impl JsonSchema for Duration {

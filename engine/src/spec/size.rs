@@ -78,17 +78,8 @@ impl Serialize for ByteSize {
 
 impl<'de> Deserialize<'de> for ByteSize {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        #[derive(Deserialize)]
-        #[serde(untagged)]
-        enum Raw {
-            Bytes(u64),
-            Text(String),
-        }
-        match Raw::deserialize(d)? {
-            Raw::Bytes(b) => Self::parse(&b.to_string()),
-            Raw::Text(t) => Self::parse(&t),
-        }
-        .map_err(serde::de::Error::custom)
+        let text = super::duration::number_or_text::<D, u64>(d)?;
+        Self::parse(&text).map_err(serde::de::Error::custom)
     }
 }
 
