@@ -53,10 +53,15 @@ async fn run_graph_inner(
     }
     let gates: HashMap<&str, &Vec<(String, Status)>> =
         gates.iter().map(|(k, v)| (k.as_str(), v)).collect();
-    // The first reason a step cannot run (a dependency failed or was skipped).
-    let mut blocked: Vec<Option<String>> = vec![None; n];
-    let mut reports: Vec<Option<StepReport>> = vec![None; n];
-    let mut ready: VecDeque<usize> = (0..n).filter(|&i| pending[i] == 0).collect();
+    let mut queue = Queue {
+        phase,
+        ids: &ids,
+        dependents,
+        ready: (0..n).filter(|&i| pending[i] == 0).collect(),
+        pending,
+        blocked: vec![None; n],
+        reports: vec![None; n],
+    };
     let mut running: HashMap<tokio::task::Id, usize> = HashMap::new();
     let mut tasks = JoinSet::new();
     // The first interrupt stops the main steps, the second cleanup too.
@@ -65,12 +70,12 @@ async fn run_graph_inner(
     let mut stop: Option<&'static str> = (cancel.level() >= cancel_level).then_some(INTERRUPTED);
 
     loop {
-        while let Some(i) = ready.pop_front() {
+        while let Some(i) = queue.ready.pop_front() {
             if stop.is_none() && cancel.level() >= cancel_level {
                 stop = Some(INTERRUPTED);
             }
             let id = ids[i].as_str();
-            let skip = blocked[i]
+            let skip = queue.blocked[i]
                 .clone()
                 .or_else(|| stop.map(str::to_string))
                 .or_else(|| {
@@ -82,17 +87,7 @@ async fn run_graph_inner(
             if let Some(reason) = skip {
                 let report = step::skipped(ctx, id, phase, reason);
                 ctx.emit(EventKind::StepFinished(&report));
-                finish(
-                    i,
-                    report,
-                    phase,
-                    &ids,
-                    &dependents,
-                    &mut pending,
-                    &mut blocked,
-                    &mut ready,
-                    &mut reports,
-                );
+                queue.finish(i, report);
                 continue;
             }
             let task_ctx = ctx.clone();
@@ -136,44 +131,40 @@ async fn run_graph_inner(
         if report.is_failure() && ctx.options.fail_fast && phase == Phase::Main && stop.is_none() {
             stop = Some("not started: --fail-fast after a failure");
         }
-        finish(
-            i,
-            report,
-            phase,
-            &ids,
-            &dependents,
-            &mut pending,
-            &mut blocked,
-            &mut ready,
-            &mut reports,
-        );
+        queue.finish(i, report);
     }
     // Spec order, not finishing order.
-    reports.into_iter().flatten().collect()
+    queue.reports.into_iter().flatten().collect()
 }
 
-#[allow(clippy::too_many_arguments)]
-fn finish(
-    i: usize,
-    report: StepReport,
+/// The steps of one graph by index: what each still waits for, why it
+/// cannot run, which are ready, and the reports of those that ended.
+struct Queue<'a> {
     phase: Phase,
-    ids: &[&String],
-    dependents: &[Vec<usize>],
-    pending: &mut [usize],
-    blocked: &mut [Option<String>],
-    ready: &mut VecDeque<usize>,
-    reports: &mut [Option<StepReport>],
-) {
-    // Cleanup order is only order: a failed delete does not stop the next.
-    let blocks = phase == Phase::Main && (report.is_failure() || report.status == Status::Skipped);
-    for &d in &dependents[i] {
-        if blocks && blocked[d].is_none() {
-            blocked[d] = Some(format!("`{}` {}", ids[i], report.status.as_str()));
+    ids: &'a [&'a String],
+    dependents: Vec<Vec<usize>>,
+    pending: Vec<usize>,
+    /// The first reason a step cannot run (a dependency failed or was skipped).
+    blocked: Vec<Option<String>>,
+    ready: VecDeque<usize>,
+    reports: Vec<Option<StepReport>>,
+}
+
+impl Queue<'_> {
+    /// Records a finished step and readies the dependents it was the last wait of.
+    fn finish(&mut self, i: usize, report: StepReport) {
+        // Cleanup order is only order: a failed delete does not stop the next.
+        let blocks =
+            self.phase == Phase::Main && (report.is_failure() || report.status == Status::Skipped);
+        for &d in &self.dependents[i] {
+            if blocks && self.blocked[d].is_none() {
+                self.blocked[d] = Some(format!("`{}` {}", self.ids[i], report.status.as_str()));
+            }
+            self.pending[d] -= 1;
+            if self.pending[d] == 0 {
+                self.ready.push_back(d);
+            }
         }
-        pending[d] -= 1;
-        if pending[d] == 0 {
-            ready.push_back(d);
-        }
+        self.reports[i] = Some(report);
     }
-    reports[i] = Some(report);
 }
