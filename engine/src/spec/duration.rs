@@ -80,20 +80,31 @@ where
     })
 }
 
-impl JsonSchema for Duration {
-    fn schema_name() -> Cow<'static, str> {
-        "Duration".into()
-    }
-    fn json_schema(_: &mut SchemaGenerator) -> Schema {
-        json_schema!({
-            "description": "A duration: `500ms`, `5s`, `2m`, `1h`, or a number of seconds.",
-            "anyOf": [
-                { "type": "string", "pattern": "^[0-9]+(\\.[0-9]+)?(ms|s|m|h)?$" },
-                { "type": "number", "minimum": 0 }
-            ]
-        })
-    }
+/// `impl JsonSchema` for a value written as text matching a pattern, or as a number.
+macro_rules! text_or_number_schema {
+    ($ty:ty, $name:literal, $description:literal, $pattern:literal, $number:tt) => {
+        impl JsonSchema for $ty {
+            fn schema_name() -> Cow<'static, str> {
+                $name.into()
+            }
+            fn json_schema(_: &mut SchemaGenerator) -> Schema {
+                json_schema!({
+                    "description": $description,
+                    "anyOf": [{ "type": "string", "pattern": $pattern }, $number]
+                })
+            }
+        }
+    };
 }
+pub(crate) use text_or_number_schema;
+
+text_or_number_schema!(
+    Duration,
+    "Duration",
+    "A duration: `500ms`, `5s`, `2m`, `1h`, or a number of seconds.",
+    "^[0-9]+(\\.[0-9]+)?(ms|s|m|h)?$",
+    { "type": "number", "minimum": 0 }
+);
 
 #[cfg(test)]
 mod tests {

@@ -83,20 +83,13 @@ impl<'de> Deserialize<'de> for ByteSize {
     }
 }
 
-impl JsonSchema for ByteSize {
-    fn schema_name() -> Cow<'static, str> {
-        "ByteSize".into()
-    }
-    fn json_schema(_: &mut SchemaGenerator) -> Schema {
-        json_schema!({
-            "description": "A size: `16MiB`, `512KiB`, `2MB`, or a number of bytes.",
-            "anyOf": [
-                { "type": "string", "pattern": "^\\s*[0-9]+(\\.[0-9]+)?\\s*([KkMmGg][Ii]?[Bb]|[Bb])?\\s*$" },
-                { "type": "integer", "minimum": 1 }
-            ]
-        })
-    }
-}
+super::duration::text_or_number_schema!(
+    ByteSize,
+    "ByteSize",
+    "A size: `16MiB`, `512KiB`, `2MB`, or a number of bytes.",
+    "^\\s*[0-9]+(\\.[0-9]+)?\\s*([KkMmGg][Ii]?[Bb]|[Bb])?\\s*$",
+    { "type": "integer", "minimum": 1 }
+);
 
 #[cfg(test)]
 mod tests {
