@@ -288,20 +288,16 @@ name: read
 inputs:
   base: {}
   user_password: { default: "pa55 word/1" }
-clients:
-  api: { base_url: "{{ inputs.base }}" }
 steps:
   token:
-    client: api
     request:
       method: POST
-      url: /token
+      url: "{{ inputs.base }}/token"
       form: { grant_type: password, username: alice, password: "{{ inputs.user_password }}" }
     outputs: { kind: $.token_type }
   login:
-    client: api
     needs: [token]
-    request: { method: GET, url: /redirect }
+    request: { method: GET, url: "{{ inputs.base }}/redirect" }
     expect: { status: 200 }
 "#,
     );

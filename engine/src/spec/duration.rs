@@ -12,14 +12,9 @@ pub struct Duration(pub std::time::Duration);
 impl Duration {
     pub fn parse(text: &str) -> Result<Self, String> {
         let text = text.trim();
-        let split = text
-            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-            .unwrap_or(text.len());
-        let (number, unit) = text.split_at(split);
-        let value: f64 = number
-            .parse()
-            .map_err(|_| format!("`{text}` is not a duration like 500ms, 5s, 2m or 1h"))?;
-        let seconds = match unit.trim() {
+        let (value, unit) = number_and_unit(text)
+            .ok_or_else(|| format!("`{text}` is not a duration like 500ms, 5s, 2m or 1h"))?;
+        let seconds = match unit {
             "ms" => value / 1000.0,
             "" | "s" => value,
             "m" => value * 60.0,
@@ -59,6 +54,15 @@ impl<'de> Deserialize<'de> for Duration {
         let text = number_or_text::<D, f64>(d)?;
         Self::parse(&text).map_err(serde::de::Error::custom)
     }
+}
+
+/// `1.5s` -> `(1.5, "s")`: the leading number and the unit after it.
+pub(crate) fn number_and_unit(text: &str) -> Option<(f64, &str)> {
+    let split = text
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    Some((number.parse().ok()?, unit.trim()))
 }
 
 /// A value written as a number (`5`) or as text (`5s`), as text: both

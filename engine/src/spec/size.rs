@@ -25,14 +25,8 @@ impl ByteSize {
 
     pub fn parse(text: &str) -> Result<Self, String> {
         let text = text.trim();
-        let split = text
-            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-            .unwrap_or(text.len());
-        let (number, unit) = text.split_at(split);
-        let value: f64 = number
-            .parse()
-            .map_err(|_| format!("`{text}` is not a size like 16MiB, 512KiB, 2MB or 1048576"))?;
-        let unit = unit.trim();
+        let (value, unit) = super::duration::number_and_unit(text)
+            .ok_or_else(|| format!("`{text}` is not a size like 16MiB, 512KiB, 2MB or 1048576"))?;
         let factor = if unit.is_empty() {
             1
         } else {
