@@ -114,6 +114,10 @@ impl Redactor {
         }
     }
 
+    fn has_fields(&self) -> bool {
+        self.read(|i| !i.fields.is_empty())
+    }
+
     /// Whether values of a body field, form field or query parameter of this name are secret.
     pub fn is_secret_field(&self, name: &str) -> bool {
         is_secret_name(name)
@@ -154,7 +158,9 @@ impl Redactor {
     /// Learns the secrets of a text: credential-named pairs (JSON, form,
     /// query, hidden inputs) and JWTs.
     pub fn learn_text(&self, text: &str) {
-        for found in shapes::named_values(text.as_bytes(), |n, v| self.is_secret_pair(n, v)) {
+        for found in shapes::named_values(text.as_bytes(), self.has_fields(), |n, v| {
+            self.is_secret_pair(n, v)
+        }) {
             self.add(&found.value);
         }
         for found in shapes::jwts(text.as_bytes()) {
@@ -231,6 +237,7 @@ impl Redactor {
         }
         let matcher = self.matcher();
         let short = self.read(|i| i.short.clone());
+        let any_name = self.has_fields();
         let bytes = text.as_bytes();
         // Nothing registered and no character a named pair, an escape or a
         // JWT needs: most step outputs (`item-42`) are done here.
@@ -249,7 +256,7 @@ impl Redactor {
                     ranges.push(map(found.start(), found.end()));
                 }
             }
-            for found in shapes::named_values(view, |n, v| self.is_secret_pair(n, v)) {
+            for found in shapes::named_values(view, any_name, |n, v| self.is_secret_pair(n, v)) {
                 ranges.push(map(found.start, found.end));
             }
             for s in &short {

@@ -7,6 +7,10 @@
 //! descriptions of credentials (`token_type`, `password_policy`,
 //! `tokenEndpointAuthMethod`) stay readable.
 
+use std::sync::LazyLock;
+
+use aho_corasick::AhoCorasick;
+
 /// Last words that make a name a credential.
 const SECRET_WORDS: &[&str] = &[
     "token",
@@ -88,14 +92,22 @@ const HINTS: &[&str] = &[
     "saml",
 ];
 
+static HINTED: LazyLock<AhoCorasick> = LazyLock::new(|| {
+    AhoCorasick::builder()
+        .ascii_case_insensitive(true)
+        .build(HINTS)
+        .expect("fixed words")
+});
+
+/// Whether a text contains one of the words credential names are made of:
+/// a text without one holds no credential-named field.
+pub fn has_hint(text: &[u8]) -> bool {
+    HINTED.is_match(text)
+}
+
 /// Whether an input, output or field name holds a credential.
 pub fn is_secret_name(name: &str) -> bool {
-    let hinted = HINTS.iter().any(|h| {
-        name.as_bytes()
-            .windows(h.len())
-            .any(|w| w.eq_ignore_ascii_case(h.as_bytes()))
-    });
-    if !hinted {
+    if !has_hint(name.as_bytes()) {
         return false;
     }
     let words = words(name);

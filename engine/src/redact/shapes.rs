@@ -63,8 +63,17 @@ static JWT: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 /// Values of fields for which `is_secret(name, value)` holds.
-pub fn named_values(text: &[u8], is_secret: impl Fn(&str, &str) -> bool) -> Vec<Found> {
+/// `any_name`: names outside the built-in credential words may be secret
+/// too (a spec's `secrets.fields`), so a text without those words is searched all the same.
+pub fn named_values(
+    text: &[u8],
+    any_name: bool,
+    is_secret: impl Fn(&str, &str) -> bool,
+) -> Vec<Found> {
     let mut found = Vec::new();
+    if !any_name && !super::names::has_hint(text) {
+        return found;
+    }
     // JSON pairs need a `"` and a `:`, the others a `=`: most short texts
     // (ids, names, URLs without a query) have neither.
     let json = text.contains(&b'"') && text.contains(&b':');
@@ -138,7 +147,7 @@ mod tests {
     use super::*;
 
     fn names(text: &str) -> Vec<(String, String)> {
-        named_values(text.as_bytes(), |n, _| {
+        named_values(text.as_bytes(), false, |n, _| {
             super::super::names::is_secret_name(n)
         })
         .into_iter()
