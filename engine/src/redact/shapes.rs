@@ -2,11 +2,11 @@
 //! fields (`"access_token": "..."`, `code=...`, `<input name="SAMLResponse"
 //! value="...">`) and JWTs, found even where nobody captured them.
 
-use std::sync::LazyLock;
+use std::sync::OnceLock;
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use regex::bytes::Regex;
+use regex::bytes::{Regex, RegexBuilder};
 
 /// A secret found in text: the byte range of the value and the value as the
 /// server meant it (JSON escapes or percent-encoding undone).
@@ -24,43 +24,89 @@ enum Encoding {
     Plain,
 }
 
-static PAIRS: LazyLock<Vec<(Regex, Encoding)>> = LazyLock::new(|| {
-    let re = |s: &str| Regex::new(s).expect("valid pattern");
-    vec![
-        // "name": "value"
-        (
-            re(r#""([A-Za-z0-9_.$-]{1,64})"\s*:\s*"((?:[^"\\]|\\.)*)""#),
-            Encoding::Json,
-        ),
-        // "name": 123456 (one-time codes sent as numbers)
-        (
-            re(r#""([A-Za-z0-9_.$-]{1,64})"\s*:\s*(-?[0-9]+)\b"#),
-            Encoding::Plain,
-        ),
-        // name=value in forms, query strings, fragments and cookies
-        (
-            re(r#"(?:^|[?&#;\s,(])([A-Za-z0-9_.$-]{1,64})=([^&#;\s"'<>,)]+)"#),
-            Encoding::Percent,
-        ),
-        // <input type="hidden" name="SAMLResponse" value="...">
-        (
-            re(r#"name=["']([A-Za-z0-9_.$-]{1,64})["'][^>]*?\svalue=["']([^"']*)["']"#),
-            Encoding::Plain,
-        ),
-        (
-            re(r#"value=["']([^"']*)["'][^>]*?\sname=["']([A-Za-z0-9_.$-]{1,64})["']"#),
-            Encoding::Plain,
-        ),
-    ]
-});
+/// A pattern compiled on first use, ASCII only (smaller and quicker to
+/// build than a Unicode one; names and separators are ASCII anyway).
+struct Pattern {
+    source: &'static str,
+    encoding: Encoding,
+    /// Bytes a text must contain for the pattern to match at all.
+    needs: &'static [&'static [u8]],
+    regex: OnceLock<Regex>,
+}
+
+impl Pattern {
+    const fn new(
+        source: &'static str,
+        encoding: Encoding,
+        needs: &'static [&'static [u8]],
+    ) -> Self {
+        Self {
+            source,
+            encoding,
+            needs,
+            regex: OnceLock::new(),
+        }
+    }
+
+    fn may_match(&self, text: &[u8]) -> bool {
+        self.needs.iter().all(|n| memmem(text, n))
+    }
+
+    fn regex(&self) -> &Regex {
+        self.regex.get_or_init(|| {
+            RegexBuilder::new(self.source)
+                .unicode(false)
+                .build()
+                .expect("valid pattern")
+        })
+    }
+}
+
+fn memmem(text: &[u8], needle: &[u8]) -> bool {
+    match needle {
+        [b] => text.contains(b),
+        _ => text.windows(needle.len()).any(|w| w == needle),
+    }
+}
+
+static PAIRS: [Pattern; 5] = [
+    // "name": "value"
+    Pattern::new(
+        r#""([A-Za-z0-9_.$-]{1,64})"\s*:\s*"((?:[^"\\]|\\.)*)""#,
+        Encoding::Json,
+        &[b"\"", b":"],
+    ),
+    // "name": 123456 (one-time codes sent as numbers)
+    Pattern::new(
+        r#""([A-Za-z0-9_.$-]{1,64})"\s*:\s*(-?[0-9]+)\b"#,
+        Encoding::Plain,
+        &[b"\"", b":"],
+    ),
+    // name=value in forms, query strings, fragments and cookies
+    Pattern::new(
+        r#"(?:^|[?&#;\s,(])([A-Za-z0-9_.$-]{1,64})=([^&#;\s"'<>,)]+)"#,
+        Encoding::Percent,
+        &[b"="],
+    ),
+    // <input type="hidden" name="SAMLResponse" value="...">
+    Pattern::new(
+        r#"name=["']([A-Za-z0-9_.$-]{1,64})["'][^>]*?\svalue=["']([^"']*)["']"#,
+        Encoding::Plain,
+        &[b"name=", b"value="],
+    ),
+    Pattern::new(
+        r#"value=["']([^"']*)["'][^>]*?\sname=["']([A-Za-z0-9_.$-]{1,64})["']"#,
+        Encoding::Plain,
+        &[b"name=", b"value="],
+    ),
+];
 
 /// Three (JWS) or five (JWE) base64url segments whose first decodes to a JSON header.
-static JWT: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r"ey[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)?",
-    )
-    .expect("valid pattern")
-});
+static JWT: Pattern = Pattern::new(
+    r"ey[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)?",
+    Encoding::Plain,
+    &[b"ey", b"."],
+);
 
 /// Values of fields for which `is_secret(name, value)` holds.
 /// `any_name`: names outside the built-in credential words may be secret
@@ -74,14 +120,12 @@ pub fn named_values(
     if !any_name && !super::names::has_hint(text) {
         return found;
     }
-    // JSON pairs need a `"` and a `:`, the others a `=`: most short texts
-    // (ids, names, URLs without a query) have neither.
-    let json = text.contains(&b'"') && text.contains(&b':');
-    let equals = text.contains(&b'=');
-    for (i, (re, encoding)) in PAIRS.iter().enumerate() {
-        if (i < 2 && !json) || (i >= 2 && !equals) {
+    for (i, pattern) in PAIRS.iter().enumerate() {
+        // Most texts (ids, names, URLs without a query) rule most patterns out.
+        if !pattern.may_match(text) {
             continue;
         }
+        let (re, encoding) = (pattern.regex(), &pattern.encoding);
         // The `value=... name=...` pattern has its groups the other way round.
         let (name_group, value_group) = if i == 4 { (2, 1) } else { (1, 2) };
         for caps in re.captures_iter(text) {
@@ -109,7 +153,11 @@ pub fn named_values(
 
 /// Every JWT-shaped string.
 pub fn jwts(text: &[u8]) -> Vec<Found> {
-    JWT.find_iter(text)
+    if !JWT.may_match(text) {
+        return Vec::new();
+    }
+    JWT.regex()
+        .find_iter(text)
         .filter(|m| is_jwt(m.as_bytes()))
         .map(|m| Found {
             start: m.start(),

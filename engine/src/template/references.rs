@@ -161,8 +161,7 @@ fn without_slices(source: &str) -> Option<String> {
         regex::Regex::new(r"\[\s*-?[0-9]*\s*:\s*-?[0-9]*\s*(?::\s*-?[0-9]*\s*)?\]")
             .expect("valid pattern")
     });
-    SLICE
-        .is_match(source)
+    (source.contains(':') && SLICE.is_match(source))
         .then(|| SLICE.replace_all(source, "").into_owned())
 }
 
