@@ -63,10 +63,7 @@ impl Pattern {
 }
 
 fn memmem(text: &[u8], needle: &[u8]) -> bool {
-    match needle {
-        [b] => text.contains(b),
-        _ => text.windows(needle.len()).any(|w| w == needle),
-    }
+    memchr::memmem::find(text, needle).is_some()
 }
 
 static PAIRS: [Pattern; 5] = [
