@@ -9,6 +9,7 @@ pub mod dry_run;
 pub mod event;
 pub mod expect;
 pub mod inputs;
+mod locate;
 pub mod request;
 pub mod response;
 pub mod retry;
