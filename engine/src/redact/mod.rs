@@ -45,6 +45,8 @@ struct Inner {
     seen: HashSet<String>,
     /// Secrets and their base64 forms, matched anywhere.
     needles: Vec<String>,
+    /// The same, to keep `needles` free of repeats.
+    needle_set: HashSet<String>,
     /// Secrets shorter than `MIN_LEN`, matched as whole values.
     short: Vec<String>,
     /// Extra credential field names (normalised), from specs' `secrets.fields`.
@@ -87,7 +89,7 @@ impl Redactor {
             inner.short.push(secret.to_string());
         }
         for form in forms {
-            if !inner.needles.contains(&form) {
+            if inner.needle_set.insert(form.clone()) {
                 inner.needles.push(form);
                 inner.matcher = None;
             }
@@ -193,7 +195,10 @@ impl Redactor {
                 .split(';')
                 .take(if is("cookie") { usize::MAX } else { 1 });
             for pair in pairs {
-                if let Some((_, v)) = pair.split_once('=') {
+                // `lang=en` is no credential, and masking every `en` would hurt.
+                if let Some((_, v)) = pair.split_once('=')
+                    && v.trim().trim_matches('"').chars().count() >= MIN_LEN
+                {
                     self.add(v.trim().trim_matches('"'));
                 }
             }
