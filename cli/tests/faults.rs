@@ -223,6 +223,23 @@ fn retry_after_is_capped_by_max_backoff_and_the_wait_is_shown() {
     assert!(elapsed < Duration::from_secs(10), "{elapsed:?}");
 }
 
+/// A list that is cheap to make but huge to print stops at the output cap
+/// rather than being written out in full.
+#[test]
+fn a_huge_list_stops_at_the_output_cap() {
+    let dir = support::write_spec(
+        "huge.yaml",
+        "version: 1\nname: huge\nsteps:\n  a:\n    request: { method: GET, url: \"http://127.0.0.1:9/{{ ([1] * 10000) * 10000 }}\" }\n",
+    );
+    let out = caseflow(&["run", "huge.yaml", "--dry-run"], dir.parent().unwrap());
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{t}");
+    assert!(
+        t.contains("request.url: template output larger than 16 MiB"),
+        "{t}"
+    );
+}
+
 #[test]
 fn a_runaway_template_fails_its_step_quickly() {
     let dir = support::write_spec(

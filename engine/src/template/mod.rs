@@ -59,8 +59,18 @@ fn format_value(out: &mut Output, state: &mut State, value: &Value) -> Result<()
     let text = match value.kind() {
         ValueKind::Bool => (if value.is_true() { "true" } else { "false" }).to_string(),
         ValueKind::None => String::new(),
-        ValueKind::Seq | ValueKind::Map => serde_json::to_string(value)
-            .map_err(|e| Error::new(ErrorKind::BadSerialization, e.to_string()))?,
+        // Written through the output cap: `{{ [1] * 10000 * 10000 }}` is a
+        // cheap value whose text would take seconds to write in full.
+        ValueKind::Seq | ValueKind::Map | ValueKind::Iterable => {
+            let mut capped = render::Capped::default();
+            match serde_json::to_writer(&mut capped, value) {
+                Ok(()) => String::from_utf8_lossy(&capped.bytes).into_owned(),
+                Err(_) if capped.over => {
+                    return Err(Error::new(ErrorKind::InvalidOperation, render::too_long()));
+                }
+                Err(e) => return Err(Error::new(ErrorKind::BadSerialization, e.to_string())),
+            }
+        }
         _ => {
             escape_formatter(out, state, value)?;
             record_piece(|| value.to_string());

@@ -135,9 +135,9 @@ fn render_text(env: &Environment<'_>, source: &str, ctx: &Value) -> Result<Strin
 
 /// Rendered text, refused past [`MAX_OUTPUT`] bytes.
 #[derive(Default)]
-struct Capped {
-    bytes: Vec<u8>,
-    over: bool,
+pub(super) struct Capped {
+    pub(super) bytes: Vec<u8>,
+    pub(super) over: bool,
 }
 
 impl std::io::Write for Capped {
@@ -154,7 +154,7 @@ impl std::io::Write for Capped {
     }
 }
 
-fn too_long() -> String {
+pub(super) fn too_long() -> String {
     format!(
         "template output larger than {} MiB: rendering stopped",
         MAX_OUTPUT >> 20
@@ -165,6 +165,10 @@ fn too_long() -> String {
 /// where a syntax error is, or the line in a multi-line template. Never
 /// includes values: they may be secrets.
 fn message(source: &str, err: &minijinja::Error) -> String {
+    // The output cap hit while a list was written out (see `format_value`).
+    if err.detail() == Some(too_long().as_str()) {
+        return too_long();
+    }
     let mut text = if err.kind() == ErrorKind::OutOfFuel {
         "template stopped: it did more work than one template may (a loop too large or without end?)"
             .to_string()
