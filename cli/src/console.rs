@@ -143,13 +143,14 @@ fn running_text(running: &[String]) -> String {
     }
 }
 
-/// Failure details, the per-step table, and the total line. Redacted.
+/// Failure details, the per-step table, and the total line, redacted as a
+/// whole at the end (only the outputs, which are shortened, go through the
+/// redactor before that).
 pub fn summary(reports: &[SpecReport], elapsed: Duration, color: bool) -> String {
     let mut out = String::new();
     for report in reports {
-        let r = &report.redactor;
         if let Some(e) = &report.error {
-            out.push_str(&format!("✗ {}: {}\n", report.name, r.redact(e)));
+            out.push_str(&format!("✗ {}: {e}\n", report.name));
         }
         for (name, step) in report.flat_steps() {
             if step.status == Status::Failed && step.steps.is_empty() {
@@ -160,7 +161,7 @@ pub fn summary(reports: &[SpecReport], elapsed: Duration, color: bool) -> String
                     ""
                 };
                 out.push_str(&format!("✗ {} › {name}{allowed}\n", report.name));
-                for line in r.redact(message).lines() {
+                for line in message.lines() {
                     out.push_str(&format!("    {line}\n"));
                 }
             }
@@ -233,7 +234,6 @@ pub fn left_behind(reports: &[SpecReport]) -> String {
     for report in reports {
         for (name, step) in report.flat_steps() {
             if let Some(what) = &step.left_behind {
-                let what = report.redactor.redact(what);
                 lines.push_str(&format!("  {} › {name}: {what}\n", report.name));
             }
         }

@@ -165,9 +165,7 @@ impl Redactor {
         }) {
             self.add(&found.value);
         }
-        for found in shapes::jwts(text.as_bytes()) {
-            self.add(&found.value);
-        }
+        self.learn_jwts(text);
     }
 
     /// Learns the JWTs of a text (whose named fields were learned another way).
@@ -241,8 +239,7 @@ impl Redactor {
             return String::new();
         }
         let matcher = self.matcher();
-        let short = self.read(|i| i.short.clone());
-        let any_name = self.has_fields();
+        let (short, any_name) = self.read(|i| (i.short.clone(), !i.fields.is_empty()));
         let bytes = text.as_bytes();
         // Nothing registered and no character a named pair, an escape or a
         // JWT needs: most step outputs (`item-42`) are done here.

@@ -21,6 +21,8 @@ pub fn render(reports: &[SpecReport], elapsed: Duration) -> String {
             if let Some(obj) = v.as_object_mut() {
                 obj.insert("passed".into(), Json::Bool(r.passed()));
             }
+            // On the value first, so a secret-named number becomes the
+            // string "•••" and the document stays JSON.
             r.redactor.redact_value(&mut v);
             v
         })

@@ -33,6 +33,8 @@ pub fn render(reports: &[SpecReport], elapsed: Duration) -> Result<String, Strin
                 Status::Failed => TestCaseStatus::non_success(NonSuccessKind::Failure),
                 Status::Skipped => TestCaseStatus::skipped(),
             };
+            // Strings are redacted before XML escaping (`&amp;`), which
+            // the last pass over the text could not see through.
             if let Some(m) = &step.message {
                 let m = r.redact(m);
                 let first = m.lines().next().unwrap_or_default().to_string();

@@ -94,7 +94,7 @@ pub(crate) async fn run(ctx: &Arc<Ctx>, id: &str, phase: Phase) -> StepReport {
     // An interrupt ends the step where it is (the first one main steps, the
     // second cleanup); a sub-workflow ends its own steps and returns.
     let level = if phase == Phase::Main { 1 } else { 2 };
-    let outcome = if step.uses.is_some() {
+    let mut outcome = if step.uses.is_some() {
         body.await
     } else {
         tokio::select! {
@@ -103,7 +103,6 @@ pub(crate) async fn run(ctx: &Arc<Ctx>, id: &str, phase: Phase) -> StepReport {
             outcome = body => outcome,
         }
     };
-    let mut outcome = outcome;
     outcome.message = outcome.message.map(|m| locate(ctx, phase, id, step, m));
     let status = outcome.status.unwrap_or(Status::Failed);
     let mut report = StepReport::new(id, step.title.clone(), phase, status);
