@@ -10,7 +10,9 @@ use std::process::Output;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
-use support::binary::{caseflow, json_report as report, report_step as step, spec_dir, text};
+use support::binary::{
+    caseflow, json_report as report, report_step as step, run_spec, spec_dir, text,
+};
 use support::faults::{self, FaultServer};
 
 fn write(name: &str, srv: &FaultServer, body: &str) -> std::path::PathBuf {
@@ -227,13 +229,12 @@ fn retry_after_is_capped_by_max_backoff_and_the_wait_is_shown() {
 /// rather than being written out in full.
 #[test]
 fn a_huge_list_stops_at_the_output_cap() {
-    let dir = support::write_spec(
+    let (code, t) = run_spec(
         "huge.yaml",
         "version: 1\nname: huge\nsteps:\n  a:\n    request: { method: GET, url: \"http://127.0.0.1:9/{{ ([1] * 10000) * 10000 }}\" }\n",
+        &["--dry-run"],
     );
-    let out = caseflow(&["run", "huge.yaml", "--dry-run"], dir.parent().unwrap());
-    let t = text(&out);
-    assert_eq!(out.status.code(), Some(1), "{t}");
+    assert_eq!(code, Some(1), "{t}");
     assert!(
         t.contains("request.url: template output larger than 16 MiB"),
         "{t}"

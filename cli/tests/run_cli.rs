@@ -2,7 +2,7 @@
 
 mod support;
 
-use support::binary::{caseflow, text};
+use support::binary::{caseflow, run_spec, text};
 
 use std::time::Duration;
 
@@ -163,13 +163,12 @@ fn invalid_spec_exits_2_before_running_anything() {
 
 #[test]
 fn dry_run_renders_without_sending() {
-    let dir = support::write_spec(
+    let (code, t) = run_spec(
         "dry.yaml",
         "version: 1\nname: dry\ninputs:\n  token: { secret: true, default: tok-very-secret }\nsteps:\n  a:\n    request: { method: POST, url: \"http://127.0.0.1:9/items\", headers: { Authorization: \"Bearer {{ inputs.token }}\" }, json: { n: 1 } }\n    outputs: { id: $.id }\n  b:\n    request: { method: GET, url: \"http://127.0.0.1:9/items/{{ steps.a.outputs.id }}\" }\n",
+        &["--dry-run"],
     );
-    let out = caseflow(&["run", "dry.yaml", "--dry-run"], dir.parent().unwrap());
-    let t = text(&out);
-    assert_eq!(out.status.code(), Some(0), "{t}");
+    assert_eq!(code, Some(0), "{t}");
     assert!(
         t.contains("> GET http://127.0.0.1:9/items/%3Csteps.a.outputs.id%3E")
             || t.contains("<steps.a.outputs.id>"),

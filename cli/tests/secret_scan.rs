@@ -84,10 +84,7 @@ steps:
       form: { grant_type: client_credentials, client_id: app-1, client_secret: "{{ inputs.client_secret }}" }
     expect: { status: 200, body: { $.token_type: Bearer } }
     outputs: { kind: $.token_type }
-  app:
-    client: api
-    request: { method: GET, url: /app }
-    outputs: { id: $.id }
+  app: { client: api, request: { method: GET, url: /app }, outputs: { id: $.id } }
   reflect_query:
     client: api
     request:
@@ -119,17 +116,9 @@ steps:
     request: { method: GET, url: /redirect }
     expect: { status: 302 }
     outputs: { state: { header: Location, query: state } }
-  saml:
-    client: api
-    request: { method: GET, url: /saml }
-    expect: { body: { $.x: 1 } }
-  fail:
-    client: api
-    request: { method: GET, url: /fail }
-    outputs: { x: $.error }
-  after_fail:
-    client: api
-    request: { method: GET, url: "/reflect?f={{ steps.fail.outputs.x }}" }
+  saml: { client: api, request: { method: GET, url: /saml }, expect: { body: { $.x: 1 } } }
+  fail: { client: api, request: { method: GET, url: /fail }, outputs: { x: $.error } }
+  after_fail: { client: api, request: { method: GET, url: "/reflect?f={{ steps.fail.outputs.x }}" } }
 cleanup:
   delete_app:
     client: api

@@ -48,6 +48,14 @@ pub fn command(args: &[&str], dir: &Path) -> Command {
     c
 }
 
+/// Writes `yaml` as `name` in a fresh directory and runs `caseflow run name
+/// ARGS` there: the exit code and stdout then stderr.
+pub fn run_spec(name: &str, yaml: &str, args: &[&str]) -> (Option<i32>, String) {
+    let path = super::write_spec(name, yaml);
+    let out = caseflow(&[&["run", name][..], args].concat(), path.parent().unwrap());
+    (out.status.code(), text(&out))
+}
+
 /// stdout, then stderr.
 pub fn text(o: &Output) -> String {
     format!(
