@@ -10,6 +10,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use schemars::JsonSchema;
 use serde::Serialize;
 use serde_json::Value as Json;
 
@@ -105,7 +106,7 @@ impl Reporter for FileReport {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Status {
     Passed,
@@ -123,34 +124,56 @@ impl Status {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+/// Main steps run first, cleanup steps after them (also after a failure).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Phase {
     Main,
     Cleanup,
 }
 
+/// Where something is written: a spec file, 1-based line and column.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+pub struct Location {
+    pub file: String,
+    pub line: u32,
+    pub column: u32,
+}
+
 /// One step's result.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct StepReport {
     pub id: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
     pub phase: Phase,
     pub status: Status,
+    /// The steps it waited for: those whose outputs it uses and its `needs`
+    /// (a cleanup step may name main steps).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub needs: Vec<String>,
     /// HTTP status of the last response.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub http_status: Option<u16>,
-    /// Milliseconds since the spec started.
+    /// The last request sent: method and URL, secrets masked.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request: Option<String>,
+    /// When it started (or was skipped), in milliseconds since its spec started.
     pub started_ms: u64,
-    #[serde(serialize_with = "millis")]
+    /// How long it ran, in milliseconds, retries and polls included.
+    #[serde(rename = "duration_ms", serialize_with = "millis")]
+    #[schemars(with = "u64")]
     pub duration: Duration,
+    /// Requests sent, retries and polls included.
     pub attempts: u32,
     /// Captured values, secrets already masked.
     pub outputs: serde_json::Map<String, Json>,
     /// Why it failed or was skipped.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
+    /// Where a failed step is written.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub location: Option<Location>,
     /// A failure that does not fail the run (`continue_on_error`).
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub allowed_failure: bool,
@@ -170,12 +193,15 @@ impl StepReport {
             title,
             phase,
             status,
+            needs: Vec::new(),
             http_status: None,
+            request: None,
             started_ms: 0,
             duration: Duration::ZERO,
             attempts: 0,
             outputs: serde_json::Map::new(),
             message: None,
+            location: None,
             allowed_failure: false,
             steps: Vec::new(),
             left_behind: None,
@@ -189,14 +215,18 @@ impl StepReport {
 }
 
 /// One spec's run.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct SpecReport {
     pub name: String,
     pub file: String,
+    /// The `run.id` its templates saw.
     pub run_id: String,
+    /// Wall-clock start, RFC 3339 in UTC.
     pub started_at: String,
-    #[serde(serialize_with = "millis")]
+    #[serde(rename = "duration_ms", serialize_with = "millis")]
+    #[schemars(with = "u64")]
     pub duration: Duration,
+    /// Main steps in spec order, then cleanup steps.
     pub steps: Vec<StepReport>,
     /// Workflow outputs, secrets masked.
     pub outputs: serde_json::Map<String, Json>,

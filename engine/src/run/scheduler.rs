@@ -134,7 +134,23 @@ async fn run_graph_inner(
         queue.finish(i, report);
     }
     // Spec order, not finishing order.
-    queue.reports.into_iter().flatten().collect()
+    let needs = deps.values();
+    queue
+        .reports
+        .into_iter()
+        .zip(needs)
+        .filter_map(|(report, needs)| {
+            let mut report = report?;
+            let gated = gates.get(report.id.as_str()).into_iter().copied().flatten();
+            report.needs = gated.map(|(dep, _)| dep.clone()).collect();
+            for dep in needs {
+                if !report.needs.contains(dep) {
+                    report.needs.push(dep.clone());
+                }
+            }
+            Some(report)
+        })
+        .collect()
 }
 
 /// The steps of one graph by index: what each still waits for, why it

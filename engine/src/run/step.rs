@@ -17,7 +17,7 @@ use super::response::{BodyError, BodyErrorKind, Response};
 use super::retry::{self, Failure, Policy, Wait};
 use super::{Ctx, Deferred, EventKind, expect, request, scheduler};
 use crate::redact::{MASK, is_secret_name};
-use crate::report::{Phase, Status, StepReport};
+use crate::report::{Location, Phase, Status, StepReport};
 use crate::spec::model::{Expect, Step};
 
 /// How much of a response body failure messages show.
@@ -46,6 +46,24 @@ pub(crate) fn skipped(ctx: &Ctx, id: &str, phase: Phase, reason: String) -> Step
     r.started_ms = ctx.started.elapsed().as_millis() as u64;
     r.message = Some(reason);
     r
+}
+
+/// What a step has sent so far, kept outside the step's future so that a
+/// step that times out or is interrupted still reports it.
+#[derive(Default)]
+struct Sent {
+    /// Requests sent, retries and polls included.
+    attempts: AtomicU32,
+    /// The last request: method and URL, not yet redacted.
+    request: std::sync::Mutex<Option<String>>,
+}
+
+impl Sent {
+    fn record(&self, method: &str, url: &str) {
+        if let Ok(mut last) = self.request.lock() {
+            *last = Some(format!("{method} {url}"));
+        }
+    }
 }
 
 /// What running a step produced.
@@ -79,11 +97,9 @@ pub(crate) async fn run(ctx: &Arc<Ctx>, id: &str, phase: Phase) -> StepReport {
     ctx.emit(EventKind::StepStarted { step: id });
     let started = Instant::now();
     let started_ms = ctx.started.elapsed().as_millis() as u64;
-    // Counted outside the step's future, so a step that times out still
-    // reports the requests it sent.
-    let attempts = AtomicU32::new(0);
+    let sent = Sent::default();
     let body = async {
-        let body = run_body(ctx, id, step, &attempts);
+        let body = run_body(ctx, id, step, &sent);
         match step.timeout {
             Some(limit) => tokio::time::timeout(limit.0, body)
                 .await
@@ -109,8 +125,13 @@ pub(crate) async fn run(ctx: &Arc<Ctx>, id: &str, phase: Phase) -> StepReport {
     report.started_ms = started_ms;
     report.duration = started.elapsed();
     report.http_status = outcome.http_status;
-    report.attempts = outcome.attempts.max(attempts.load(Ordering::Relaxed));
+    report.attempts = outcome.attempts.max(sent.attempts.load(Ordering::Relaxed));
+    let request = sent.request.lock().ok().and_then(|mut r| r.take());
+    report.request = request.map(|r| ctx.state.redactor.redact(&r));
     report.message = outcome.message.map(|m| ctx.state.redactor.redact(&m));
+    if status == Status::Failed {
+        report.location = Some(location(ctx, phase, id));
+    }
     report.steps = outcome.children;
     report.allowed_failure = status == Status::Failed && step.continue_on_error;
     if phase == Phase::Main && (status == Status::Passed || report.allowed_failure) {
@@ -130,7 +151,23 @@ pub(crate) async fn run(ctx: &Arc<Ctx>, id: &str, phase: Phase) -> StepReport {
     report
 }
 
-async fn run_body(ctx: &Arc<Ctx>, id: &str, step: &Step, attempts: &AtomicU32) -> Outcome {
+/// Where the step is written (its key), for failures.
+fn location(ctx: &Ctx, phase: Phase, id: &str) -> Location {
+    let section = match phase {
+        Phase::Main => "steps",
+        Phase::Cleanup => "cleanup",
+    };
+    let path = crate::spec::field_path::key(section, id);
+    let file = ctx.loaded.file_of(&path);
+    let at = file.map().key(&path);
+    Location {
+        file: file.name.clone(),
+        line: at.line,
+        column: at.col,
+    }
+}
+
+async fn run_body(ctx: &Arc<Ctx>, id: &str, step: &Step, sent: &Sent) -> Outcome {
     if let Some(condition) = &step.if_ {
         match ctx.state.scope(&[]).condition(condition) {
             Ok(true) => {}
@@ -145,21 +182,15 @@ async fn run_body(ctx: &Arc<Ctx>, id: &str, step: &Step, attempts: &AtomicU32) -
         }
     }
     if let Some(items) = &step.for_each {
-        for_each(ctx, id, step, items, attempts).await
+        for_each(ctx, id, step, items, sent).await
     } else if step.uses.is_some() {
         uses(ctx, id, step).await
     } else {
-        exchange(ctx, id, step, &[], attempts).await
+        exchange(ctx, id, step, &[], sent).await
     }
 }
 
-async fn for_each(
-    ctx: &Arc<Ctx>,
-    id: &str,
-    step: &Step,
-    items: &Json,
-    attempts: &AtomicU32,
-) -> Outcome {
+async fn for_each(ctx: &Arc<Ctx>, id: &str, step: &Step, items: &Json, sent: &Sent) -> Outcome {
     use futures::StreamExt;
     let items = match ctx.state.scope(&[]).render_value(items) {
         Ok(Json::Array(items)) => items,
@@ -177,7 +208,7 @@ async fn for_each(
     let results: Vec<Outcome> = futures::stream::iter(items.into_iter().enumerate())
         .map(|(i, item)| async move {
             let extras = [("item", to_value(&item)), ("index", Value::from(i))];
-            exchange(ctx, id, step, &extras, attempts).await
+            exchange(ctx, id, step, &extras, sent).await
         })
         .buffered(concurrency)
         .collect()
@@ -274,13 +305,13 @@ async fn uses(ctx: &Arc<Ctx>, id: &str, step: &Step) -> Outcome {
 }
 
 /// One request with its retries and polling, then expectations and captures.
-/// Every request sent counts in `attempts`.
+/// Every request sent is recorded in `sent`.
 async fn exchange(
     ctx: &Ctx,
     id: &str,
     step: &Step,
     extras: &[(&str, Value)],
-    attempts: &AtomicU32,
+    sent: &Sent,
 ) -> Outcome {
     let Some(request) = &step.request else {
         return Outcome::failed("the step has no request".into());
@@ -302,17 +333,18 @@ async fn exchange(
         // Rendering is synchronous: yielding first lets an interrupt stop a
         // `for_each` whose every iteration fails before sending anything.
         tokio::task::yield_now().await;
-        let attempt = attempts.fetch_add(1, Ordering::Relaxed) + 1;
+        let attempt = sent.attempts.fetch_add(1, Ordering::Relaxed) + 1;
         let scope = ctx.state.scope(extras);
         let prepared = match request::prepare(request, client, &scope) {
             Ok(p) => p,
             Err(e) => return fail(None, e),
         };
-        let sent = match prepared.build(&client.http) {
+        sent.record(method, &prepared.url);
+        let response = match prepared.build(&client.http) {
             Ok(b) => b.send().await,
             Err(e) => return fail(None, format!("request: {e}")),
         };
-        let resp = match sent {
+        let resp = match response {
             Ok(r) => Response::read(r, client.max_body)
                 .await
                 .map_err(Broken::Body),
