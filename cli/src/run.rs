@@ -11,7 +11,8 @@ use indexmap::IndexMap;
 use serde_json::Value as Json;
 
 use super::{EXIT_FAILED, EXIT_INTERNAL, EXIT_INVALID, EXIT_OK};
-use crate::console::Console;
+use crate::console::style::Terminal;
+use crate::console::{Console, Summary};
 use caseflow::report::{self, SpecReport};
 use caseflow::run::{self, EventSink, Fanout, InputSources, PreparedRun, RunOptions, inputs};
 use caseflow::spec::size::ByteSize;
@@ -55,9 +56,22 @@ pub struct RunArgs {
     /// No live progress (also off when stderr is not a terminal or CI=true)
     #[arg(long)]
     pub no_progress: bool,
+    /// Print only failures and the summary line (no line per spec, no progress)
+    #[arg(short, long)]
+    pub quiet: bool,
+    /// What the end of the run shows besides failures: `short` (one summary
+    /// line) or `table` (also every step of every spec, fitted to the terminal)
+    #[arg(long, value_enum, value_name = "KIND", default_value_t = SummaryKind::Short)]
+    pub summary: SummaryKind,
     /// Write a report: `json=PATH` or `junit=PATH` (repeatable)
     #[arg(long = "report", value_name = "FORMAT=PATH")]
     pub reports: Vec<String>,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum SummaryKind {
+    Short,
+    Table,
 }
 
 pub fn run(args: RunArgs) -> i32 {
@@ -165,9 +179,11 @@ async fn run_async(args: RunArgs) -> i32 {
     }
 
     let show_progress = !args.no_progress
+        && !args.quiet
         && std::io::stderr().is_terminal()
         && !std::env::var("CI").is_ok_and(|v| v == "true" || v == "1");
-    let console = Arc::new(Console::new(show_progress));
+    let term = Terminal::stdout();
+    let console = Arc::new(Console::new(show_progress, (!args.quiet).then_some(term)));
     let say = console.clone();
     let signals = super::signals::listen(options.cancel.clone(), move |line| say.print(line));
 
@@ -178,8 +194,13 @@ async fn run_async(args: RunArgs) -> i32 {
     let results = run::execute_all(prepared, &options, sink, SPECS_AT_ONCE).await;
     let elapsed = started.elapsed();
 
-    let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-    print!("{}", crate::console::summary(&results, elapsed, color));
+    let how = Summary {
+        term,
+        table: args.summary == SummaryKind::Table,
+        github: std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true"),
+        interrupted: signals.exit_code().is_some(),
+    };
+    super::emit(&crate::console::summary(&results, elapsed, &how));
     let short = redactor.short_secrets();
     if short > 0 {
         eprintln!(

@@ -188,12 +188,15 @@ fn passing_run_exits_0_with_summary_and_total() {
             srv.base
         ),
     );
-    let out = caseflow(&["run", "ok.yaml", "--no-progress"], dir.parent().unwrap());
+    let out = caseflow(
+        &["run", "ok.yaml", "--no-progress", "--summary", "table"],
+        dir.parent().unwrap(),
+    );
     let t = text(&out);
     assert_eq!(out.status.code(), Some(0), "{t}");
     assert!(t.contains("id=item-1"), "{t}");
-    assert!(
-        t.contains("PASSED: 1 spec(s) (0 failed), 2 step(s): 2 passed, 0 failed, 0 skipped"),
-        "{t}"
-    );
+    assert!(t.contains("PASS ["), "{t}");
+    assert!(t.contains("] ok  2 steps\n"), "{t}");
+    assert!(t.contains("PASSED ["), "{t}");
+    assert!(t.contains("] 1 spec, 2 steps\n"), "{t}");
 }

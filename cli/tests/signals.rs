@@ -97,7 +97,11 @@ fn interrupted_once(name: &str, code: i32) {
         t.contains(&format!("{name}: stopping running steps")),
         "{t}"
     );
-    assert!(t.contains("FAILED: 1 spec(s) (1 failed), 4 step(s)"), "{t}");
+    assert!(
+        t.contains("] 1 spec (1 failed), 4 steps: 2 passed, 1 failed, 1 skipped"),
+        "{t}"
+    );
+    assert!(t.contains("INTERRUPTED ["), "{t}");
     let report: Value =
         serde_json::from_str(&std::fs::read_to_string(dir.join("report.json")).unwrap()).unwrap();
     let slow = step(&report, "slow");
