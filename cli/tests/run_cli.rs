@@ -10,17 +10,7 @@ use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 
 /// A server on its own runtime thread, so the test can block on the binary.
-fn server(delay: Duration) -> support::Server {
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let rt = tokio::runtime::Runtime::new().unwrap();
-        rt.block_on(async move {
-            tx.send(support::start(delay).await).unwrap();
-            std::future::pending::<()>().await;
-        });
-    });
-    rx.recv().unwrap()
-}
+use support::serve as server;
 
 const SECRET_SPEC: &str = r#"version: 1
 name: secrets

@@ -40,7 +40,10 @@ fn spec(report: &SpecReport, term: &Terminal) -> String {
     for (name, step) in &steps {
         if step.status == Status::Skipped {
             let why = step.message.as_deref().unwrap_or("skipped");
-            skipped.entry(why).or_default().push(display_name(name, step));
+            skipped
+                .entry(why)
+                .or_default()
+                .push(display_name(name, step));
         }
     }
     for (why, names) in skipped {

@@ -161,4 +161,3 @@ fn running_text(running: &[String]) -> String {
         format!("running {}", shown.join(", "))
     }
 }
-

@@ -48,8 +48,8 @@ pub fn summary(reports: &[SpecReport], elapsed: Duration, how: &Summary) -> Stri
 }
 
 /// `    PASS [   0.137s] group-user  10 steps`, then, for a spec that
-/// passed, each step it skipped or allowed to fail with the reason (a
-/// failed spec shows those in its failure block).
+/// passed, each step it skipped, allowed to fail or passed only after
+/// several attempts (a failed spec shows those in its failure block).
 pub fn spec_line(report: &SpecReport, term: &Terminal) -> String {
     let c = Tally::of(report);
     let (word, paint) = if report.passed() {
@@ -62,18 +62,25 @@ pub fn spec_line(report: &SpecReport, term: &Terminal) -> String {
         term.paint(&format!("{word:>8}"), paint),
         timing(report.duration),
         term.paint(&report.name, Paint::Bold),
-        c.text()
+        c.text(false)
     );
     if report.passed() {
         for (name, step) in report.flat_steps() {
             let why = step.message.as_deref().unwrap_or_default();
-            let why = why.lines().next().unwrap_or_default();
+            let mut why = why.lines().next().unwrap_or_default().to_string();
             let label = match step.status {
                 Status::Skipped => "SKIP",
                 Status::Failed if step.steps.is_empty() => "ALLOWED",
+                Status::Passed if step.attempts > 1 && step.steps.is_empty() => {
+                    why = format!("passed after {} attempts", step.attempts);
+                    "RETRY"
+                }
                 _ => continue,
             };
-            let line = format!("{:>8} {name}: {why}", term.paint(label, Paint::Warn));
+            let line = format!(
+                "{} {name}: {why}",
+                term.paint(&format!("{label:>8}"), Paint::Warn)
+            );
             out.push_str(&term.clip(&line, 0));
             out.push('\n');
         }
@@ -113,8 +120,9 @@ impl Tally {
     }
 
     /// `10 steps`, or `10 steps: 5 passed, 1 failed, 4 skipped`; zero
-    /// counts other than `passed` are left out.
-    fn text(&self) -> String {
+    /// counts other than `passed` are left out. `retried`: say how many
+    /// passed only after several attempts.
+    fn text(&self, retried: bool) -> String {
         let total = self.passed + self.failed + self.allowed + self.skipped;
         let mut parts = Vec::new();
         if self.passed != total {
@@ -133,7 +141,7 @@ impl Tally {
         if !parts.is_empty() {
             text = format!("{text}: {}", parts.join(", "));
         }
-        if self.retried > 0 {
+        if retried && self.retried > 0 {
             text.push_str(&format!(" ({} after several attempts)", self.retried));
         }
         text
@@ -164,7 +172,7 @@ pub fn total_line(reports: &[SpecReport], elapsed: Duration, how: &Summary) -> S
         "{} {} {specs}, {}",
         how.term.paint(verdict, paint),
         timing(elapsed),
-        tally.text()
+        tally.text(true)
     )
 }
 

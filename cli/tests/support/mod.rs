@@ -5,6 +5,7 @@
 pub mod binary;
 pub mod faults;
 pub mod reflector;
+pub mod terminal;
 pub mod wire;
 
 use std::collections::HashMap;
@@ -33,6 +34,20 @@ pub type Shared = Arc<Mutex<Log>>;
 pub struct Server {
     pub base: String,
     pub log: Shared,
+}
+
+/// Starts the server on a runtime of its own, for tests without one.
+/// `delay` holds every POST /items.
+pub fn serve(delay: Duration) -> Server {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Runtime::new().unwrap();
+        rt.block_on(async move {
+            tx.send(start(delay).await).unwrap();
+            std::future::pending::<()>().await;
+        });
+    });
+    rx.recv().unwrap()
 }
 
 /// Starts the server on the current tokio runtime. `delay` holds every POST /items.
