@@ -169,6 +169,55 @@ fn dry_run_renders_without_sending() {
 }
 
 #[test]
+fn the_json_report_follows_its_published_schema() {
+    let srv = server(Duration::ZERO);
+    let dir = support::binary::spec_dir(
+        "shape.yaml",
+        &srv.base,
+        r#"steps:
+  create:
+    request: { method: POST, url: "{{ inputs.base }}/items", json: {} }
+    outputs: { id: $.id }
+  broken:
+    request: { method: GET, url: "{{ inputs.base }}/status/500" }
+    needs: [create]
+    expect: { status: 200 }
+  after:
+    needs: [broken]
+    request: { method: GET, url: "{{ inputs.base }}/landing" }
+cleanup:
+  delete:
+    request: { method: DELETE, url: "{{ inputs.base }}/items/{{ steps.create.outputs.id }}" }
+"#,
+    );
+    let out = caseflow(&["run", "shape.yaml", "--report", "json=report.json"], &dir);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let report = support::binary::json_report(&dir);
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../schemas/report.schema.json");
+    let schema: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let errors: Vec<String> = validator
+        .iter_errors(&report)
+        .map(|e| format!("{}: {e}", e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}\n{report:#}");
+    assert_eq!(report["version"], 1);
+    let step = |id| support::binary::report_step(&report, id);
+    assert_eq!(step("broken")["needs"], serde_json::json!(["create"]));
+    assert_eq!(step("broken")["location"]["line"], 9);
+    assert!(
+        step("broken")["request"]
+            .as_str()
+            .unwrap()
+            .starts_with("GET http://127.0.0.1:")
+    );
+    assert_eq!(step("after")["message"], "`broken` failed");
+    assert_eq!(step("delete")["needs"], serde_json::json!(["create"]));
+    assert!(step("delete")["started_ms"].as_u64() >= step("broken")["started_ms"].as_u64());
+}
+
+#[test]
 fn passing_run_exits_0_with_summary_and_total() {
     let srv = server(Duration::ZERO);
     let dir = support::write_spec(

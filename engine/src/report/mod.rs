@@ -150,7 +150,7 @@ pub struct StepReport {
     pub status: Status,
     /// The steps it waited for: those whose outputs it uses and its `needs`
     /// (a cleanup step may name main steps).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub needs: Vec<String>,
     /// HTTP status of the last response.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -175,10 +175,10 @@ pub struct StepReport {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub location: Option<Location>,
     /// A failure that does not fail the run (`continue_on_error`).
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub allowed_failure: bool,
     /// The steps of a `uses` sub-workflow.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub steps: Vec<StepReport>,
     /// A cleanup step a second interrupt abandoned: what it would have
     /// removed (its request and the captured values it uses).
