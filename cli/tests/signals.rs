@@ -125,6 +125,53 @@ fn sigint_cleans_up_reports_and_exits_130() {
 }
 
 #[test]
+fn a_step_waiting_for_its_turn_is_skipped_by_an_interrupt() {
+    let srv = faults::start();
+    let dir = write(
+        "queued.yaml",
+        &srv,
+        r#"steps:
+  slow:
+    client: api
+    request: { method: GET, url: "/items/one?stall=20000" }
+  queued:
+    client: api
+    request: { method: GET, url: "/items/two?stall=20000" }
+"#,
+    );
+    let child = spawn(
+        &[
+            "run",
+            "queued.yaml",
+            "--max-parallel",
+            "1",
+            "--report",
+            "json=report.json",
+        ],
+        &dir,
+    );
+    assert!(
+        srv.wait_for("GET /items/", Duration::from_secs(20)),
+        "no step started: {:?}",
+        srv.requests()
+    );
+    signal(&child, "INT");
+    let (out, _) = finish(child, Duration::from_secs(15));
+    assert_eq!(out.status.code(), Some(130), "{}", text(&out));
+    let report: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("report.json")).unwrap()).unwrap();
+    let steps = report["specs"][0]["steps"].as_array().unwrap();
+    let (ran, waited): (Vec<&Value>, Vec<&Value>) =
+        steps.iter().partition(|s| s["status"] == "failed");
+    assert_eq!((ran.len(), waited.len()), (1, 1), "{report:#}");
+    assert_eq!(ran[0]["attempts"], 1, "{report:#}");
+    assert_eq!(waited[0]["status"], "skipped", "{report:#}");
+    assert_eq!(waited[0]["message"], "interrupted", "{report:#}");
+    assert_eq!(waited[0]["attempts"], 0, "{report:#}");
+    assert_eq!(srv.count("GET /items/"), 1, "{:?}", srv.requests());
+}
+
+#[test]
 fn a_second_signal_abandons_cleanup_and_names_what_is_left() {
     let srv = faults::start();
     let dir = write(

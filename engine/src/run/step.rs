@@ -94,6 +94,13 @@ pub(crate) async fn run(ctx: &Arc<Ctx>, id: &str, phase: Phase) -> StepReport {
     let Some(step) = lookup(ctx, id, phase) else {
         return skipped(ctx, id, phase, "no such step".into());
     };
+    // An interrupt while it waited for a permit: it never started.
+    let level = if phase == Phase::Main { 1 } else { 2 };
+    if step.uses.is_none() && ctx.options.cancel.level() >= level {
+        let report = skipped(ctx, id, phase, scheduler::INTERRUPTED.into());
+        ctx.emit(EventKind::StepFinished(&report));
+        return report;
+    }
     ctx.emit(EventKind::StepStarted { step: id });
     let started = Instant::now();
     let started_ms = ctx.started.elapsed().as_millis() as u64;
@@ -109,7 +116,6 @@ pub(crate) async fn run(ctx: &Arc<Ctx>, id: &str, phase: Phase) -> StepReport {
     };
     // An interrupt ends the step where it is (the first one main steps, the
     // second cleanup); a sub-workflow ends its own steps and returns.
-    let level = if phase == Phase::Main { 1 } else { 2 };
     let mut outcome = if step.uses.is_some() {
         body.await
     } else {
