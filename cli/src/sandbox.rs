@@ -3,7 +3,7 @@
 use super::{EXIT_INTERNAL, EXIT_OK};
 
 pub fn serve(port: u16) -> i32 {
-    let runtime = match super::runtime() {
+    let runtime = match super::server_runtime() {
         Ok(rt) => rt,
         Err(code) => return code,
     };

@@ -44,6 +44,7 @@ macro_rules! assert_masked_snapshot {
             filters => vec![
                 (r"127\.0\.0\.1:\d+", "127.0.0.1:PORT"),
                 (r"in \d+(\.\d+)?s", "in [TIME]"),
+                (r"\[ *\d+\.\d{3}s\]", "[TIME]"),
                 (r"\(os error \d+\)", "(os error N)"),
             ],
         }, {

@@ -231,5 +231,5 @@ fn imported_client_secret_jwt_runs_against_the_sandbox() {
         String::from_utf8_lossy(&run.stderr)
     );
     assert!(run.status.success(), "{out}");
-    assert!(out.contains("14 passed"), "{out}");
+    assert!(out.contains("] 1 spec, 14 steps\n"), "{out}");
 }

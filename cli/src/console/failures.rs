@@ -88,7 +88,11 @@ fn failed(name: &str, step: &StepReport, term: &Terminal) -> String {
         step.duration.as_secs_f64()
     ));
     let message = step.message.as_deref().unwrap_or("failed");
-    let mut request = step.request.as_deref();
+    // Not when the message already names the URL (a request that got no response).
+    let mut request = step.request.as_deref().filter(|r| {
+        let url = r.split_once(' ').map_or(*r, |(_, url)| url);
+        !message.contains(url)
+    });
     let mut body_lines = None;
     for line in message.lines() {
         if line.starts_with("response: ") {

@@ -47,7 +47,7 @@ impl Clients {
     }
 }
 
-fn build(client: &model::Client, insecure: bool, max_body: u64) -> reqwest::Result<HttpClient> {
+fn build(client: &model::Client, insecure: bool, max_body: u64) -> Result<HttpClient, String> {
     let timeout = client.timeout.map_or(DEFAULT_TIMEOUT, |t| t.0);
     let redirect = if client.follow_redirects {
         reqwest::redirect::Policy::limited(10)
@@ -60,10 +60,14 @@ fn build(client: &model::Client, insecure: bool, max_body: u64) -> reqwest::Resu
         .redirect(redirect)
         .timeout(timeout)
         .connect_timeout(CONNECT_TIMEOUT.min(timeout))
-        .tcp_nodelay(true)
-        // Both the spec and the command line must ask for it.
-        .danger_accept_invalid_certs(client.insecure && insecure)
-        .build()?;
+        .tcp_nodelay(true);
+    // Both the spec and the command line must ask for it.
+    let http = if client.insecure && insecure {
+        http.danger_accept_invalid_certs(true)
+    } else {
+        http.tls_backend_preconfigured(super::tls::config()?)
+    };
+    let http = http.build().map_err(|e| e.to_string())?;
     Ok(HttpClient {
         http,
         spec: client.clone(),

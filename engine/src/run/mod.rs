@@ -15,6 +15,7 @@ pub mod response;
 pub mod retry;
 pub mod scheduler;
 pub mod step;
+mod tls;
 
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
