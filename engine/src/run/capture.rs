@@ -1,7 +1,11 @@
 //! Captures (`outputs`): a source (JSONPath, header, cookie, status, body,
 //! final URL) narrowed by `query`/`fragment` parameters or a regex.
 
-use jsonpath_rust::JsonPath;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock};
+
+use jsonpath_rust::parser::errors::JsonPathError;
+use jsonpath_rust::parser::model::JpQuery;
 use serde_json::Value as Json;
 
 use super::response::Response;
@@ -69,9 +73,30 @@ pub fn json_path(path: &str, resp: &Response) -> Result<Vec<Json>, String> {
 }
 
 pub fn query(path: &str, body: &Json) -> Result<Vec<Json>, String> {
-    body.query(path)
-        .map(|found| found.into_iter().cloned().collect())
+    let compiled = compiled(path).map_err(|e| format!("`{path}`: {e}"))?;
+    jsonpath_rust::query::js_path_process(&compiled, body)
+        .map(|found| found.into_iter().map(|r| r.val.clone()).collect())
         .map_err(|e| format!("`{path}`: {e}"))
+}
+
+/// Compiled JSONPaths, shared by every step: a path is parsed once, not
+/// on every response it reads.
+fn compiled(path: &str) -> Result<Arc<JpQuery>, JsonPathError> {
+    /// More than any set of specs holds; past it the cache starts over.
+    const MAX: usize = 10_000;
+    static CACHE: OnceLock<Mutex<HashMap<String, Arc<JpQuery>>>> = OnceLock::new();
+    let cache = CACHE.get_or_init(Mutex::default);
+    if let Some(q) = cache.lock().ok().and_then(|c| c.get(path).cloned()) {
+        return Ok(q);
+    }
+    let q = Arc::new(jsonpath_rust::parser::parse_json_path(path)?);
+    if let Ok(mut c) = cache.lock() {
+        if c.len() >= MAX {
+            c.clear();
+        }
+        c.insert(path.to_string(), q.clone());
+    }
+    Ok(q)
 }
 
 fn narrow(spec: &CaptureSpec, values: Vec<Json>) -> Result<Vec<Json>, String> {
