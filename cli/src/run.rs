@@ -55,7 +55,7 @@ pub struct RunArgs {
     /// No live progress (also off when stderr is not a terminal or CI=true)
     #[arg(long)]
     pub no_progress: bool,
-    /// Write a report: `json=PATH` or `junit=PATH` (repeatable)
+    /// Write a report: `json=PATH`, `junit=PATH` or `html=PATH` (a page with the timeline; repeatable)
     #[arg(long = "report", value_name = "FORMAT=PATH")]
     pub reports: Vec<String>,
 }
