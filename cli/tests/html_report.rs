@@ -175,8 +175,8 @@ fn centre(d: &Drawn) -> (f64, f64) {
 
 #[test]
 fn report_and_plan_pages_in_a_headless_browser() {
-    let out = std::env::temp_dir().join(format!("caseflow-html-{}", uuid::Uuid::new_v4()));
-    std::fs::create_dir_all(&out).unwrap();
+    let dir = TempDir::new();
+    let out = &dir.0;
     let html_path = out.join("report.html");
     let json_path = out.join("report.json");
     let run = caseflow(
@@ -317,6 +317,21 @@ fn report_and_plan_pages_in_a_headless_browser() {
     let plan_shot = target_dir().join("html-plan.png");
     browser.screenshot(&plan_shot);
     println!("plan screenshot: {}", plan_shot.display());
-    drop(browser);
-    let _ = std::fs::remove_dir_all(&out);
+}
+
+/// A fresh directory, removed when dropped (also when the test fails).
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new() -> Self {
+        let path = std::env::temp_dir().join(format!("caseflow-html-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&path).unwrap();
+        Self(path)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
 }

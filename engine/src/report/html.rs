@@ -743,6 +743,8 @@ mod tests {
             assert!(!html.contains(outside), "{outside}");
         }
         assert!(html.len() < 32 * 1024, "{}", html.len());
+        // The last redaction pass leaves the style and the script alone.
+        assert!(html.contains(STYLE) && html.contains(SCRIPT));
     }
 
     #[test]
