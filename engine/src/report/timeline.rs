@@ -4,7 +4,7 @@
 //! steps running at the same time sit one above the other and no two bars
 //! of a lane overlap.
 
-use indexmap::{IndexMap, IndexSet};
+use indexmap::IndexMap;
 
 use super::{Phase, Status, StepReport};
 use crate::plan::Plan;
@@ -111,15 +111,21 @@ impl Timeline {
     /// them by their own levels, the critical path marked.
     pub fn of_plan(spec: &CheckedSpec, main: &Plan) -> Timeline {
         let s = &spec.loaded.spec;
-        let cleanup = Plan::new(&spec.analysis.cleanup_deps);
+        let after = Plan::new(&spec.analysis.cleanup_deps);
         let mut bars = Vec::new();
-        let mut add = |plan: &Plan,
-                       deps: &IndexMap<String, IndexSet<String>>,
-                       offset: usize,
-                       cleanup: bool| {
+        for cleanup in [false, true] {
+            let (plan, deps, steps, offset) = if cleanup {
+                (
+                    &after,
+                    &spec.analysis.cleanup_deps,
+                    &s.cleanup,
+                    main.levels.len(),
+                )
+            } else {
+                (main, &spec.analysis.deps, &s.steps, 0)
+            };
             for (level, ids) in plan.levels.iter().enumerate() {
                 for id in ids {
-                    let steps = if cleanup { &s.cleanup } else { &s.steps };
                     let start = (offset + level) as f64;
                     bars.push(Bar {
                         id: id.clone(),
@@ -134,15 +140,8 @@ impl Timeline {
                     });
                 }
             }
-        };
-        add(main, &spec.analysis.deps, 0, false);
-        add(
-            &cleanup,
-            &spec.analysis.cleanup_deps,
-            main.levels.len(),
-            true,
-        );
-        let span = (main.levels.len() + cleanup.levels.len()) as f64;
+        }
+        let span = (main.levels.len() + after.levels.len()) as f64;
         Timeline::unpacked(Axis::Levels, span, bars)
     }
 
