@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::{EXIT_INVALID, EXIT_OK, GraphFormat, emit};
+use super::{EXIT_INVALID, EXIT_OK, GraphFormat, PlanFormat, emit};
 use caseflow::plan::{self, Plan};
 use caseflow::spec::{self, CheckedSpec, Loader};
 
@@ -24,10 +24,14 @@ fn checked(command: &str, path: &Path) -> Option<CheckedSpec> {
     spec
 }
 
-pub fn plan(path: &Path) -> i32 {
+pub fn plan(path: &Path, format: PlanFormat) -> i32 {
     let Some(spec) = checked("plan", path) else {
         return EXIT_INVALID;
     };
+    if let PlanFormat::Html = format {
+        emit(&caseflow::report::html::render_plan(&spec));
+        return EXIT_OK;
+    }
     let plan = Plan::new(&spec.analysis.deps);
     let mut text = plan::render_text(&spec.loaded.spec.name, &plan);
     let cleanup: Vec<&str> = spec

@@ -43,6 +43,9 @@ pub enum Command {
     Plan {
         /// The spec file
         spec: PathBuf,
+        /// Output format (`caseflow plan SPEC --format html > plan.html` writes a page)
+        #[arg(long, value_enum, default_value_t = PlanFormat::Text)]
+        format: PlanFormat,
     },
     /// Print a spec's dependency graph as Mermaid or DOT
     Graph {
@@ -78,6 +81,14 @@ pub enum Command {
         /// The shell
         shell: clap_complete::Shell,
     },
+}
+
+#[derive(Copy, Clone, Debug, ValueEnum)]
+pub enum PlanFormat {
+    /// Levels, what runs in parallel, the critical path
+    Text,
+    /// One HTML page: the planned timeline, the critical path, what each step waits for
+    Html,
 }
 
 #[derive(Copy, Clone, Debug, ValueEnum)]
@@ -124,7 +135,7 @@ fn run_main() -> i32 {
     let cli = Cli::parse();
     match cli.command {
         Command::Validate { targets } => validate::validate(&targets),
-        Command::Plan { spec } => inspect::plan(&spec),
+        Command::Plan { spec, format } => inspect::plan(&spec, format),
         Command::Graph { spec, format } => inspect::graph(&spec, format),
         Command::List { targets } => inspect::list(&targets),
         Command::Run(args) => run::run(args),

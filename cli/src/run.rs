@@ -63,7 +63,7 @@ pub struct RunArgs {
     /// line) or `table` (also every step of every spec, fitted to the terminal)
     #[arg(long, value_enum, value_name = "KIND", default_value_t = SummaryKind::Short)]
     pub summary: SummaryKind,
-    /// Write a report: `json=PATH` or `junit=PATH` (repeatable)
+    /// Write a report: `json=PATH`, `junit=PATH` or `html=PATH` (a page with the timeline; repeatable)
     #[arg(long = "report", value_name = "FORMAT=PATH")]
     pub reports: Vec<String>,
 }

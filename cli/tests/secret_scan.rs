@@ -147,12 +147,24 @@ fn reflected_and_uncaptured_secrets_never_come_out() {
         "json=report.json",
         "--report",
         "junit=report.xml",
+        "--report",
+        "html=report.html",
     ];
     let verbose = caseflow(&[&args[..], &["-vv"], &reports].concat(), dir);
     assert_eq!(verbose.status.code(), Some(1), "steps fail on purpose");
-    let verbose = Written::collect("-vv", &verbose, dir, &["report.json", "report.xml"]);
+    let verbose = Written::collect(
+        "-vv",
+        &verbose,
+        dir,
+        &["report.json", "report.xml", "report.html"],
+    );
     let quiet = caseflow(&[&args[..], &reports].concat(), dir);
-    let quiet = Written::collect("plain", &quiet, dir, &["report.json", "report.xml"]);
+    let quiet = Written::collect(
+        "plain",
+        &quiet,
+        dir,
+        &["report.json", "report.xml", "report.html"],
+    );
     let dry = caseflow(&[&args[..], &["--dry-run"]].concat(), dir);
     assert_eq!(dry.status.code(), Some(0));
     let dry = Written::collect("--dry-run", &dry, dir, &[]);
@@ -222,6 +234,7 @@ fn the_library_leaks_nothing_it_sent_or_received() {
     }
     let json = out_dir.join("library.json").display().to_string();
     let junit = out_dir.join("library.xml").display().to_string();
+    let html = out_dir.join("library.html").display().to_string();
     let mut verbose_args = args.clone();
     verbose_args.extend([
         "-vv".into(),
@@ -229,6 +242,8 @@ fn the_library_leaks_nothing_it_sent_or_received() {
         format!("json={json}"),
         "--report".into(),
         format!("junit={junit}"),
+        "--report".into(),
+        format!("html={html}"),
     ]);
     let verbose_args: Vec<&str> = verbose_args.iter().map(String::as_str).collect();
     let run = caseflow(&verbose_args, root);
@@ -236,7 +251,7 @@ fn the_library_leaks_nothing_it_sent_or_received() {
         "library -vv",
         &run,
         &out_dir,
-        &["library.json", "library.xml"],
+        &["library.json", "library.xml", "library.html"],
     );
     assert_eq!(run.status.code(), Some(0), "{}", verbose.text());
     let mut dry_args: Vec<&str> = args.iter().map(String::as_str).collect();

@@ -11,7 +11,7 @@
 //!   concurrently ([`run::execute`], [`run::execute_all`]) and report
 //!   through an [`run::EventSink`];
 //! * [`report`]: the result model and the reports written from the events
-//!   (JSON, JUnit);
+//!   (JSON, JUnit, HTML);
 //! * [`redact`]: the one redaction layer every output goes through;
 //! * [`template`] and [`formats`] (Postman in, YAML out) around them.
 //!

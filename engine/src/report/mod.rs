@@ -1,10 +1,12 @@
 //! What a run produced (the result model), and the reports written from the
-//! run's event stream: JSON and JUnit. A new format is one new file here
+//! run's event stream: JSON, JUnit and HTML. A new format is one new file here
 //! plus one line in [`FORMATS`]. Reporters redact every string they write
 //! with the run's redactor, since a secret may be learned after a step ended.
 
+pub mod html;
 pub mod json;
 pub mod junit;
+pub mod timeline;
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -28,7 +30,11 @@ pub trait Reporter: Send {
 pub type NewReporter = fn(PathBuf) -> Box<dyn Reporter>;
 
 /// Every `--report FORMAT=PATH` format and how to start its reporter.
-pub const FORMATS: &[(&str, NewReporter)] = &[("json", json::reporter), ("junit", junit::reporter)];
+pub const FORMATS: &[(&str, NewReporter)] = &[
+    ("json", json::reporter),
+    ("junit", junit::reporter),
+    ("html", html::reporter),
+];
 
 /// The reporter of a format, or `None` for an unknown one.
 pub fn reporter(format: &str, path: PathBuf) -> Option<Box<dyn Reporter>> {
