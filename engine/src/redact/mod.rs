@@ -51,8 +51,13 @@ struct Inner {
     short: Vec<String>,
     /// Extra credential field names (normalised), from specs' `secrets.fields`.
     fields: HashSet<String>,
-    /// Built from `needles` on first use after a change.
-    matcher: Option<Arc<AhoCorasick>>,
+    /// Built from `needles` on first use after a change, in two parts: an
+    /// automaton over the first `len` needles and one over the rest. The
+    /// first is rebuilt only once the rest outgrows half of it, so learning
+    /// secrets one by one (a token per step) costs a few full builds in all,
+    /// not one per secret.
+    base: Option<(Arc<AhoCorasick>, usize)>,
+    recent: Option<Arc<AhoCorasick>>,
 }
 
 impl Redactor {
@@ -91,7 +96,7 @@ impl Redactor {
         for form in forms {
             if inner.needle_set.insert(form.clone()) {
                 inner.needles.push(form);
-                inner.matcher = None;
+                inner.recent = None;
             }
         }
     }
@@ -238,12 +243,12 @@ impl Redactor {
         if text.is_empty() {
             return String::new();
         }
-        let matcher = self.matcher();
+        let matchers = self.matchers();
         let (short, any_name) = self.read(|i| (i.short.clone(), !i.fields.is_empty()));
         let bytes = text.as_bytes();
         // Nothing registered and no character a named pair, an escape or a
         // JWT needs: most step outputs (`item-42`) are done here.
-        if matcher.is_none()
+        if matchers.is_empty()
             && short.is_empty()
             && !bytes
                 .iter()
@@ -253,7 +258,7 @@ impl Redactor {
         }
         let mut ranges: Vec<(usize, usize)> = Vec::new();
         let mut scan = |view: &[u8], map: &dyn Fn(usize, usize) -> (usize, usize)| {
-            if let Some(m) = &matcher {
+            for m in &matchers {
                 for found in m.find_iter(view) {
                     ranges.push(map(found.start(), found.end()));
                 }
@@ -330,23 +335,45 @@ impl Redactor {
         self.inner.read().map(|i| f(&i)).unwrap_or_default()
     }
 
-    fn matcher(&self) -> Option<Arc<AhoCorasick>> {
-        if let Some(m) = self.read(|i| i.matcher.clone()) {
-            return Some(m);
+    /// The automata over every needle: none, one or two.
+    fn matchers(&self) -> Vec<Arc<AhoCorasick>> {
+        let current = |i: &Inner| {
+            let base = i.base.as_ref().filter(|(_, len)| *len > 0);
+            let stale = base.map_or(0, |(_, len)| *len) < i.needles.len() && i.recent.is_none();
+            (!stale).then(|| {
+                base.map(|(m, _)| m.clone())
+                    .into_iter()
+                    .chain(i.recent.clone())
+                    .collect()
+            })
+        };
+        if let Some(m) = self.read(|i| Some(current(i))).flatten() {
+            return m;
         }
-        let mut inner = self.inner.write().ok()?;
-        if inner.needles.is_empty() {
-            return None;
+        let Ok(mut inner) = self.inner.write() else {
+            return Vec::new();
+        };
+        let done = inner.base.as_ref().map_or(0, |(_, len)| *len);
+        let rest = inner.needles.len() - done;
+        if rest > 0 {
+            if done == 0 || rest * 2 > done {
+                inner.base = automaton(&inner.needles).map(|m| (m, inner.needles.len()));
+                inner.recent = None;
+            } else {
+                inner.recent = automaton(&inner.needles[done..]);
+            }
         }
-        if inner.matcher.is_none() {
-            let built = AhoCorasick::builder()
-                .match_kind(MatchKind::LeftmostLongest)
-                .build(&inner.needles)
-                .ok()?;
-            inner.matcher = Some(Arc::new(built));
-        }
-        inner.matcher.clone()
+        current(&inner).unwrap_or_default()
     }
+}
+
+/// Leftmost-longest, so a secret and its longer base64 form mask whole.
+fn automaton(needles: &[String]) -> Option<Arc<AhoCorasick>> {
+    AhoCorasick::builder()
+        .match_kind(MatchKind::LeftmostLongest)
+        .build(needles)
+        .ok()
+        .map(Arc::new)
 }
 
 fn is_auth_scheme(scheme: &str) -> bool {

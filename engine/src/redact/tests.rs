@@ -191,3 +191,21 @@ fn nothing_to_mask_is_unchanged() {
     assert_eq!(r.redact(text), text);
     assert!(r.is_empty());
 }
+
+#[test]
+fn secrets_learned_one_by_one_are_all_masked_every_time() {
+    let r = Redactor::new();
+    let secrets: Vec<String> = (0..40)
+        .map(|i| format!("token-{i:03}-{}", "x".repeat(i)))
+        .collect();
+    for (n, secret) in secrets.iter().enumerate() {
+        r.add(secret);
+        // Redacting between additions builds the automata in every split.
+        let known = secrets[..=n].join(" | ");
+        let masked = r.redact(&known);
+        assert!(!masked.contains("token-"), "after {n}: {masked}");
+        let base64 = STANDARD.encode(secret);
+        assert_eq!(r.redact(&format!("b={base64};")), "b=•••;");
+    }
+    assert_eq!(r.redact("token-999-unknown"), "token-999-unknown");
+}
