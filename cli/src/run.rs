@@ -131,17 +131,17 @@ async fn run_async(args: RunArgs) -> i32 {
             .collect(),
         );
     } else if wants {
-        match caseflow_sandbox::Sandbox::start(0).await {
+        match crate::sandbox::Embedded::start() {
             Ok(s) => {
                 println!(
                     "caseflow: using the embedded PingOne sandbox at {} (no target inputs given)",
-                    s.base_url()
+                    s.base_url
                 );
-                sources.sandbox = Some(s.inputs());
+                sources.sandbox = Some(s.inputs.clone());
                 sandbox = Some(s);
             }
             Err(e) => {
-                eprintln!("error: cannot start the embedded sandbox: {e:#}");
+                eprintln!("error: cannot start the embedded sandbox: {e}");
                 return EXIT_INTERNAL;
             }
         }
@@ -236,9 +236,9 @@ fn dry_run(prepared: Vec<PreparedRun>, options: &RunOptions) -> i32 {
     code
 }
 
-async fn stop_sandbox(sandbox: Option<caseflow_sandbox::Sandbox>) {
+async fn stop_sandbox(sandbox: Option<crate::sandbox::Embedded>) {
     if let Some(s) = sandbox {
-        let _ = tokio::time::timeout(std::time::Duration::from_secs(2), s.shutdown()).await;
+        s.stop().await;
     }
 }
 
