@@ -567,6 +567,10 @@ steps:
     assert_eq!(step(&r, "sub").steps.len(), 1);
     // The sub-workflow's cleanup ran after the parent used what it created.
     assert_eq!(srv.log.lock().unwrap().deleted, vec!["item-1".to_string()]);
+    // One permit is enough: the `uses` step holds none while its steps run.
+    let one = run_with(&srv.base, &yaml, RunOptions::new(1));
+    let one = tokio::time::timeout(Duration::from_secs(20), one).await;
+    assert_passed(&one.expect("a sub-workflow at --max-parallel 1 finishes"));
 }
 
 #[tokio::test]

@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use futures::future::BoxFuture;
 use indexmap::{IndexMap, IndexSet};
+use tokio::sync::OwnedSemaphorePermit;
 use tokio::task::JoinSet;
 
 use super::{Ctx, EventKind, step};
@@ -69,8 +70,10 @@ async fn run_graph_inner(
     let cancel = ctx.options.cancel.clone();
     let mut stop: Option<&'static str> = (cancel.level() >= cancel_level).then_some(INTERRUPTED);
 
+    // A permit taken while waiting, for the step at the front of the queue.
+    let mut permit: Option<OwnedSemaphorePermit> = None;
     loop {
-        while let Some(i) = queue.ready.pop_front() {
+        while let Some(&i) = queue.ready.front() {
             if stop.is_none() && cancel.level() >= cancel_level {
                 stop = Some(INTERRUPTED);
             }
@@ -85,30 +88,50 @@ async fn run_graph_inner(
                         .map(|(dep, s)| format!("`{dep}` {}", s.as_str()))
                 });
             if let Some(reason) = skip {
+                queue.ready.pop_front();
                 let report = step::skipped(ctx, id, phase, reason);
                 ctx.emit(EventKind::StepFinished(&report));
                 queue.finish(i, report);
                 continue;
             }
+            // Taken before the task exists, so no more than `--max-parallel`
+            // steps are in memory at once. A `uses` step takes none: it only
+            // waits for its own steps, which take theirs.
+            let held = if step::sends_requests(ctx, id, phase) {
+                let free = || ctx.options.permits.clone().try_acquire_owned().ok();
+                match permit.take().or_else(free) {
+                    Some(p) => Some(p),
+                    None => break,
+                }
+            } else {
+                None
+            };
+            queue.ready.pop_front();
             let task_ctx = ctx.clone();
             let task_id = id.to_string();
             let handle = tasks.spawn(async move {
-                let _permit = task_ctx.options.permits.clone().acquire_owned().await;
+                let _permit = held;
                 step::run(&task_ctx, &task_id, phase).await
             });
             running.insert(handle.id(), i);
         }
-        if tasks.is_empty() {
+        let waiting = !queue.ready.is_empty();
+        if tasks.is_empty() && !waiting {
             break;
         }
         let joined = tokio::select! {
-            joined = tasks.join_next_with_id() => joined,
+            joined = tasks.join_next_with_id(), if !tasks.is_empty() => joined,
+            taken = ctx.options.permits.clone().acquire_owned(), if waiting => {
+                permit = taken.ok();
+                continue;
+            }
             () = cancel.reached(cancel_level), if stop != Some(INTERRUPTED) => {
                 // Running steps see the interrupt themselves and end with
                 // their attempts counted; nothing new starts.
                 stop = Some(INTERRUPTED);
                 continue;
             }
+            else => break,
         };
         let Some(joined) = joined else { break };
         let (i, report) = match joined {

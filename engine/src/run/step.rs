@@ -39,6 +39,12 @@ fn lookup<'a>(ctx: &'a Ctx, id: &str, phase: Phase) -> Option<&'a Step> {
     }
 }
 
+/// Does the step send requests itself (and so run under a permit of the
+/// `--max-parallel` cap)? A `uses` step only waits for its own steps.
+pub(crate) fn sends_requests(ctx: &Ctx, id: &str, phase: Phase) -> bool {
+    lookup(ctx, id, phase).is_none_or(|s| s.uses.is_none())
+}
+
 /// The report of a step that did not run.
 pub(crate) fn skipped(ctx: &Ctx, id: &str, phase: Phase, reason: String) -> StepReport {
     let title = lookup(ctx, id, phase).and_then(|s| s.title.clone());
