@@ -75,42 +75,65 @@ pub enum SummaryKind {
 }
 
 pub fn run(args: RunArgs) -> i32 {
-    let runtime = match super::runtime() {
-        Ok(rt) => rt,
-        Err(code) => return code,
-    };
-    runtime.block_on(run_async(args))
-}
-
-async fn run_async(args: RunArgs) -> i32 {
-    let reports = match parse_reports(&args.reports) {
-        Ok(r) => r,
-        Err(e) => return usage(&e),
-    };
-    let mut sources = InputSources {
-        use_env: true,
-        ..InputSources::default()
-    };
-    match parse_sets(&args.set) {
-        Ok(set) => sources.set = set,
-        Err(e) => return usage(&e),
-    }
-    if let Some(path) = &args.inputs {
-        match read_inputs_file(path) {
-            Ok(map) => sources.file = map,
-            Err(e) => return usage(&e),
-        }
-    }
-    let (specs, warnings) = match load_targets(&args.targets) {
+    let setup = match Setup::read(&args) {
         Ok(s) => s,
         Err(code) => return code,
     };
-    if specs.is_empty() {
-        return usage("no specs to run (directories hold only library specs)");
+    // Steps that can run at once, across the specs run together.
+    let width: usize = setup
+        .specs
+        .iter()
+        .map(|s| caseflow::plan::Plan::new(&s.analysis.deps).max_parallel())
+        .sum();
+    let runtime = match super::runtime(width.min(args.max_parallel)) {
+        Ok(rt) => rt,
+        Err(code) => return code,
+    };
+    runtime.block_on(run_async(args, setup))
+}
+
+/// What the command line and the spec files say, read before anything runs.
+struct Setup {
+    reports: Vec<Box<dyn report::Reporter>>,
+    sources: InputSources,
+    specs: Vec<CheckedSpec>,
+    warnings: Vec<String>,
+}
+
+impl Setup {
+    fn read(args: &RunArgs) -> Result<Self, i32> {
+        let reports = parse_reports(&args.reports).map_err(|e| usage(&e))?;
+        let mut sources = InputSources {
+            use_env: true,
+            ..InputSources::default()
+        };
+        sources.set = parse_sets(&args.set).map_err(|e| usage(&e))?;
+        if let Some(path) = &args.inputs {
+            sources.file = read_inputs_file(path).map_err(|e| usage(&e))?;
+        }
+        let (specs, warnings) = load_targets(&args.targets)?;
+        if specs.is_empty() {
+            return Err(usage(
+                "no specs to run (directories hold only library specs)",
+            ));
+        }
+        check_input_names(&specs, &sources, args.inputs.as_deref()).map_err(|e| usage(&e))?;
+        Ok(Self {
+            reports,
+            sources,
+            specs,
+            warnings,
+        })
     }
-    if let Err(e) = check_input_names(&specs, &sources, args.inputs.as_deref()) {
-        return usage(&e);
-    }
+}
+
+async fn run_async(args: RunArgs, setup: Setup) -> i32 {
+    let Setup {
+        reports,
+        mut sources,
+        specs,
+        warnings,
+    } = setup;
 
     // The sandbox is started only when some input it can bind has no other value.
     let wants = specs.iter().any(|s| needs_sandbox(&s.loaded, &sources));
