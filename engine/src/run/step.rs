@@ -329,7 +329,7 @@ async fn exchange(
         return Outcome::failed("the step has no request".into());
     };
     let client = ctx.clients.get(step.client.as_deref());
-    let policy = Policy::from_spec(step.retry.as_ref());
+    let policy = Policy::from_spec(step.retry.as_deref());
     let method = request.method.as_str();
     let until = step.until.as_ref();
     let poll_started = Instant::now();
@@ -443,7 +443,7 @@ async fn exchange(
                 }
             }
         }
-        let failures = check(step.expect.as_ref(), &resp, &scope);
+        let failures = check(step.expect.as_deref(), &resp, &scope);
         if !failures.is_empty() {
             tries += 1;
             let by_status = policy.retries(Failure::Status(resp.status), method);

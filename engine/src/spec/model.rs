@@ -203,7 +203,7 @@ pub struct Step {
     pub client: Option<String>,
     /// The HTTP request.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub request: Option<Request>,
+    pub request: Option<Box<Request>>,
     /// Run another spec (path relative to this file) as this step; its workflow outputs become this step's outputs.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub uses: Option<String>,
@@ -218,7 +218,7 @@ pub struct Step {
     pub outputs: IndexMap<String, Capture>,
     /// What the response must satisfy.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub expect: Option<Expect>,
+    pub expect: Option<Box<Expect>>,
     /// Run the step only when this expression is true, e.g. `inputs.mfa` or `"{{ inputs.mode == 'pkce' }}"`.
     #[serde(rename = "if", default, skip_serializing_if = "Option::is_none")]
     pub if_: Option<String>,
@@ -231,10 +231,10 @@ pub struct Step {
     pub concurrency: Option<u32>,
     /// Retry on transient failures.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub retry: Option<Retry>,
+    pub retry: Option<Box<Retry>>,
     /// Repeat the request until the condition holds (polling).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub until: Option<Until>,
+    pub until: Option<Box<Until>>,
     /// Deadline for the whole step including retries, e.g. `60s`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timeout: Option<Duration>,
@@ -299,7 +299,8 @@ pub struct Request {
 pub enum Capture {
     /// JSONPath on the JSON response body, e.g. `$.id`.
     Path(String),
-    Full(CaptureSpec),
+    /// Boxed: most captures are the shorthand, and a step keeps its map of them.
+    Full(Box<CaptureSpec>),
 }
 
 /// Where a value comes from (one of `json`, `header`, `cookie`, `status`, `body`, `url`)
@@ -620,13 +621,13 @@ impl WorkflowOutput {
 
 impl Capture {
     /// The long form of any capture.
-    pub fn spec(&self) -> CaptureSpec {
+    pub fn spec(&self) -> std::borrow::Cow<'_, CaptureSpec> {
         match self {
-            Self::Path(p) => CaptureSpec {
+            Self::Path(p) => std::borrow::Cow::Owned(CaptureSpec {
                 json: Some(p.clone()),
                 ..CaptureSpec::default()
-            },
-            Self::Full(s) => s.clone(),
+            }),
+            Self::Full(s) => std::borrow::Cow::Borrowed(s),
         }
     }
     pub fn secret(&self) -> bool {

@@ -63,7 +63,7 @@ pub fn model_is_conformant(spec: &Spec) -> bool {
             Some(StatusExpect::One(p)) => status_ok(p),
             Some(StatusExpect::Any(ps)) => ps.iter().all(status_ok),
         };
-        let attempts = match &step.retry {
+        let attempts = match step.retry.as_deref() {
             Some(Retry::Attempts(n)) => *n >= 1,
             Some(Retry::Policy(p)) => p.attempts >= 1,
             None => true,

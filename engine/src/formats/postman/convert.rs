@@ -374,7 +374,7 @@ impl<'w> Builder<'w> {
                 .or(item.description.as_ref())
                 .and_then(|d| d.text()),
             client: Some(CLIENT.into()),
-            request: Some(request),
+            request: Some(Box::new(request)),
             ..Step::default()
         };
         let mut setters = Vec::new();
@@ -395,7 +395,7 @@ impl<'w> Builder<'w> {
                 || !t.expect.body.is_empty()
                 || !t.expect.headers.is_empty()
             {
-                step.expect = Some(t.expect);
+                step.expect = Some(Box::new(t.expect));
             }
             for (line, text) in t.untranslated {
                 let text = one_line(&text);
@@ -534,7 +534,7 @@ fn finish_capture(mut c: CaptureSpec, var: &str) -> Capture {
     c.secret = looks_secret(var);
     match (&c.json, c.secret, c.regex.is_some()) {
         (Some(path), false, false) => Capture::Path(path.clone()),
-        _ => Capture::Full(c),
+        _ => Capture::Full(Box::new(c)),
     }
 }
 
