@@ -1,7 +1,7 @@
 //! A headless Chromium driven over the DevTools protocol: open a page,
 //! evaluate JavaScript against its real layout, move the mouse, take a
 //! screenshot. Every wait is bounded, and the browser is killed when the
-//! handle is dropped. `.ci/setup` installs Debian's `chromium`.
+//! handle is dropped. `.ci/setup` installs Debian's `chromium` when it is missing.
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
@@ -25,23 +25,28 @@ pub struct Browser {
     _guard: Guard,
 }
 
-/// `chromium` on the PATH; a failure saying how to install it when missing
-/// (in CI as anywhere: a test that cannot run fails, it is not skipped).
+/// `chromium` on the PATH. When it is missing, `.ci/setup` installs it
+/// (Debian's package, once, with a lock so parallel tests wait for one
+/// install); a test that cannot get a browser fails, it is not skipped.
 fn chromium() -> PathBuf {
-    let path = std::env::var_os("PATH").unwrap_or_default();
-    std::env::split_paths(&path)
-        .map(|dir| dir.join("chromium"))
-        .find(|p| p.is_file())
-        .unwrap_or_else(|| {
-            let ci = if std::env::var_os("CI").is_some() {
-                " (CI must install it before the tests)"
-            } else {
-                ""
-            };
-            panic!(
-                "chromium is not installed{ci}: run `.ci/setup`, which installs Debian's chromium for this test"
-            )
-        })
+    let find = || {
+        let path = std::env::var_os("PATH").unwrap_or_default();
+        std::env::split_paths(&path)
+            .map(|dir| dir.join("chromium"))
+            .find(|p| p.is_file())
+    };
+    static INSTALL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _one = INSTALL.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(found) = find() {
+        return found;
+    }
+    let setup = concat!(env!("CARGO_MANIFEST_DIR"), "/../.ci/setup");
+    let installed = Command::new("bash").arg(setup).status();
+    find().unwrap_or_else(|| {
+        panic!(
+            "chromium is not installed and `.ci/setup` could not install it ({installed:?}): install Debian's `chromium` package"
+        )
+    })
 }
 
 impl Browser {
