@@ -299,7 +299,7 @@ pub struct Request {
 pub enum Capture {
     /// JSONPath on the JSON response body, e.g. `$.id`.
     Path(String),
-    /// Boxed: most captures are the shorthand, and a step keeps its map of them.
+    // Boxed: most captures are the shorthand, and every step keeps its map.
     Full(Box<CaptureSpec>),
 }
 
