@@ -743,6 +743,9 @@ fn is_global(name: &str) -> bool {
 
 /// A JSONPath syntax error as a message, with the character it stops at.
 fn jsonpath_error(expr: &str) -> Option<String> {
+    if is_simple_jsonpath(expr) {
+        return None;
+    }
     let e = jsonpath_rust::parser::parse_json_path(expr).err()?;
     let text = e.to_string();
     // pest reports `--> line:col`; one-line paths only need the column.
@@ -761,10 +764,107 @@ fn jsonpath_error(expr: &str) -> Option<String> {
     })
 }
 
+/// `$`, then `.name`, `.*`, `[0]` or `[*]` segments: the paths most
+/// captures and expectations use, valid without asking the JSONPath parser
+/// (whose general grammar costs more than the rest of a step's checks).
+fn is_simple_jsonpath(expr: &str) -> bool {
+    let Some(mut rest) = expr.strip_prefix('$') else {
+        return false;
+    };
+    while !rest.is_empty() {
+        let after = if let Some(after) = rest.strip_prefix(".*").or(rest.strip_prefix("[*]")) {
+            after
+        } else if let Some(after) = rest.strip_prefix('.') {
+            let name = after
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .unwrap_or(after.len());
+            if name == 0 || after.as_bytes()[0].is_ascii_digit() {
+                return false;
+            }
+            &after[name..]
+        } else if let Some(after) = rest.strip_prefix('[') {
+            let digits = after
+                .find(|c: char| !c.is_ascii_digit())
+                .unwrap_or(after.len());
+            let index = &after[..digits];
+            if !(1..=9).contains(&digits) || index.len() > 1 && index.starts_with('0') {
+                return false;
+            }
+            match after[digits..].strip_prefix(']') {
+                Some(after) => after,
+                None => return false,
+            }
+        } else {
+            return false;
+        };
+        rest = after;
+    }
+    true
+}
+
 fn one_of(known: &[&str]) -> String {
     if known.is_empty() {
         " (the spec defines no clients)".into()
     } else {
         format!(", expected one of {}", suggest::list(known))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_simple_jsonpath;
+
+    #[test]
+    fn simple_jsonpaths_are_ones_the_parser_takes() {
+        let simple = [
+            "$",
+            "$.id",
+            "$.access_token",
+            "$.a.b_2[0].c",
+            "$._embedded.items[12]",
+            "$.*",
+            "$[*].id",
+            "$.items[0][1]",
+        ];
+        for expr in simple {
+            assert!(is_simple_jsonpath(expr), "{expr}");
+            assert!(
+                jsonpath_rust::parser::parse_json_path(expr).is_ok(),
+                "{expr}"
+            );
+        }
+        let other = [
+            "",
+            "id",
+            "$.",
+            "$..id",
+            "$.1a",
+            "$[01]",
+            "$[-1]",
+            "$['a']",
+            "$.a b",
+            "$.é",
+            "$[0",
+            "$[1234567890]",
+            "$[?@.a]",
+        ];
+        for expr in other {
+            assert!(!is_simple_jsonpath(expr), "{expr}");
+        }
+        // Whatever the shape check takes of all short texts, the parser takes too.
+        let alphabet = ['.', 'a', '_', '1', '0', '[', ']', '*', '-', '\'', ' '];
+        let mut texts = vec![String::from("$")];
+        for _ in 0..5 {
+            texts = texts
+                .iter()
+                .flat_map(|t| alphabet.iter().map(move |c| format!("{t}{c}")))
+                .collect();
+            for expr in texts.iter().filter(|t| is_simple_jsonpath(t)) {
+                assert!(
+                    jsonpath_rust::parser::parse_json_path(expr).is_ok(),
+                    "{expr}"
+                );
+            }
+        }
     }
 }
