@@ -14,9 +14,12 @@ type Read<T> = Result<T, Declined>;
 /// YAML limits implicit keys to 1024 characters; stay well inside.
 const MAX_KEY_LEN: usize = 512;
 
+#[derive(Clone, Copy)]
 struct Line<'a> {
     /// Where the line starts in the file.
     start: usize,
+    /// Where its line feed is (the file's length for a last line without one).
+    end: usize,
     indent: usize,
     /// After the indentation.
     text: &'a str,
@@ -31,32 +34,20 @@ impl Line<'_> {
 }
 
 pub fn document(text: &str) -> Read<Node<'_>> {
-    let mut start = 0;
-    let mut reader = Reader {
-        text,
-        lines: text
-            .split('\n')
-            .map(|raw| {
-                let text = raw.trim_start_matches(' ');
-                let line = Line {
-                    start,
-                    indent: raw.len() - text.len(),
-                    text,
-                    raw,
-                };
-                start += raw.len() + 1;
-                line
-            })
-            .collect(),
-        at: 0,
-    };
     // Document markers and directives: several documents, `%YAML`.
-    if reader.lines.iter().any(|l| {
-        l.indent == 0
-            && (l.text.starts_with("---") || l.text.starts_with("...") || l.text.starts_with('%'))
-    }) {
+    let at_line_start = |marker: &str| {
+        text.starts_with(marker)
+            || memchr::memmem::find(text.as_bytes(), format!("\n{marker}").as_bytes()).is_some()
+    };
+    if ["---", "...", "%"].into_iter().any(at_line_start) {
         return Err(Declined);
     }
+    let mut reader = Reader {
+        text,
+        at: 0,
+        last: 0,
+        peeked: None,
+    };
     match reader.peek() {
         Some(line) if line.indent == 0 && !is_seq_entry(line.text) => {}
         _ => return Err(Declined),
@@ -68,20 +59,56 @@ pub fn document(text: &str) -> Read<Node<'_>> {
     }
 }
 
+/// Reads lines one at a time: a 10,000-step spec has 200,000 of them.
 struct Reader<'a> {
     text: &'a str,
-    lines: Vec<Line<'a>>,
-    /// The next line to read.
+    /// Where the next line to read starts; past the end when there is none.
     at: usize,
+    /// Where the line read last starts.
+    last: usize,
+    /// The line at `at` once looked at: the loops look at each line twice.
+    peeked: Option<Line<'a>>,
 }
 
 impl<'a> Reader<'a> {
+    fn line_at(&self, start: usize) -> Option<Line<'a>> {
+        let end = self.line_end(start)?;
+        let raw = &self.text[start..end];
+        let text = raw.trim_start_matches(' ');
+        Some(Line {
+            start,
+            end,
+            indent: raw.len() - text.len(),
+            text,
+            raw,
+        })
+    }
+
+    /// Where the line holding `at` ends.
+    fn line_end(&self, at: usize) -> Option<usize> {
+        let rest = self.text.get(at..)?;
+        Some(memchr::memchr(b'\n', rest.as_bytes()).map_or(self.text.len(), |i| at + i))
+    }
+
     /// The next line that carries content, skipping blank and comment lines.
-    fn peek(&mut self) -> Option<&Line<'a>> {
-        while self.lines.get(self.at)?.is_trivia() {
-            self.at += 1;
+    fn peek(&mut self) -> Option<Line<'a>> {
+        if let Some(line) = self.peeked.filter(|l| l.start == self.at) {
+            return Some(line);
         }
-        self.lines.get(self.at)
+        loop {
+            let line = self.line_at(self.at)?;
+            if !line.is_trivia() {
+                self.peeked = Some(line);
+                return Some(line);
+            }
+            self.at = line.end + 1;
+        }
+    }
+
+    fn take(&mut self, line: Line<'a>) -> &'a str {
+        self.last = line.start;
+        self.at = line.end + 1;
+        line.text
     }
 
     /// A block mapping whose keys sit at column `indent`; `first` is an
@@ -101,8 +128,7 @@ impl<'a> Reader<'a> {
             if line.indent > indent || is_seq_entry(line.text) {
                 return Err(Declined);
             }
-            let text = line.text;
-            self.at += 1;
+            let text = self.take(line);
             entries.push(self.entry(text, indent, depth)?);
         }
         distinct_keys(&entries)?;
@@ -183,10 +209,9 @@ impl<'a> Reader<'a> {
                 }
                 return Err(Declined);
             }
-            let after_dash = &line.text[1..];
+            let after_dash = &self.take(line)[1..];
             let item = after_dash.trim_start_matches(' ');
             let column = indent + 1 + after_dash.len() - item.len();
-            self.at += 1;
             let node = if is_seq_entry(item) || item.starts_with(['|', '>']) {
                 return Err(Declined);
             } else if is_mapping_entry(item)? {
@@ -201,12 +226,14 @@ impl<'a> Reader<'a> {
 
     /// A double-quoted value, which may go on over the lines below.
     fn double_quoted(&mut self, rest: &'a str, indent: usize) -> Read<Node<'a>> {
-        let line = &self.lines[self.at - 1];
-        let from = line.start + line.raw.len() - rest.len();
-        let s = &self.text[from..];
-        let (text, after) = quoted::double(s, Some(indent))?;
-        self.at += s[..s.len() - after.len()].matches('\n').count();
-        end_of_line(after.split('\n').next().unwrap_or(""))?;
+        // `rest` ends the line read last.
+        let line = self.line_at(self.last).ok_or(Declined)?;
+        let from = line.end - rest.len();
+        let (text, after) = quoted::double(&self.text[from..], Some(indent))?;
+        let closed = self.text.len() - after.len();
+        let end = self.line_end(closed).ok_or(Declined)?;
+        end_of_line(&self.text[closed..end])?;
+        self.at = end + 1;
         Ok(Node::string(text))
     }
 
@@ -222,31 +249,35 @@ impl<'a> Reader<'a> {
         if !(comment.is_empty() || comment.starts_with('#') && comment.len() < after.len()) {
             return Err(Declined);
         }
-        let first = self.lines.get(self.at).ok_or(Declined)?;
+        let first = self.line_at(self.at).ok_or(Declined)?;
         if first.text.is_empty() || first.indent <= indent {
             return Err(Declined);
         }
         let column = first.indent;
-        let mut end = self.at;
-        let mut last = self.at;
-        while let Some(line) = self.lines.get(end) {
+        let mut lines = Vec::new();
+        let mut kept = 0;
+        let mut next = Some(first);
+        while let Some(line) = next {
             if !line.text.is_empty() {
                 if line.indent < column {
                     break;
                 }
-                last = end;
+                kept = lines.len() + 1;
             } else if folded && line.raw.len() > column {
                 // A line of spaces only, deeper than the text: a folding corner.
                 return Err(Declined);
             }
-            end += 1;
+            lines.push(line);
+            next = self.line_at(line.end + 1);
         }
-        if last + 1 == self.lines.len() {
+        // Trailing empty lines are chomped; the last line needs its line feed.
+        lines.truncate(kept);
+        let last = lines.last().ok_or(Declined)?;
+        if last.end == self.text.len() {
             return Err(Declined);
         }
-        let lines = self.lines[self.at..=last]
-            .iter()
-            .map(|l| l.raw.get(column..).unwrap_or(""));
+        self.at = last.end + 1;
+        let lines = lines.iter().map(|l| l.raw.get(column..).unwrap_or(""));
         let mut text = if folded {
             fold(lines)
         } else {
@@ -255,7 +286,6 @@ impl<'a> Reader<'a> {
         if !strip {
             text.push('\n');
         }
-        self.at = last + 1;
         Ok(Node::string(Cow::Owned(text)))
     }
 }
@@ -296,10 +326,7 @@ fn is_mapping_entry(text: &str) -> Read<bool> {
         Some(b'"') => quoted::double(text, None)?.1.starts_with(':'),
         Some(b'\'') => quoted::single(text)?.1.starts_with(':'),
         Some(b'{' | b'[') => false,
-        _ => {
-            let text = comment_start(text).map_or(text, |i| &text[..i]);
-            text.contains(": ") || text.trim_end_matches(' ').ends_with(':')
-        }
+        _ => has_separator(comment_start(text).map_or(text, |i| &text[..i])),
     })
 }
 
@@ -310,10 +337,7 @@ fn split_key(text: &str) -> Read<(Cow<'_, str>, &str)> {
         Some(b'\'') => quoted::single(text)?,
         _ => {
             plain_start(text)?;
-            let bytes = text.as_bytes();
-            let colon = (0..bytes.len())
-                .find(|&i| bytes[i] == b':' && matches!(bytes.get(i + 1), None | Some(b' ')))
-                .ok_or(Declined)?;
+            let colon = separator(text).ok_or(Declined)?;
             let key = text[..colon].trim_end_matches(' ');
             if comment_start(key).is_some() || key.ends_with(':') {
                 return Err(Declined);
@@ -361,7 +385,7 @@ fn block_plain(text: &str) -> Read<&str> {
     let text = comment_start(text).map_or(text, |i| &text[..i]);
     let text = text.trim_end_matches(' ');
     // `key: a: b` is a YAML error.
-    if text.contains(": ") || text.ends_with(':') {
+    if has_separator(text) {
         return Err(Declined);
     }
     Ok(text)
@@ -369,7 +393,17 @@ fn block_plain(text: &str) -> Read<&str> {
 
 /// Where ` #` starts a comment.
 fn comment_start(text: &str) -> Option<usize> {
-    text.find(" #")
+    text.as_bytes().windows(2).position(|w| w == b" #")
+}
+
+/// Where the first `:` followed by a space or the end of the text is.
+fn separator(text: &str) -> Option<usize> {
+    let bytes = text.as_bytes();
+    (0..bytes.len()).find(|&i| bytes[i] == b':' && matches!(bytes.get(i + 1), None | Some(b' ')))
+}
+
+fn has_separator(text: &str) -> bool {
+    separator(text).is_some()
 }
 
 /// After a quoted scalar or flow collection: only spaces and a comment.
