@@ -8,6 +8,7 @@
 //! file with serde-saphyr, whose rules and messages stay the only ones.
 
 mod block;
+mod compare;
 mod de;
 mod flow;
 mod node;
@@ -17,6 +18,8 @@ mod scalar;
 mod tests;
 
 use serde::de::DeserializeOwned;
+
+pub use compare::compare_with_serde_saphyr;
 
 /// Deeper nesting is declined (serde-saphyr limits it too).
 const MAX_DEPTH: usize = 48;

@@ -5,31 +5,11 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use super::from_str;
-use crate::spec::Spec;
-use crate::spec::load::yaml_options;
+use super::{compare_with_serde_saphyr, from_str};
 
-/// Whether the reader accepted `text` (as a value and as a spec); panics
-/// where it disagrees with serde-saphyr.
+/// Whether the reader accepted `text`; panics where it disagrees with serde-saphyr.
 fn agrees(text: &str) -> bool {
-    let value = from_str::<Value>(text);
-    if let Some(value) = &value {
-        let expected: Value = serde_saphyr::from_str_with_options(text, yaml_options())
-            .unwrap_or_else(|e| panic!("serde-saphyr refuses what the reader took: {e}\n{text}"));
-        assert_eq!(value, &expected, "value differs for\n{text}");
-    }
-    if let Some(spec) = from_str::<Spec>(text) {
-        let expected: Spec = serde_saphyr::from_str_with_options(text, yaml_options())
-            .unwrap_or_else(|e| {
-                panic!("serde-saphyr refuses the spec the reader took: {e}\n{text}")
-            });
-        assert_eq!(
-            serde_json::to_value(&spec).unwrap(),
-            serde_json::to_value(&expected).unwrap(),
-            "spec differs for\n{text}"
-        );
-    }
-    value.is_some()
+    compare_with_serde_saphyr(text).unwrap_or_else(|e| panic!("{e}\n{text}"))
 }
 
 fn yaml_files() -> Vec<(String, String)> {
