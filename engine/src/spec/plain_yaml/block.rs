@@ -263,9 +263,13 @@ impl<'a> Reader<'a> {
                     break;
                 }
                 kept = lines.len() + 1;
-            } else if folded && line.raw.len() > column {
-                // A line of spaces only, deeper than the text: a folding corner.
-                return Err(Declined);
+            } else if line.raw.len() > column {
+                // Spaces only, more than the indentation: text made of
+                // spaces, and a folding corner.
+                if folded {
+                    return Err(Declined);
+                }
+                kept = lines.len() + 1;
             }
             lines.push(line);
             next = self.line_at(line.end + 1);

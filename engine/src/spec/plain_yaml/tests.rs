@@ -146,6 +146,7 @@ fn agrees_on_corners() {
         "x: é ü – “quotes”\ny: -x\nz: .hidden\n",
         "a:\n  b:\n    c:\n      - d: [1, {e: f}]\n",
         "f: >-\n  {{ call(a,\n         b) }}\ng: >\n  one\n  two\n\n  three\n    deeper\n  back\nh: 1\n",
+        "d: |\n  x\n     \n  y\n    \nb: 1\n",
         "q: \"one \\\n  two\\r\\n\\\n  three\n\n  four  \n   five\"\nr: 1\n",
     ];
     for text in accepted {
@@ -162,6 +163,7 @@ fn agrees_on_corners() {
         "a: |+\n  kept\n\n",
         "a: |2\n   x\n",
         "a: |\n  no newline at the end",
+        "i: |\n y\n  ",
         "a:\tb\n",
         "a: b\r\n",
         "---\na: 1\n",
