@@ -1,6 +1,7 @@
 //! The block structure: lines, indentation, mappings, sequences (also the
 //! indentless `key:\n- item` form), `- key: value` items, block scalars
-//! and double-quoted values over several lines. A file is one document whose top level is a mapping at column 1.
+//! and double-quoted values over several lines. A file is one document
+//! whose top level is a mapping at column 1.
 
 use std::borrow::Cow;
 use std::collections::HashSet;

@@ -1,11 +1,13 @@
 //! A reader for the YAML that specs are written in: one document, block
-//! mappings and sequences, flow collections on one line, plain, quoted and
-//! literal (`|`, `|-`) scalars, comments. It builds exactly the values
-//! serde-saphyr builds, in a fraction of the time a full YAML parser needs
-//! for a 10,000-step spec, and declines everything else: anchors, aliases,
-//! merge keys, tags, folded or multi-line scalars, tabs, carriage returns,
-//! control characters, duplicate keys, any error. The loader then reads the
-//! file with serde-saphyr, whose rules and messages stay the only ones.
+//! mappings and sequences, flow collections on one line, plain and quoted
+//! scalars (double-quoted values also over several lines), literal and
+//! folded block scalars (`|`, `|-`, `>`, `>-`), comments. It builds exactly
+//! the values serde-saphyr builds, in a fraction of the time a full YAML
+//! parser needs for a 10,000-step spec, and declines everything else:
+//! anchors, aliases, merge keys, tags, multi-line plain scalars, `|+` and
+//! indentation indicators, tabs, carriage returns, control characters,
+//! duplicate keys, any error. The loader then reads the file with
+//! serde-saphyr, whose rules and messages stay the only ones.
 
 mod block;
 mod compare;
