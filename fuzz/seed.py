@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Writes seed corpora for the fuzz targets from specs/ and tests/invalid/.
 
-    python3 fuzz/seed.py        # fills fuzz/corpus/{spec,template,capture}
+    python3 fuzz/seed.py        # fills fuzz/corpus/{spec,plain_yaml,template,capture}
 """
 
 import hashlib
@@ -31,7 +31,7 @@ def documents():
         try:
             # BaseLoader: every scalar stays a string, as templates are.
             yield yaml.load(path.read_text(), Loader=yaml.BaseLoader)
-        except yaml.YAMLError:
+        except (yaml.YAMLError, UnicodeDecodeError):
             continue
 
 
@@ -112,6 +112,7 @@ def main():
     seen_captures = set()
     for path in spec_files():
         write("spec", path.read_bytes())
+        write("plain_yaml", path.read_bytes())
     for doc in documents():
         for s in strings(doc):
             if ("{{" in s or "{%" in s) and s not in seen_templates:
@@ -136,7 +137,7 @@ def main():
         line = json.dumps(extra).encode()
         write("capture", line + b"\n" + HEAD + b"\n" + JSON_BODY)
         write("capture", line + b"\n" + HEAD + b"\n" + HTML_BODY)
-    for target in ("spec", "template", "capture"):
+    for target in ("spec", "plain_yaml", "template", "capture"):
         print(target, len(list((CORPUS / target).iterdir())), "seeds")
 
 

@@ -9,7 +9,7 @@ use indexmap::{IndexMap, IndexSet};
 use serde_json::Value;
 
 use super::diagnostic::Diagnostic;
-use super::field_path::{self, Segment};
+use super::field_path::At;
 use super::load::LoadedSpec;
 use super::model::{Capture, Expect, Matcher, Step};
 use super::suggest::{self, Suggester};
@@ -77,12 +77,12 @@ struct Checker<'a> {
 }
 
 impl Checker<'_> {
-    fn error(&mut self, path: &str, message: impl Into<String>) {
-        let d = self.loaded.error(path, message);
+    fn error(&mut self, at: impl std::fmt::Display, message: impl Into<String>) {
+        let d = self.loaded.error(&at.to_string(), message);
         self.analysis.diagnostics.push(d);
     }
-    fn key_error(&mut self, path: &str, message: impl Into<String>) {
-        let d = self.loaded.key_error(path, message);
+    fn key_error(&mut self, at: impl std::fmt::Display, message: impl Into<String>) {
+        let d = self.loaded.key_error(&at.to_string(), message);
         self.analysis.diagnostics.push(d);
     }
 
@@ -95,12 +95,15 @@ impl Checker<'_> {
                     response: false,
                     steps: false,
                 };
-                let path = format!("inputs.{name}.default");
-                self.value_templates(&path, default, scope, &mut IndexSet::new());
+                let inputs = At::Top("inputs");
+                let input = inputs.field(name);
+                let at = input.field("default");
+                self.value_templates(&at, default, scope, &mut IndexSet::new());
             }
         }
         for (name, client) in &spec.clients {
-            let base = format!("clients.{name}");
+            let clients = At::Top("clients");
+            let base = clients.field(name);
             // Client templates are checked once here; their references become
             // dependencies of every step that uses the client.
             let mut deps = IndexSet::new();
@@ -110,15 +113,11 @@ impl Checker<'_> {
                 steps: true,
             };
             if let Some(url) = &client.base_url {
-                self.template(&format!("{base}.base_url"), url, scope, &mut deps);
+                self.template(&base.field("base_url"), url, scope, &mut deps);
             }
+            let headers = base.field("headers");
             for (h, v) in &client.headers {
-                self.template(
-                    &field_path::key(&format!("{base}.headers"), h),
-                    v,
-                    scope,
-                    &mut deps,
-                );
+                self.template(&headers.key(h), v, scope, &mut deps);
             }
             self.client_deps.insert(name.clone(), deps);
         }
@@ -127,16 +126,17 @@ impl Checker<'_> {
                 Section::Main => ("steps", &spec.steps),
                 Section::Cleanup => ("cleanup", &spec.cleanup),
             };
+            let section_at = At::Top(name);
             for (id, step) in steps {
-                let path = format!("{name}.{id}");
+                let path = section_at.field(id);
                 if !is_identifier(id) {
                     self.key_error(
-                        &path,
+                        path,
                         format!("step id `{id}` must be an identifier (letters, digits, `_`; not starting with a digit) so templates can reference it"),
                     );
                 }
                 if section == Section::Cleanup && spec.steps.contains_key(id) {
-                    self.key_error(&path, format!("`{id}` is both a step and a cleanup step"));
+                    self.key_error(path, format!("`{id}` is both a step and a cleanup step"));
                 }
                 let deps = self.step(&path, id, step, section == Section::Cleanup);
                 match section {
@@ -151,12 +151,9 @@ impl Checker<'_> {
                 response: false,
                 steps: true,
             };
-            self.template(
-                &format!("outputs.{name}"),
-                output.template(),
-                scope,
-                &mut IndexSet::new(),
-            );
+            let outputs = At::Top("outputs");
+            let at = outputs.field(name);
+            self.template(&at, output.template(), scope, &mut IndexSet::new());
         }
         self.cycles();
         self.input_cycles();
@@ -188,11 +185,11 @@ impl Checker<'_> {
                     shown.join(" -> ")
                 )
             };
-            self.error(&format!("inputs.{first}.default"), message);
+            self.error(format!("inputs.{first}.default"), message);
         }
     }
 
-    fn step(&mut self, path: &str, id: &str, step: &Step, cleanup: bool) -> IndexSet<String> {
+    fn step(&mut self, path: &At, id: &str, step: &Step, cleanup: bool) -> IndexSet<String> {
         let spec = &self.loaded.spec;
         let mut deps = IndexSet::new();
         let scope = Scope {
@@ -203,20 +200,20 @@ impl Checker<'_> {
         match (&step.request, &step.uses) {
             (None, None) => self.error(path, "a step needs a `request` or `uses`"),
             (Some(_), Some(_)) => self.key_error(
-                &format!("{path}.uses"),
+                path.field("uses"),
                 "a step has either a `request` or `uses`, not both",
             ),
             _ => {}
         }
         if step.uses.is_none() && !step.with.is_empty() {
-            self.key_error(&format!("{path}.with"), "`with` only goes with `uses`");
+            self.key_error(path.field("with"), "`with` only goes with `uses`");
         }
         if let Some(client) = &step.client {
             match spec.clients.get(client) {
                 None => {
                     let known: Vec<&str> = spec.clients.keys().map(String::as_str).collect();
                     self.error(
-                        &format!("{path}.client"),
+                        path.field("client"),
                         format!("unknown client `{client}`{}", one_of(&known)),
                     );
                 }
@@ -228,39 +225,27 @@ impl Checker<'_> {
             }
         }
         if let Some(request) = &step.request {
-            let rp = format!("{path}.request");
-            self.template(&format!("{rp}.url"), &request.url, scope, &mut deps);
+            let rp = path.field("request");
+            self.template(&rp.field("url"), &request.url, scope, &mut deps);
+            let query = rp.field("query");
             for (k, v) in &request.query {
-                self.value_templates(
-                    &field_path::key(&format!("{rp}.query"), k),
-                    v,
-                    scope,
-                    &mut deps,
-                );
+                self.value_templates(&query.key(k), v, scope, &mut deps);
             }
+            let headers = rp.field("headers");
             for (k, v) in &request.headers {
-                self.template(
-                    &field_path::key(&format!("{rp}.headers"), k),
-                    v,
-                    scope,
-                    &mut deps,
-                );
+                self.template(&headers.key(k), v, scope, &mut deps);
             }
             if let Some(json) = &request.json {
-                self.value_templates(&format!("{rp}.json"), json, scope, &mut deps);
+                self.value_templates(&rp.field("json"), json, scope, &mut deps);
             }
             if let Some(form) = &request.form {
+                let at = rp.field("form");
                 for (k, v) in form {
-                    self.value_templates(
-                        &field_path::key(&format!("{rp}.form"), k),
-                        v,
-                        scope,
-                        &mut deps,
-                    );
+                    self.value_templates(&at.key(k), v, scope, &mut deps);
                 }
             }
             if let Some(body) = &request.body {
-                self.template(&format!("{rp}.body"), body, scope, &mut deps);
+                self.template(&rp.field("body"), body, scope, &mut deps);
             }
             let bodies = [
                 request.json.is_some(),
@@ -268,30 +253,26 @@ impl Checker<'_> {
                 request.body.is_some(),
             ];
             if bodies.iter().filter(|b| **b).count() > 1 {
-                self.error(&rp, "use only one of `json`, `form` and `body`");
+                self.error(rp, "use only one of `json`, `form` and `body`");
             }
         }
+        let with = path.field("with");
         for (k, v) in &step.with {
-            self.value_templates(
-                &field_path::key(&format!("{path}.with"), k),
-                v,
-                scope,
-                &mut deps,
-            );
+            self.value_templates(&with.key(k), v, scope, &mut deps);
         }
         if let Some(cond) = &step.if_ {
-            self.expression(&format!("{path}.if"), cond, scope, &mut deps);
+            self.expression(&path.field("if"), cond, scope, &mut deps);
         }
         if let Some(items) = &step.for_each {
             let outer = Scope {
                 item: false,
                 ..scope
             };
-            self.value_templates(&format!("{path}.for_each"), items, outer, &mut deps);
+            self.value_templates(&path.field("for_each"), items, outer, &mut deps);
         }
         if step.concurrency.is_some() && step.for_each.is_none() {
             self.key_error(
-                &format!("{path}.concurrency"),
+                path.field("concurrency"),
                 "`concurrency` only goes with `for_each`",
             );
         }
@@ -301,7 +282,7 @@ impl Checker<'_> {
                 ..scope
             };
             self.expression(
-                &format!("{path}.until.condition"),
+                &path.field("until.condition"),
                 &until.condition,
                 polling,
                 &mut deps,
@@ -310,7 +291,7 @@ impl Checker<'_> {
                 && interval.0 < MIN_POLL_INTERVAL
             {
                 self.error(
-                    &format!("{path}.until.interval"),
+                    path.field("until.interval"),
                     format!(
                         "{interval} is too short: polls are at least {}ms apart",
                         MIN_POLL_INTERVAL.as_millis()
@@ -318,30 +299,32 @@ impl Checker<'_> {
                 );
             }
         }
+        let needs = path.field("needs");
         for (i, need) in step.needs.iter().enumerate() {
-            let np = format!("{path}.needs[{i}]");
+            let np = needs.index(i);
             if need == id {
-                self.error(&np, format!("step `{id}` cannot need itself"));
+                self.error(np, format!("step `{id}` cannot need itself"));
             } else if spec.steps.contains_key(need) || (cleanup && spec.cleanup.contains_key(need))
             {
                 // A cleanup step may also wait for other cleanup steps (delete a user before its population).
                 deps.insert(need.clone());
             } else {
                 let hint = self.hints.step(self.loaded, need, cleanup);
-                self.error(&np, format!("unknown step `{need}`{hint}"));
+                self.error(np, format!("unknown step `{need}`{hint}"));
             }
         }
+        let outputs = path.field("outputs");
         for (name, capture) in &step.outputs {
-            self.capture(&field_path::key(&format!("{path}.outputs"), name), capture);
+            self.capture(&outputs.key(name), capture);
         }
         if let Some(expect) = &step.expect {
-            self.expect(&format!("{path}.expect"), expect, scope, &mut deps);
+            self.expect(&path.field("expect"), expect, scope, &mut deps);
         }
         deps.shift_remove(id);
         deps
     }
 
-    fn capture(&mut self, path: &str, capture: &Capture) {
+    fn capture(&mut self, path: &At, capture: &Capture) {
         let spec = capture.spec();
         let sources = [
             spec.json.is_some(),
@@ -362,48 +345,43 @@ impl Checker<'_> {
             self.error(path, "a capture needs a source: `json`, `header`, `cookie`, `status`, `body`, `url` or `regex`");
         }
         if let Some(json) = &spec.json {
+            let field = path.field("json");
             let p = match capture {
-                Capture::Path(_) => path.to_string(),
-                Capture::Full(_) => format!("{path}.json"),
+                Capture::Path(_) => path,
+                Capture::Full(_) => &field,
             };
-            self.jsonpath(&p, json);
+            self.jsonpath(p, json);
         }
         if let Some(re) = &spec.regex {
-            self.regex(&format!("{path}.regex"), re);
+            self.regex(&path.field("regex"), re);
         }
         if spec.group.is_some() && spec.regex.is_none() {
-            self.key_error(&format!("{path}.group"), "`group` only goes with `regex`");
+            self.key_error(path.field("group"), "`group` only goes with `regex`");
         }
         if spec.query.is_some() && spec.fragment.is_some() {
             self.error(path, "use either `query` or `fragment`");
         }
     }
 
-    fn expect(&mut self, path: &str, expect: &Expect, scope: Scope, deps: &mut IndexSet<String>) {
+    fn expect(&mut self, path: &At, expect: &Expect, scope: Scope, deps: &mut IndexSet<String>) {
+        let headers = path.field("headers");
         for (name, m) in &expect.headers {
-            self.matcher(
-                &field_path::key(&format!("{path}.headers"), name),
-                m,
-                scope,
-                deps,
-            );
+            self.matcher(&headers.key(name), m, scope, deps);
         }
+        let body = path.field("body");
         for (jsonpath, m) in &expect.body {
-            let p = field_path::key(&format!("{path}.body"), jsonpath);
+            let p = body.key(jsonpath);
             self.jsonpath_key(&p, jsonpath);
             self.matcher(&p, m, scope, deps);
         }
         if let Some(schema) = &expect.schema
             && let Err(e) = jsonschema::validator_for(schema)
         {
-            self.error(
-                &format!("{path}.schema"),
-                format!("invalid JSON Schema: {e}"),
-            );
+            self.error(path.field("schema"), format!("invalid JSON Schema: {e}"));
         }
     }
 
-    fn matcher(&mut self, path: &str, m: &Matcher, scope: Scope, deps: &mut IndexSet<String>) {
+    fn matcher(&mut self, path: &At, m: &Matcher, scope: Scope, deps: &mut IndexSet<String>) {
         match m {
             Matcher::Equals(v) => self.value_templates(path, v, scope, deps),
             Matcher::Ops(ops) => {
@@ -413,29 +391,29 @@ impl Checker<'_> {
                     ("contains", &ops.contains),
                 ] {
                     if let Some(v) = v {
-                        self.value_templates(&format!("{path}.{name}"), v, scope, deps);
+                        self.value_templates(&path.field(name), v, scope, deps);
                     }
                 }
                 if let Some(re) = &ops.matches {
-                    self.regex(&format!("{path}.matches"), re);
+                    self.regex(&path.field("matches"), re);
                 }
             }
         }
     }
 
-    fn jsonpath(&mut self, path: &str, expr: &str) {
+    fn jsonpath(&mut self, path: &At, expr: &str) {
         if let Some(message) = jsonpath_error(expr) {
             self.error(path, message);
         }
     }
 
-    fn jsonpath_key(&mut self, path: &str, expr: &str) {
+    fn jsonpath_key(&mut self, path: &At, expr: &str) {
         if let Some(message) = jsonpath_error(expr) {
             self.key_error(path, message);
         }
     }
 
-    fn regex(&mut self, path: &str, re: &str) {
+    fn regex(&mut self, path: &At, re: &str) {
         if let Err(e) = regex::Regex::new(re) {
             let text = e.to_string();
             let reason = text.lines().last().unwrap_or("invalid").trim();
@@ -447,7 +425,7 @@ impl Checker<'_> {
     /// Every string inside a structured value is a template.
     fn value_templates(
         &mut self,
-        path: &str,
+        path: &At,
         value: &Value,
         scope: Scope,
         deps: &mut IndexSet<String>,
@@ -456,17 +434,12 @@ impl Checker<'_> {
             Value::String(s) => self.template(path, s, scope, deps),
             Value::Array(items) => {
                 for (i, v) in items.iter().enumerate() {
-                    self.value_templates(
-                        &field_path::push(path, &Segment::Index(i)),
-                        v,
-                        scope,
-                        deps,
-                    );
+                    self.value_templates(&path.index(i), v, scope, deps);
                 }
             }
             Value::Object(map) => {
                 for (k, v) in map {
-                    let p = field_path::key(path, k);
+                    let p = path.key(k);
                     if template::is_template(k) {
                         self.template(&p, k, scope, deps);
                     }
@@ -478,7 +451,7 @@ impl Checker<'_> {
     }
 
     /// `if` and `until` take a bare expression or a `{{ }}` template.
-    fn expression(&mut self, path: &str, source: &str, scope: Scope, deps: &mut IndexSet<String>) {
+    fn expression(&mut self, path: &At, source: &str, scope: Scope, deps: &mut IndexSet<String>) {
         if template::is_template(source) {
             self.template(path, source, scope, deps);
         } else {
@@ -486,15 +459,19 @@ impl Checker<'_> {
         }
     }
 
-    fn template(&mut self, path: &str, source: &str, scope: Scope, deps: &mut IndexSet<String>) {
+    fn template(&mut self, path: &At, source: &str, scope: Scope, deps: &mut IndexSet<String>) {
         if !template::is_template(source) {
             return;
         }
-        let refs = match template::references(source) {
-            Ok(r) => r,
+        let read = template::for_each_reference(source, |parts| {
+            self.reference(path, parts, scope, deps);
+        });
+        match read {
+            Ok(()) => {}
             Err(e) => {
-                let file = self.loaded.file_of(path);
-                let loc = file.inside_value(path, e.line, e.col);
+                let path = path.to_string();
+                let file = self.loaded.file_of(&path);
+                let loc = file.inside_value(&path, e.line, e.col);
                 let d = Diagnostic::error(
                     &file.name,
                     loc,
@@ -502,27 +479,18 @@ impl Checker<'_> {
                     format!("template syntax error: {}", e.message),
                 );
                 self.analysis.diagnostics.push(d);
-                return;
             }
-        };
-        for r in refs {
-            self.reference(path, &r.path, scope, deps);
         }
     }
 
-    fn reference(
-        &mut self,
-        path: &str,
-        parts: &[String],
-        scope: Scope,
-        deps: &mut IndexSet<String>,
-    ) {
+    fn reference(&mut self, path: &At, parts: &[&str], scope: Scope, deps: &mut IndexSet<String>) {
         let spec = &self.loaded.spec;
-        let Some(root) = parts.first() else { return };
-        let shown = parts.join(".");
-        match root.as_str() {
+        let Some(&root) = parts.first() else { return };
+        // Only diagnostics show the reference.
+        let shown = || parts.join(".");
+        match root {
             "steps" if scope.steps => {
-                let Some(step_id) = parts.get(1) else { return };
+                let Some(&step_id) = parts.get(1) else { return };
                 let target = spec.steps.get(step_id);
                 let Some(target) = target else {
                     let hint = if spec.cleanup.contains_key(step_id) {
@@ -530,21 +498,29 @@ impl Checker<'_> {
                     } else {
                         self.hints.step(self.loaded, step_id, false)
                     };
-                    self.error(path, format!("`{shown}`: unknown step `{step_id}`{hint}"));
+                    self.error(
+                        path,
+                        format!("`{}`: unknown step `{step_id}`{hint}", shown()),
+                    );
                     return;
                 };
-                deps.insert(step_id.clone());
-                match parts.get(2).map(String::as_str) {
+                if !deps.contains(step_id) {
+                    deps.insert(step_id.to_string());
+                }
+                match parts.get(2).copied() {
                     None | Some("outputs") => {}
                     Some(other) => {
                         self.error(
                             path,
-                            format!("`{shown}`: a step exposes only `outputs`, not `{other}`"),
+                            format!(
+                                "`{}`: a step exposes only `outputs`, not `{other}`",
+                                shown()
+                            ),
                         );
                         return;
                     }
                 }
-                let Some(output) = parts.get(3) else { return };
+                let Some(&output) = parts.get(3) else { return };
                 let known: Vec<&str> = match self.loaded.subspecs.get(step_id) {
                     Some(sub) if sub.spec.outputs.contains_key(output) => return,
                     Some(sub) => sub.spec.outputs.keys().map(String::as_str).collect(),
@@ -559,25 +535,30 @@ impl Checker<'_> {
                 };
                 self.error(
                     path,
-                    format!("`{shown}`: step `{step_id}` has no output `{output}`{hint}"),
+                    format!(
+                        "`{}`: step `{step_id}` has no output `{output}`{hint}",
+                        shown()
+                    ),
                 );
             }
             "inputs" => {
-                let Some(name) = parts.get(1) else { return };
+                let Some(&name) = parts.get(1) else { return };
                 if spec.inputs.contains_key(name) {
-                    self.used_inputs.insert(name.clone());
+                    if !self.used_inputs.contains(name) {
+                        self.used_inputs.insert(name.to_string());
+                    }
                 } else {
                     let hint = self.hints.input(self.loaded, name);
-                    self.error(path, format!("`{shown}`: unknown input `{name}`{hint}"));
+                    self.error(path, format!("`{}`: unknown input `{name}`{hint}", shown()));
                 }
             }
             "run" => {
                 if let Some(field) = parts.get(1)
-                    && !RUN_FIELDS.contains(&field.as_str())
+                    && !RUN_FIELDS.contains(field)
                 {
                     self.error(
                         path,
-                        format!("`{shown}`: `run` has {}", suggest::list(RUN_FIELDS)),
+                        format!("`{}`: `run` has {}", shown(), suggest::list(RUN_FIELDS)),
                     );
                 }
             }
@@ -614,7 +595,7 @@ impl Checker<'_> {
             } else {
                 format!("dependency cycle: {}", shown.join(" -> "))
             };
-            self.key_error(&format!("{section}.{first}"), message);
+            self.key_error(format!("{section}.{first}"), message);
         }
     }
 
@@ -743,6 +724,9 @@ fn is_global(name: &str) -> bool {
 
 /// A JSONPath syntax error as a message, with the character it stops at.
 fn jsonpath_error(expr: &str) -> Option<String> {
+    if is_simple_jsonpath(expr) {
+        return None;
+    }
     let e = jsonpath_rust::parser::parse_json_path(expr).err()?;
     let text = e.to_string();
     // pest reports `--> line:col`; one-line paths only need the column.
@@ -761,10 +745,107 @@ fn jsonpath_error(expr: &str) -> Option<String> {
     })
 }
 
+/// `$`, then `.name`, `.*`, `[0]` or `[*]` segments: the paths most
+/// captures and expectations use, valid without asking the JSONPath parser
+/// (whose general grammar costs more than the rest of a step's checks).
+fn is_simple_jsonpath(expr: &str) -> bool {
+    let Some(mut rest) = expr.strip_prefix('$') else {
+        return false;
+    };
+    while !rest.is_empty() {
+        let after = if let Some(after) = rest.strip_prefix(".*").or(rest.strip_prefix("[*]")) {
+            after
+        } else if let Some(after) = rest.strip_prefix('.') {
+            let name = after
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .unwrap_or(after.len());
+            if name == 0 || after.as_bytes()[0].is_ascii_digit() {
+                return false;
+            }
+            &after[name..]
+        } else if let Some(after) = rest.strip_prefix('[') {
+            let digits = after
+                .find(|c: char| !c.is_ascii_digit())
+                .unwrap_or(after.len());
+            let index = &after[..digits];
+            if !(1..=9).contains(&digits) || index.len() > 1 && index.starts_with('0') {
+                return false;
+            }
+            match after[digits..].strip_prefix(']') {
+                Some(after) => after,
+                None => return false,
+            }
+        } else {
+            return false;
+        };
+        rest = after;
+    }
+    true
+}
+
 fn one_of(known: &[&str]) -> String {
     if known.is_empty() {
         " (the spec defines no clients)".into()
     } else {
         format!(", expected one of {}", suggest::list(known))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_simple_jsonpath;
+
+    #[test]
+    fn simple_jsonpaths_are_ones_the_parser_takes() {
+        let simple = [
+            "$",
+            "$.id",
+            "$.access_token",
+            "$.a.b_2[0].c",
+            "$._embedded.items[12]",
+            "$.*",
+            "$[*].id",
+            "$.items[0][1]",
+        ];
+        for expr in simple {
+            assert!(is_simple_jsonpath(expr), "{expr}");
+            assert!(
+                jsonpath_rust::parser::parse_json_path(expr).is_ok(),
+                "{expr}"
+            );
+        }
+        let other = [
+            "",
+            "id",
+            "$.",
+            "$..id",
+            "$.1a",
+            "$[01]",
+            "$[-1]",
+            "$['a']",
+            "$.a b",
+            "$.é",
+            "$[0",
+            "$[1234567890]",
+            "$[?@.a]",
+        ];
+        for expr in other {
+            assert!(!is_simple_jsonpath(expr), "{expr}");
+        }
+        // Whatever the shape check takes of all short texts, the parser takes too.
+        let alphabet = ['.', 'a', '_', '1', '0', '[', ']', '*', '-', '\'', ' '];
+        let mut texts = vec![String::from("$")];
+        for _ in 0..5 {
+            texts = texts
+                .iter()
+                .flat_map(|t| alphabet.iter().map(move |c| format!("{t}{c}")))
+                .collect();
+            for expr in texts.iter().filter(|t| is_simple_jsonpath(t)) {
+                assert!(
+                    jsonpath_rust::parser::parse_json_path(expr).is_ok(),
+                    "{expr}"
+                );
+            }
+        }
     }
 }

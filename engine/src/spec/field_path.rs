@@ -69,9 +69,64 @@ pub fn from_pointer(instance: &serde_json::Value, pointer: &str) -> Vec<Segment>
     out
 }
 
+/// Where the checks are in a spec as they descend, written out as a field
+/// path only when a diagnostic names it: formatting one for every field
+/// would cost more than checking the fields of a large spec.
+#[derive(Debug, Clone, Copy)]
+pub enum At<'p> {
+    /// Where the descent starts, as written (`inputs`, `steps`).
+    Top(&'p str),
+    /// `.name` as written, whatever it holds (step ids, input names).
+    Field(&'p At<'p>, &'p str),
+    /// A key as [`key`] writes it, quoted when it is not plain.
+    Key(&'p At<'p>, &'p str),
+    Index(&'p At<'p>, usize),
+}
+
+impl<'p> At<'p> {
+    pub fn field(&'p self, name: &'p str) -> At<'p> {
+        At::Field(self, name)
+    }
+    pub fn key(&'p self, key: &'p str) -> At<'p> {
+        At::Key(self, key)
+    }
+    pub fn index(&'p self, index: usize) -> At<'p> {
+        At::Index(self, index)
+    }
+}
+
+impl std::fmt::Display for At<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            At::Top(top) => f.write_str(top),
+            At::Field(parent, name) => write!(f, "{parent}.{name}"),
+            At::Key(parent, name) => f.write_str(&key(&parent.to_string(), name)),
+            At::Index(parent, index) => write!(f, "{parent}[{index}]"),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_descent_writes_what_the_path_functions_write() {
+        let steps = At::Top("steps");
+        let step = steps.field("token");
+        let body = step.field("expect.body");
+        assert_eq!(
+            body.key("$.token_type").to_string(),
+            key(&format!("{step}.expect.body"), "$.token_type")
+        );
+        let json = step.field("request.json");
+        let types = json.key("grantTypes");
+        assert_eq!(
+            types.index(0).key("a b").to_string(),
+            r#"steps.token.request.json.grantTypes[0]["a b"]"#
+        );
+        assert_eq!(steps.field("not an id").to_string(), "steps.not an id");
+    }
 
     #[test]
     fn displays_keys_indexes_and_odd_keys() {

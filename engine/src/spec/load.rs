@@ -1,5 +1,6 @@
-//! Reading spec files: YAML (serde-saphyr, duplicate keys rejected) -> JSON
-//! Schema check -> model, then `extends` merged and `uses` sub-specs loaded.
+//! Reading spec files: YAML (the plain-YAML reader, else serde-saphyr with
+//! duplicate keys rejected) -> JSON Schema check -> model, then `extends`
+//! merged and `uses` sub-specs loaded.
 //! Every problem becomes a positioned diagnostic; nothing panics.
 
 use std::collections::HashMap;
@@ -10,6 +11,7 @@ use serde_json::Value;
 
 use super::diagnostic::{Diagnostic, Loc};
 use super::model::Spec;
+use super::plain_yaml;
 use super::schema;
 use super::source_map::SourceMap;
 use super::wording;
@@ -153,10 +155,14 @@ impl Loader {
     /// Text -> model, reporting syntax and schema errors with positions.
     pub fn parse(&mut self, path: &Path, name: String, text: String) -> Option<(Spec, SourceFile)> {
         let options = yaml_options;
-        // Fast path: a well-formed spec deserializes straight into the model.
-        // Only when that fails, or when the model accepts what the schema
-        // forbids, is the file read again as a tree for schema diagnostics.
-        if let Ok(spec) = serde_saphyr::from_str_with_options::<Spec>(&text, options())
+        // Fast path: a well-formed spec deserializes straight into the model,
+        // through the plain-YAML reader when the file is written in the YAML
+        // it covers, else through serde-saphyr. Only when that fails, or when
+        // the model accepts what the schema forbids, is the file read again
+        // as a tree for schema diagnostics.
+        let spec = plain_yaml::from_str::<Spec>(&text)
+            .or_else(|| serde_saphyr::from_str_with_options::<Spec>(&text, options()).ok());
+        if let Some(spec) = spec
             && schema::model_is_conformant(&spec)
         {
             return Some((spec, SourceFile::new(name, path.to_path_buf(), text)));

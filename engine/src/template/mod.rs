@@ -4,7 +4,9 @@ pub mod functions;
 pub mod references;
 pub mod render;
 
-pub use references::{Reference, ReferenceFinder, TemplateSyntaxError, references, references_in};
+pub use references::{
+    Reference, ReferenceFinder, TemplateSyntaxError, for_each_reference, references, references_in,
+};
 pub use render::{RenderError, render_str, render_value};
 
 use std::cell::RefCell;
@@ -112,7 +114,21 @@ pub fn render_str_pieces(
 /// Is this string a template at all (contains `{{` or `{%`)? Plain strings
 /// skip compilation: specs have many literal leaves.
 pub fn is_template(s: &str) -> bool {
-    s.contains("{{") || s.contains("{%")
+    opens(s, b"{%")
+}
+
+/// Whether `{` is followed by one of `next` somewhere in `s`. Searching for
+/// `{{` with `str::contains` builds a searcher per call, which costs more
+/// than the short strings of a spec.
+pub(crate) fn opens(s: &str, next: &[u8]) -> bool {
+    let bytes = s.as_bytes();
+    memchr::memchr_iter(b'{', bytes).any(|i| bytes.get(i + 1).is_some_and(|b| next.contains(b)))
+}
+
+/// Where the two bytes `pair` first occur in `s`.
+pub(crate) fn find_pair(s: &str, pair: [u8; 2]) -> Option<usize> {
+    let bytes = s.as_bytes();
+    memchr::memchr_iter(pair[0], bytes).find(|&i| bytes.get(i + 1) == Some(&pair[1]))
 }
 
 #[cfg(test)]

@@ -55,6 +55,18 @@ pub fn references(source: &str) -> Result<Vec<Reference>, TemplateSyntaxError> {
     ENV.with(|(env, globals)| find(env, globals, source))
 }
 
+/// [`references`] handed over one path at a time and borrowed, not copied:
+/// the checks read every template of a spec.
+pub fn for_each_reference(
+    source: &str,
+    mut f: impl FnMut(&[&str]),
+) -> Result<(), TemplateSyntaxError> {
+    if !is_template(source) {
+        return Ok(());
+    }
+    ENV.with(|(env, globals)| visit(env, globals, source, &mut f))
+}
+
 /// One-off [`ReferenceFinder::references`]; in a loop build the finder once.
 pub fn references_in(
     env: &Environment<'_>,
@@ -109,28 +121,38 @@ fn find(
     globals: &[String],
     source: &str,
 ) -> Result<Vec<Reference>, TemplateSyntaxError> {
+    let mut refs = Vec::new();
+    visit(env, globals, source, &mut |path| {
+        refs.push(Reference {
+            path: path.iter().map(|s| (*s).to_owned()).collect(),
+        });
+    })?;
+    Ok(refs)
+}
+
+/// Each path a template reads, sorted and once each, as [`find`] returns them.
+fn visit(
+    env: &Environment<'_>,
+    globals: &[String],
+    source: &str,
+    f: &mut dyn FnMut(&[&str]),
+) -> Result<(), TemplateSyntaxError> {
     let is_global = |name: &str| globals.binary_search_by(|g| g.as_str().cmp(name)).is_ok();
-    let mut refs: Vec<Reference> = match simple::paths(source) {
+    let names;
+    let mut paths: Vec<Vec<&str>> = match simple::paths(source) {
         // Most spec strings hold only plain paths; compiling them would
         // dominate checking a large spec.
-        Some(paths) => paths
-            .into_iter()
-            .filter(|path| !is_global(path[0]))
-            .map(|path| Reference {
-                path: path.into_iter().map(str::to_owned).collect(),
-            })
-            .collect(),
-        None => undeclared(env, source)?
-            .into_iter()
-            .map(|name| Reference {
-                path: name.split('.').map(str::to_owned).collect(),
-            })
-            .filter(|r| !is_global(&r.path[0]))
-            .collect(),
+        Some(paths) => paths,
+        None => {
+            names = undeclared(env, source)?;
+            names.iter().map(|name| name.split('.').collect()).collect()
+        }
     };
-    refs.sort_unstable();
-    refs.dedup();
-    Ok(refs)
+    paths.retain(|path| !is_global(path[0]));
+    paths.sort_unstable();
+    paths.dedup();
+    paths.iter().for_each(|path| f(path));
+    Ok(())
 }
 
 /// minijinja's view: compile (for syntax errors), then its analysis.

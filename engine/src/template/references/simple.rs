@@ -7,6 +7,8 @@
 //! accepted form is valid minijinja syntax and yields exactly the paths
 //! minijinja's `undeclared_variables(true)` reports.
 
+use crate::template::find_pair;
+
 /// Words minijinja's parser treats specially; an identifier that is one
 /// goes the slow way rather than risk a different answer.
 const RESERVED: &[&str] = &[
@@ -35,7 +37,7 @@ const RESERVED: &[&str] = &[
 /// The paths every `{{ }}` block reads, or `None` if the template has
 /// statements, comments or an expression outside the subset.
 pub(super) fn paths(source: &str) -> Option<Vec<Vec<&str>>> {
-    if source.contains("{%") || source.contains("{#") {
+    if crate::template::opens(source, b"%#") {
         return None;
     }
     let mut parser = Parser {
@@ -44,11 +46,11 @@ pub(super) fn paths(source: &str) -> Option<Vec<Vec<&str>>> {
         paths: Vec::new(),
     };
     let mut rest = 0;
-    while let Some(start) = source[rest..].find("{{") {
+    while let Some(start) = find_pair(&source[rest..], *b"{{") {
         let inner_start = rest + start + 2;
         // A `}}` inside a string or call ends the block too early; the
         // expression then fails to parse and minijinja takes over.
-        let inner_end = inner_start + source[inner_start..].find("}}")?;
+        let inner_end = inner_start + find_pair(&source[inner_start..], *b"}}")?;
         let mut inner = inner_start..inner_end;
         // Whitespace control: `{{-`, `{{+`, `-}}`, `+}}`.
         if matches!(parser.s.get(inner.start), Some(b'-' | b'+')) {
@@ -157,7 +159,9 @@ impl<'s> Parser<'s> {
 
     /// `ident ('.' ident | '[' quoted-ident ']')*`, no spaces inside.
     fn path(&mut self, end: usize) -> Option<Vec<&'s str>> {
-        let mut path = vec![self.ident(end)?];
+        // Room for `steps.<id>.outputs.<name>` without growing.
+        let mut path = Vec::with_capacity(4);
+        path.push(self.ident(end)?);
         loop {
             match self.s.get(self.i).filter(|_| self.i < end) {
                 Some(b'.') => {
