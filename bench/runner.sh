@@ -4,11 +4,12 @@
 #   peak RSS of a 10,000-step dependent chain and of a 10,000-step fan-out
 #   (--max-parallel 256), and the wall time of a 1,000-step fan-out at 100 ms
 #   a step (--max-parallel 1000) against its 0.1 s critical path.
-# usage: bench/runner.sh   (from the workspace root; builds what it needs)
+# usage: bench/runner.sh   (from the workspace root; builds what it needs;
+#        CF=path/to/caseflow measures another build)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --release --quiet -p caseflow-cli --bin caseflow --example target_server
-CF=target/release/caseflow
+CF=${CF:-target/release/caseflow}
 W=$(mktemp -d)
 P0=${P0:-18610}; P1=${P1:-18611}
 target/release/examples/target_server --port "$P0" --delay-ms 0 --max-seconds 300 >/dev/null & s0=$!
