@@ -79,3 +79,6 @@ pub mod report;
 pub mod run;
 pub mod spec;
 pub mod template;
+
+#[cfg(test)]
+mod committed;

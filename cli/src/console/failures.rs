@@ -4,8 +4,8 @@
 
 use indexmap::IndexMap;
 
-use super::style::{Paint, Terminal, count, wrap_list};
-use caseflow::report::{Phase, SpecReport, Status, StepReport};
+use super::style::{Paint, Terminal, wrap_list};
+use caseflow::report::{Phase, SpecReport, Status, StepReport, plural};
 
 /// Response lines a failure shows; the reports have the whole excerpt.
 const BODY_LINES: usize = 8;
@@ -84,7 +84,7 @@ fn failed(name: &str, step: &StepReport, term: &Terminal) -> String {
         .unwrap_or_default();
     out.push_str(&format!(
         "      {at}{} in {:.3}s\n",
-        count(step.attempts as usize, "attempt"),
+        plural(step.attempts as usize, "attempt"),
         step.duration.as_secs_f64()
     ));
     let message = step.message.as_deref().unwrap_or("failed");

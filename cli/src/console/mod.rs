@@ -12,9 +12,9 @@ mod table;
 use std::time::Duration;
 
 pub use live::Console;
-use style::{Paint, Terminal, count, timing};
+use style::{Paint, Terminal, timing};
 
-use caseflow::report::{SpecReport, Status};
+use caseflow::report::{SpecReport, Status, plural};
 
 /// How much the end of a run shows.
 #[derive(Debug, Clone, Copy)]
@@ -137,7 +137,7 @@ impl Tally {
                 parts.push(format!("{n} {what}"));
             }
         }
-        let mut text = count(total, "step");
+        let mut text = plural(total, "step");
         if !parts.is_empty() {
             text = format!("{text}: {}", parts.join(", "));
         }
@@ -164,9 +164,9 @@ pub fn total_line(reports: &[SpecReport], elapsed: Duration, how: &Summary) -> S
         ("FAILED", Paint::Fail)
     };
     let specs = if failed > 0 {
-        format!("{} ({failed} failed)", count(reports.len(), "spec"))
+        format!("{} ({failed} failed)", plural(reports.len(), "spec"))
     } else {
-        count(reports.len(), "spec")
+        plural(reports.len(), "spec")
     };
     format!(
         "{} {} {specs}, {}",

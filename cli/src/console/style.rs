@@ -83,15 +83,6 @@ pub fn timing(d: Duration) -> String {
     format!("[{:>8.3}s]", d.as_secs_f64())
 }
 
-/// `1 spec`, `2 specs`.
-pub fn count(n: usize, noun: &str) -> String {
-    if n == 1 {
-        format!("{n} {noun}")
-    } else {
-        format!("{n} {noun}s")
-    }
-}
-
 /// Items joined by `, ` and wrapped to the width, the first line after a
 /// `lead` of that many columns, the others indented by `indent`; one line
 /// in a log.

@@ -337,33 +337,29 @@ impl Redactor {
 
     /// The automata over every needle: none, one or two.
     fn matchers(&self) -> Vec<Arc<AhoCorasick>> {
-        let current = |i: &Inner| {
-            let base = i.base.as_ref().filter(|(_, len)| *len > 0);
-            let stale = base.map_or(0, |(_, len)| *len) < i.needles.len() && i.recent.is_none();
-            (!stale).then(|| {
-                base.map(|(m, _)| m.clone())
-                    .into_iter()
-                    .chain(i.recent.clone())
-                    .collect()
+        // `None` while some needle is in neither automaton.
+        let built = |i: &Inner| {
+            let covered = i.base.as_ref().map_or(0, |(_, len)| *len);
+            (covered == i.needles.len() || i.recent.is_some()).then(|| {
+                let base = i.base.iter().map(|(m, _)| m.clone());
+                base.chain(i.recent.clone()).collect()
             })
         };
-        if let Some(m) = self.read(|i| Some(current(i))).flatten() {
+        if let Some(m) = self.read(built) {
             return m;
         }
         let Ok(mut inner) = self.inner.write() else {
             return Vec::new();
         };
-        let done = inner.base.as_ref().map_or(0, |(_, len)| *len);
-        let rest = inner.needles.len() - done;
-        if rest > 0 {
-            if done == 0 || rest * 2 > done {
-                inner.base = automaton(&inner.needles).map(|m| (m, inner.needles.len()));
-                inner.recent = None;
-            } else {
-                inner.recent = automaton(&inner.needles[done..]);
-            }
+        let covered = inner.base.as_ref().map_or(0, |(_, len)| *len);
+        let rest = inner.needles.len() - covered;
+        if covered == 0 || rest * 2 > covered {
+            inner.base = automaton(&inner.needles).map(|m| (m, inner.needles.len()));
+            inner.recent = None;
+        } else if rest > 0 && inner.recent.is_none() {
+            inner.recent = automaton(&inner.needles[covered..]);
         }
-        current(&inner).unwrap_or_default()
+        built(&inner).unwrap_or_default()
     }
 }
 

@@ -80,19 +80,12 @@ pub fn schema_text() -> String {
 
 #[cfg(test)]
 mod tests {
-    use std::path::Path;
-
     #[test]
     fn committed_report_schema_is_current() {
-        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../schemas/report.schema.json");
-        let current = super::schema_text();
-        if std::env::var_os("UPDATE_SCHEMA").is_some() {
-            std::fs::write(&path, &current).expect("write schema");
-        }
-        let committed = std::fs::read_to_string(&path).unwrap_or_default();
-        assert!(
-            committed == current,
-            "schemas/report.schema.json is stale: run `UPDATE_SCHEMA=1 cargo test -p caseflow committed_report_schema`"
+        crate::committed::assert_current(
+            "report.schema.json",
+            &super::schema_text(),
+            "committed_report_schema",
         );
     }
 }

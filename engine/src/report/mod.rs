@@ -307,6 +307,15 @@ fn millis<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_u64(d.as_millis() as u64)
 }
 
+/// `1 step`, `2 steps`.
+pub fn plural(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
+
 /// `1.234s` or `56ms`.
 pub fn format_duration(d: Duration) -> String {
     if d.as_millis() < 1000 {

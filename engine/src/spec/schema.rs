@@ -301,20 +301,13 @@ pub fn show(v: &Value) -> String {
 
 #[cfg(test)]
 mod tests {
-    use std::path::Path;
-
-    /// The committed schema must match the types; `UPDATE_SCHEMA=1` rewrites it.
+    /// The committed schema must match the types (also `caseflow schema > schemas/workflow.schema.json`).
     #[test]
     fn committed_schema_is_current() {
-        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../schemas/workflow.schema.json");
-        let current = super::schema_text();
-        if std::env::var_os("UPDATE_SCHEMA").is_some() {
-            std::fs::write(&path, &current).expect("write schema");
-        }
-        let committed = std::fs::read_to_string(&path).unwrap_or_default();
-        assert!(
-            committed == current,
-            "schemas/workflow.schema.json is stale: run `UPDATE_SCHEMA=1 cargo test -p caseflow committed_schema` or `caseflow schema > schemas/workflow.schema.json`"
+        crate::committed::assert_current(
+            "workflow.schema.json",
+            &super::schema_text(),
+            "committed_schema",
         );
     }
 }

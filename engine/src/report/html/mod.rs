@@ -16,7 +16,9 @@ use std::time::Duration;
 use serde_json::Value as Json;
 
 use super::timeline::{Axis, Bar, Mark, Timeline};
-use super::{Counts, FileReport, Reporter, SpecReport, Status, StepReport, format_duration};
+use super::{
+    Counts, FileReport, Reporter, SpecReport, Status, StepReport, format_duration, plural,
+};
 use crate::plan::Plan;
 use crate::redact::Redactor;
 use crate::spec::CheckedSpec;
@@ -239,14 +241,6 @@ fn counts_text(steps: usize, c: Counts) -> String {
         c.failed,
         c.skipped
     )
-}
-
-fn plural(n: usize, what: &str) -> String {
-    if n == 1 {
-        format!("1 {what}")
-    } else {
-        format!("{n} {what}s")
-    }
 }
 
 /// Text for HTML content and attribute values.
