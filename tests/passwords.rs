@@ -33,7 +33,7 @@ fn every_random_password_meets_the_standard_policy() {
 
 #[test]
 fn the_template_function_is_the_same_generator() {
-    let env = caseflow::template::environment();
+    let templates = caseflow::template::Templates::default();
     let policy = standard();
     for source in [
         "{{ random_password() }}",
@@ -41,8 +41,8 @@ fn the_template_function_is_the_same_generator() {
         "{{ random_password(length=255) }}",
     ] {
         for _ in 0..200 {
-            let p =
-                caseflow::template::render_str(&env, source, &Default::default()).expect("renders");
+            let p = caseflow::template::render_str(&templates, source, &Default::default())
+                .expect("renders");
             let found = problems(&policy, None, &p);
             assert!(found.is_empty(), "`{p}` is rejected: {}", found.join("; "));
         }

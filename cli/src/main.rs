@@ -14,6 +14,12 @@ use std::path::PathBuf;
 
 use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 
+// A run allocates many small, short-lived values (templates' values, JSON
+// bodies, reports); mimalloc serves them in a fraction of the system
+// allocator's work.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 pub const EXIT_OK: i32 = 0;
 pub const EXIT_FAILED: i32 = 1;
 pub const EXIT_INVALID: i32 = 2;
@@ -165,5 +171,12 @@ fn run_main() -> i32 {
 }
 
 fn main() {
+    // Freed memory goes back to the system at once rather than 10 ms later:
+    // a long run's peak is what it holds, not what it held a moment ago.
+    // (Transparent huge pages are off at build time, `no_thp`: a 2 MiB page
+    // for a few KiB of steps is most of the peak of a small run.)
+    const PURGE_DELAY: libmimalloc_sys::mi_option_t = 15; // mi_option_purge_delay
+    // SAFETY: sets an allocator option; no allocation is in flight.
+    unsafe { libmimalloc_sys::mi_option_set(PURGE_DELAY, 0) };
     std::process::exit(run_main());
 }

@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use arbitrary::{Result, Unstructured};
 use caseflow::run::Redactor;
-use caseflow::run::context::{IndexedJson, RunState, environment, to_value};
+use caseflow::run::context::{IndexedJson, RunState, to_value};
 use caseflow::template;
 use libfuzzer_sys::fuzz_target;
 use serde_json::{Map, Value as Json, json};
@@ -208,7 +208,7 @@ fuzz_target!(|data: &[u8]| {
         Ok(refs) => refs.iter().for_each(|r| drop(r.to_string())),
         Err(e) => drop(e.to_string()),
     }
-    let finder = template::ReferenceFinder::new(environment());
+    let finder = template::ReferenceFinder::new(template::shared());
     assert_eq!(finder.references(source), refs, "the two finders disagree");
     if too_costly(source) {
         return;

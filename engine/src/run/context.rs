@@ -5,20 +5,14 @@
 //! Basic headers built from one are masked too).
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::{Arc, Mutex, OnceLock, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 
+use minijinja::Error;
 use minijinja::value::{Object, Value};
-use minijinja::{Environment, Error};
 use serde_json::Value as Json;
 
 use crate::redact::Redactor;
-use crate::template;
-
-/// The template environment, built once: it registers every function.
-pub fn environment() -> &'static Environment<'static> {
-    static ENV: OnceLock<Environment<'static>> = OnceLock::new();
-    ENV.get_or_init(template::environment)
-}
+use crate::template::{self, Templates};
 
 /// Outputs of finished steps, read lazily by templates so a context costs
 /// the same for the first step and the ten-thousandth.
@@ -52,7 +46,10 @@ pub struct RunState {
     pub inputs: Value,
     pub run: Value,
     pub steps: Arc<StepStore>,
+    /// `steps` as templates see it.
+    steps_view: Value,
     pub redactor: Arc<Redactor>,
+    pub templates: Templates,
     /// Variable paths holding secrets, e.g. `inputs.password`, `steps.get_secret.outputs.secret`.
     secret_paths: RwLock<Vec<Vec<String>>>,
     /// Which parts of a template's output are secret, by source.
@@ -61,11 +58,14 @@ pub struct RunState {
 
 impl RunState {
     pub fn new(inputs: &IndexedJson, run: Json, redactor: Arc<Redactor>) -> Self {
+        let steps = Arc::new(StepStore::default());
         Self {
             inputs: to_value(inputs),
             run: to_value(run),
-            steps: Arc::new(StepStore::default()),
+            steps: steps.clone(),
+            steps_view: Value::from_object(StepsView(steps)),
             redactor,
+            templates: Templates::default(),
             secret_paths: RwLock::new(Vec::new()),
             secret_templates: Mutex::new(HashMap::new()),
         }
@@ -144,16 +144,20 @@ impl RunState {
 
     /// The context for one render, with extra variables (`item`, `index`, `response`).
     pub fn scope(&self, extra: &[(&str, Value)]) -> Scope<'_> {
-        let mut map: BTreeMap<&str, Value> = BTreeMap::new();
-        map.insert("inputs", self.inputs.clone());
-        map.insert("run", self.run.clone());
-        map.insert("steps", Value::from_object(StepsView(self.steps.clone())));
-        for (k, v) in extra {
-            map.insert(k, v.clone());
-        }
+        let base = [
+            ("inputs", &self.inputs),
+            ("run", &self.run),
+            ("steps", &self.steps_view),
+        ];
+        let extra = extra.iter().map(|(k, v)| (*k, v));
+        let ctx: BTreeMap<Value, Value> = base
+            .into_iter()
+            .chain(extra)
+            .map(|(k, v)| (Value::from(k), v.clone()))
+            .collect();
         Scope {
             state: self,
-            ctx: to_value(map),
+            ctx: Value::from(ctx),
         }
     }
 }
@@ -168,7 +172,8 @@ pub struct Scope<'a> {
 
 impl Scope<'_> {
     pub fn render_str(&self, source: &str) -> Result<String, String> {
-        let render = |s: &str| template::render_str(environment(), s, &self.ctx);
+        let templates = &self.state.templates;
+        let render = |s: &str| template::render_str(templates, s, &self.ctx);
         match self.state.taint(source) {
             Taint::Clean => render(source).map_err(|e| e.to_string()),
             Taint::Whole => {
@@ -177,7 +182,7 @@ impl Scope<'_> {
                 Ok(out)
             }
             Taint::Pieces(secret) => {
-                let (out, pieces) = template::render_str_pieces(environment(), source, &self.ctx)
+                let (out, pieces) = template::render_str_pieces(templates, source, &self.ctx)
                     .map_err(|e| e.to_string())?;
                 if pieces.len() == secret.len() {
                     for (piece, _) in pieces.iter().zip(&secret).filter(|(_, s)| **s) {
@@ -193,8 +198,8 @@ impl Scope<'_> {
 
     /// Typed rendering of a structured value; leaves rendered from secrets are registered.
     pub fn render_value(&self, value: &Json) -> Result<Json, String> {
-        let out =
-            template::render_value(environment(), value, &self.ctx).map_err(|e| e.to_string())?;
+        let out = template::render_value(&self.state.templates, value, &self.ctx)
+            .map_err(|e| e.to_string())?;
         self.register_secret_leaves(value, &out);
         Ok(out)
     }
@@ -226,9 +231,10 @@ impl Scope<'_> {
             let t = text.trim().to_ascii_lowercase();
             return Ok(!matches!(t.as_str(), "" | "false" | "0" | "none" | "null"));
         }
-        let expr = environment()
-            .compile_expression(source)
-            .map_err(|e| describe(&e))?;
+        let Some(expr) = self.state.templates.expression(source) else {
+            let e = template::shared().compile_expression(source).err();
+            return Err(e.map_or_else(|| "not an expression".to_string(), |e| describe(&e)));
+        };
         expr.eval(&self.ctx)
             .map(|v| v.is_true())
             .map_err(|e| describe(&e))

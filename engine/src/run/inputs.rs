@@ -7,7 +7,6 @@ use std::collections::{BTreeMap, HashSet};
 use indexmap::IndexMap;
 use serde_json::Value as Json;
 
-use super::context::environment;
 use crate::spec::model::{Input, Spec};
 use crate::template;
 
@@ -106,6 +105,7 @@ pub fn resolve(
     // Defaults may read other inputs: render those whose inputs are known,
     // until nothing changes (the checker has rejected cycles among steps,
     // not among inputs, so a cycle here is reported as unresolvable).
+    let templates = template::Templates::default();
     while !defaults.is_empty() {
         let before = defaults.len();
         let mut rest = Vec::new();
@@ -123,7 +123,7 @@ pub fn resolve(
                 run => super::context::to_value(run),
             };
             let value =
-                template::render_value(environment(), default, &ctx).map_err(|e| InputError {
+                template::render_value(&templates, default, &ctx).map_err(|e| InputError {
                     input: name.clone(),
                     message: format!("input `{name}`: its default does not render: {e}"),
                 })?;

@@ -12,7 +12,7 @@ use crate::spec::model::Request;
 #[derive(Debug, Clone)]
 pub struct Prepared {
     pub method: &'static str,
-    pub url: String,
+    pub url: reqwest::Url,
     pub headers: Vec<(String, String)>,
     pub body: Body,
 }
@@ -102,7 +102,7 @@ pub fn prepare(
     };
     let prepared = Prepared {
         method: request.method.as_str(),
-        url: url.to_string(),
+        url,
         headers,
         body,
     };
@@ -115,7 +115,7 @@ impl Prepared {
     /// credential-named query and form fields, JSON fields at any depth),
     /// before anything about it is shown.
     fn learn_secrets(&self, redactor: &Redactor) {
-        redactor.learn_text(&self.url);
+        redactor.learn_text(self.url.as_str());
         for (name, value) in &self.headers {
             redactor.learn_header(name, value);
         }
@@ -130,7 +130,8 @@ impl Prepared {
     pub fn build(&self, http: &reqwest::Client) -> Result<reqwest::RequestBuilder, String> {
         let method =
             reqwest::Method::from_bytes(self.method.as_bytes()).map_err(|e| e.to_string())?;
-        let mut req = http.request(method, &self.url);
+        // The parsed URL, not its text: reqwest would parse it again.
+        let mut req = http.request(method, self.url.clone());
         for (k, v) in &self.headers {
             req = req.header(k.as_str(), v.as_str());
         }

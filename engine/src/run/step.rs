@@ -342,16 +342,18 @@ async fn exchange(
         ..Outcome::default()
     };
     loop {
-        // Rendering is synchronous: yielding first lets an interrupt stop a
-        // `for_each` whose every iteration fails before sending anything.
-        tokio::task::yield_now().await;
+        // Rendering is synchronous: a unit of the task's budget, spent here,
+        // yields now and then so an interrupt stops a `for_each` whose every
+        // iteration fails before sending anything. Yielding on every attempt
+        // would cost each request a trip through the I/O driver.
+        tokio::task::consume_budget().await;
         let attempt = sent.attempts.fetch_add(1, Ordering::Relaxed) + 1;
         let scope = ctx.state.scope(extras);
         let prepared = match request::prepare(request, client, &scope) {
             Ok(p) => p,
             Err(e) => return fail(None, e),
         };
-        sent.record(method, &prepared.url);
+        sent.record(method, prepared.url.as_str());
         let response = match prepared.build(&client.http) {
             Ok(b) => b.send().await,
             Err(e) => return fail(None, format!("request: {e}")),

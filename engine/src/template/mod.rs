@@ -1,9 +1,11 @@
 //! minijinja environment, template functions, typed rendering and reference extraction.
 
+mod compiled;
 pub mod functions;
 pub mod references;
 pub mod render;
 
+pub use compiled::{Templates, shared};
 pub use references::{
     Reference, ReferenceFinder, TemplateSyntaxError, for_each_reference, references, references_in,
 };
@@ -101,12 +103,12 @@ fn record_piece(text: impl FnOnce() -> String) {
 /// printed, in order: the redactor masks the pieces that came from a
 /// secret, not the literal text around them.
 pub fn render_str_pieces(
-    env: &Environment<'_>,
+    templates: &Templates,
     source: &str,
     ctx: &Value,
 ) -> Result<(String, Vec<String>), RenderError> {
     let previous = PIECES.with(|p| p.replace(Some(Vec::new())));
-    let out = render_str(env, source, ctx);
+    let out = render_str(templates, source, ctx);
     let pieces = PIECES.with(|p| p.replace(previous)).unwrap_or_default();
     out.map(|text| (text, pieces))
 }

@@ -1,9 +1,10 @@
 //! Typed rendering: templates in a JSON tree become values, not text.
 
 use minijinja::value::ValueKind;
-use minijinja::{Environment, ErrorKind, Value};
+use minijinja::{ErrorKind, Value};
 use serde_json::Value as Json;
 
+use super::compiled::Templates;
 use super::references::position;
 use super::{MAX_OUTPUT, is_template};
 
@@ -18,8 +19,8 @@ pub struct RenderError {
 }
 
 /// Renders one string template against a context.
-pub fn render_str(env: &Environment<'_>, source: &str, ctx: &Value) -> Result<String, RenderError> {
-    render_text(env, source, ctx).map_err(|message| RenderError {
+pub fn render_str(templates: &Templates, source: &str, ctx: &Value) -> Result<String, RenderError> {
+    render_text(templates, source, ctx).map_err(|message| RenderError {
         path: String::new(),
         message,
     })
@@ -29,26 +30,26 @@ pub fn render_str(env: &Environment<'_>, source: &str, ctx: &Value) -> Result<St
 /// is a template; a leaf that is exactly one `{{ expr }}` (surrounding
 /// whitespace allowed) keeps the expression's type. Values are substituted,
 /// never re-parsed: a captured value that contains `{{` stays literal.
-pub fn render_value(env: &Environment<'_>, value: &Json, ctx: &Value) -> Result<Json, RenderError> {
+pub fn render_value(templates: &Templates, value: &Json, ctx: &Value) -> Result<Json, RenderError> {
     let mut path = String::new();
-    render_at(env, value, ctx, &mut path).map_err(|message| RenderError { path, message })
+    render_at(templates, value, ctx, &mut path).map_err(|message| RenderError { path, message })
 }
 
 /// On error `path` is left pointing at the failing field.
 fn render_at(
-    env: &Environment<'_>,
+    templates: &Templates,
     value: &Json,
     ctx: &Value,
     path: &mut String,
 ) -> Result<Json, String> {
     match value {
-        Json::String(s) => render_leaf(env, s, ctx),
+        Json::String(s) => render_leaf(templates, s, ctx),
         Json::Array(items) => {
             let mut out = Vec::with_capacity(items.len());
             for (i, item) in items.iter().enumerate() {
                 let len = path.len();
                 path.push_str(&format!("[{i}]"));
-                out.push(render_at(env, item, ctx, path)?);
+                out.push(render_at(templates, item, ctx, path)?);
                 path.truncate(len);
             }
             Ok(Json::Array(out))
@@ -58,8 +59,8 @@ fn render_at(
             for (key, item) in map {
                 let len = path.len();
                 push_key(path, key);
-                let key = render_text(env, key, ctx)?;
-                out.insert(key, render_at(env, item, ctx, path)?);
+                let key = render_text(templates, key, ctx)?;
+                out.insert(key, render_at(templates, item, ctx, path)?);
                 path.truncate(len);
             }
             Ok(Json::Object(out))
@@ -83,14 +84,14 @@ fn push_key(path: &mut String, key: &str) {
     }
 }
 
-fn render_leaf(env: &Environment<'_>, source: &str, ctx: &Value) -> Result<Json, String> {
+fn render_leaf(templates: &Templates, source: &str, ctx: &Value) -> Result<Json, String> {
     if !is_template(source) {
         return Ok(Json::String(source.to_owned()));
     }
     if let Some(expr) = single_expression(source) {
         // `{{ a }} {{ b }}` also starts and ends with braces; its inside is
         // not one expression, so it falls through to text rendering.
-        if let Ok(compiled) = env.compile_expression(expr) {
+        if let Some(compiled) = templates.expression(expr) {
             let value = compiled.eval(ctx).map_err(|e| message(expr, &e))?;
             if value.as_str().is_some_and(|s| s.len() > MAX_OUTPUT) {
                 return Err(too_long());
@@ -105,7 +106,7 @@ fn render_leaf(env: &Environment<'_>, source: &str, ctx: &Value) -> Result<Json,
             });
         }
     }
-    render_text(env, source, ctx).map(Json::String)
+    render_text(templates, source, ctx).map(Json::String)
 }
 
 /// The inside of `{{ expr }}` when that is the whole (trimmed) string,
@@ -117,15 +118,12 @@ fn single_expression(source: &str) -> Option<&str> {
     (!inner.contains("{{") && !inner.contains("{%")).then_some(inner)
 }
 
-fn render_text(env: &Environment<'_>, source: &str, ctx: &Value) -> Result<String, String> {
+fn render_text(templates: &Templates, source: &str, ctx: &Value) -> Result<String, String> {
     if !is_template(source) {
         return Ok(source.to_owned());
     }
-    let template = env
-        .template_from_str(source)
-        .map_err(|e| message(source, &e))?;
     let mut out = Capped::default();
-    match template.render_captured_to(ctx, &mut out) {
+    match templates.render_to(source, ctx, &mut out) {
         Ok(_) => Ok(String::from_utf8(out.bytes)
             .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())),
         Err(_) if out.over => Err(too_long()),

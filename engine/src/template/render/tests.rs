@@ -1,7 +1,7 @@
 use serde_json::json;
 
 use super::*;
-use crate::template::environment;
+use crate::template::Templates;
 
 fn ctx() -> Value {
     Value::from(minijinja::value::Serde(json!({
@@ -20,7 +20,7 @@ fn ctx() -> Value {
 }
 
 fn render(value: Json) -> Result<Json, RenderError> {
-    render_value(&environment(), &value, &ctx())
+    render_value(&Templates::default(), &value, &ctx())
 }
 
 #[test]
@@ -88,7 +88,7 @@ fn captured_values_are_data_not_templates() {
 
 #[test]
 fn render_str_renders_text() {
-    let env = environment();
+    let env = Templates::default();
     assert_eq!(
         render_str(
             &env,
@@ -121,7 +121,7 @@ fn undefined_values_name_the_variable_and_the_path() {
     insta::assert_snapshot!(err.to_string());
 
     let err = render_str(
-        &environment(),
+        &Templates::default(),
         "{{ inputs.env_id }}\n{{ inputs.nope | upper }}",
         &ctx(),
     )
@@ -164,7 +164,7 @@ fn expression_edge_cases() {
 fn runaway_templates_stop_quickly() {
     let started = std::time::Instant::now();
     let loops = "{% for i in range(100000) %}{% for j in range(100000) %}x{% endfor %}{% endfor %}";
-    let err = render_str(&environment(), loops, &ctx()).unwrap_err();
+    let err = render_str(&Templates::default(), loops, &ctx()).unwrap_err();
     insta::assert_snapshot!(err.to_string(), @"template stopped: it did more work than one template may (a loop too large or without end?)");
     let err = render(json!({ "body": "{{ 'x' * 100000000 }}" })).unwrap_err();
     assert!(err.to_string().starts_with("body: template"), "{err}");
