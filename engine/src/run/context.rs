@@ -8,35 +8,71 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, RwLock};
 
 use minijinja::Error;
-use minijinja::value::{Object, Value};
+use minijinja::value::{Enumerator, Object, ObjectExt, Value};
 use serde_json::Value as Json;
 
 use crate::redact::Redactor;
 use crate::template::{self, Templates};
 
 /// Outputs of finished steps, read lazily by templates so a context costs
-/// the same for the first step and the ten-thousandth.
+/// the same for the first step and the ten-thousandth. They are kept as
+/// JSON and turned into template values only where a template reads them:
+/// a map of template values costs several times its JSON.
 #[derive(Debug, Default)]
 pub struct StepStore {
-    steps: RwLock<HashMap<String, Value>>,
+    steps: RwLock<HashMap<String, Outputs>>,
 }
+
+type Outputs = Arc<serde_json::Map<String, Json>>;
 
 impl StepStore {
     pub fn insert(&self, id: &str, outputs: &serde_json::Map<String, Json>) {
-        let value = to_value(serde_json::json!({ "outputs": outputs }));
         if let Ok(mut steps) = self.steps.write() {
-            steps.insert(id.to_string(), value);
+            steps.insert(id.to_string(), Arc::new(outputs.clone()));
         }
     }
 }
 
+/// `steps`: each finished step by id.
 #[derive(Debug)]
 struct StepsView(Arc<StepStore>);
 
 impl Object for StepsView {
     fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
-        let key = key.as_str()?;
-        self.0.steps.read().ok()?.get(key).cloned()
+        let outputs = self.0.steps.read().ok()?.get(key.as_str()?)?.clone();
+        Some(Value::from_object(StepView(outputs)))
+    }
+}
+
+/// `steps.ID`: what templates can read of one step, its `outputs`.
+#[derive(Debug)]
+struct StepView(Outputs);
+
+impl Object for StepView {
+    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        (key.as_str()? == "outputs").then(|| Value::from_object(OutputsView(self.0.clone())))
+    }
+
+    fn enumerate(self: &Arc<Self>) -> Enumerator {
+        Enumerator::Str(&["outputs"])
+    }
+}
+
+/// `steps.ID.outputs`: the captured values, converted one at a time.
+#[derive(Debug)]
+struct OutputsView(Outputs);
+
+impl Object for OutputsView {
+    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        self.0.get(key.as_str()?).map(to_value)
+    }
+
+    fn enumerate(self: &Arc<Self>) -> Enumerator {
+        self.mapped_enumerator(|this| Box::new(this.0.keys().map(|k| Value::from(k.as_str()))))
+    }
+
+    fn enumerator_len(self: &Arc<Self>) -> Option<usize> {
+        Some(self.0.len())
     }
 }
 
@@ -90,13 +126,19 @@ impl RunState {
         })
     }
 
+    fn has_secrets(&self) -> bool {
+        self.secret_paths.read().is_ok_and(|p| !p.is_empty())
+    }
+
     /// Does this template read a secret (directly or through a prefix such as `steps.x.outputs`)?
     pub fn reads_secret(&self, source: &str) -> bool {
         !matches!(self.taint(source), Taint::Clean)
     }
 
     fn taint(&self, source: &str) -> Taint {
-        if !template::is_template(source) {
+        // With no secret known yet nothing can read one: no template needs
+        // its references parsed.
+        if !template::is_template(source) || !self.has_secrets() {
             return Taint::Clean;
         }
         if let Some(known) = self
@@ -283,4 +325,45 @@ fn describe(e: &Error) -> String {
 /// A serializable value (JSON, maps of JSON) as a template variable.
 pub fn to_value<T: serde::Serialize>(value: T) -> Value {
     Value::from(minijinja::value::Serde(value))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn outputs_read_as_values_whole_or_by_name() {
+        let state = RunState::new(
+            &IndexedJson::new(),
+            serde_json::json!({}),
+            Arc::new(Redactor::new()),
+        );
+        let outputs = serde_json::json!({ "id": "a1", "n": 2, "tags": ["x"] });
+        state.steps.insert("create", outputs.as_object().unwrap());
+        let scope = state.scope(&[]);
+        let typed = |s: &str| scope.render_value(&Json::from(s)).unwrap();
+        assert_eq!(typed("{{ steps.create.outputs.n }}"), Json::from(2));
+        assert_eq!(typed("{{ steps.create.outputs }}"), outputs);
+        assert_eq!(
+            typed("{{ steps.create }}"),
+            serde_json::json!({ "outputs": outputs })
+        );
+        assert_eq!(
+            scope.render_str("{{ steps.create.outputs }}").unwrap(),
+            r#"{"id":"a1","n":2,"tags":["x"]}"#
+        );
+        assert_eq!(
+            scope
+                .render_str(
+                    "{{ steps.create.outputs.tags[0] }}/{{ steps.create.outputs | length }}"
+                )
+                .unwrap(),
+            "x/3"
+        );
+        let missing = scope
+            .render_str("{{ steps.create.outputs.nope }}")
+            .unwrap_err();
+        assert!(missing.contains("undefined"), "{missing}");
+        assert!(scope.render_str("{{ steps.other.outputs.id }}").is_err());
+    }
 }

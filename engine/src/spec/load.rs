@@ -162,9 +162,11 @@ impl Loader {
         // as a tree for schema diagnostics.
         let spec = plain_yaml::from_str::<Spec>(&text)
             .or_else(|| serde_saphyr::from_str_with_options::<Spec>(&text, options()).ok());
-        if let Some(spec) = spec
+        if let Some(mut spec) = spec
             && schema::model_is_conformant(&spec)
         {
+            // Grown by doubling while read: up to half the table is empty.
+            spec.steps.shrink_to_fit();
             return Some((spec, SourceFile::new(name, path.to_path_buf(), text)));
         }
         let value: Value = match serde_saphyr::from_str_with_options(&text, options()) {
