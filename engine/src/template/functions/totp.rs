@@ -89,7 +89,11 @@ fn base32_decode(secret: &str) -> Result<Vec<u8>, &'static str> {
         }
     }
     if out.is_empty() {
-        return Err("the secret is empty");
+        return Err(if bits == 0 {
+            "the secret is empty"
+        } else {
+            "the secret is too short to hold one byte"
+        });
     }
     Ok(out)
 }
@@ -178,6 +182,7 @@ mod tests {
             ("totp('JBSWY3DP=EHPK3PXP')", "after its `=` padding"),
             ("totp('')", "the secret is empty"),
             ("totp('= =')", "the secret is empty"),
+            ("totp('A')", "the secret is too short"),
             ("totp(['JBSWY3DPEHPK3PXP'])", "expected a string"),
             (
                 "totp('JBSWY3DPEHPK3PXP', digits=5)",
