@@ -20,6 +20,7 @@ mod request;
 mod seed;
 mod server;
 mod store;
+mod totp;
 
 /// The password policy rules the sandbox enforces, as PingOne does: the
 /// Standard policy every environment starts with, and the checker every

@@ -114,6 +114,8 @@ pub struct EnvData {
     pub app_secrets: HashMap<String, AppSecret>,
     pub resource_secrets: HashMap<String, String>,
     pub passwords: HashMap<String, Password>,
+    /// Authenticator-app (TOTP) seeds by device id.
+    pub totp_seeds: HashMap<String, crate::totp::Seed>,
     /// The user's latest acceptance of an agreement, by (user id, agreement id).
     pub consents: HashMap<(String, String), Consent>,
     /// (identity provider id, external subject) -> linked user id.

@@ -1,4 +1,5 @@
-//! Sign-on policy flows: MFA with the outbox, registration, agreement, progressive profiling.
+//! Sign-on policy flows: MFA with the outbox and with an authenticator app, registration,
+//! agreement, progressive profiling.
 
 mod common;
 
@@ -50,6 +51,137 @@ async fn mfa_otp_comes_through_the_outbox() {
     assert_eq!(otp["type"], "OTP");
     assert_eq!(otp["to"], "+15125550100");
     let (_, done) = sign_in.act("otp.check", json!({"otp": otp["code"]})).await;
+    assert_eq!(done["status"], "COMPLETED");
+    assert!(param(&sign_in.resume().await, "code").is_some());
+}
+
+/// An authenticator app's code (RFC 6238: HMAC-SHA1, 30-second steps, six digits) for
+/// the time step `offset` steps from now, from the base32 secret it was paired with.
+fn authenticator_code(secret: &str, offset: i64) -> String {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let step = (i64::try_from(now / 30).unwrap() + offset) as u64;
+    let mut key = Vec::new();
+    let (mut buffer, mut bits) = (0u64, 0);
+    for c in secret.bytes() {
+        let value = match c {
+            b'A'..=b'Z' => c - b'A',
+            b'2'..=b'7' => c - b'2' + 26,
+            _ => panic!("not base32: {c}"),
+        };
+        buffer = (buffer << 5) | u64::from(value);
+        bits += 5;
+        if bits >= 8 {
+            bits -= 8;
+            key.push((buffer >> bits) as u8);
+        }
+    }
+    let key = aws_lc_rs::hmac::Key::new(aws_lc_rs::hmac::HMAC_SHA1_FOR_LEGACY_USE_ONLY, &key);
+    let mac = aws_lc_rs::hmac::sign(&key, &step.to_be_bytes());
+    let mac = mac.as_ref();
+    let at = usize::from(mac[19] & 0x0f);
+    let binary = u32::from_be_bytes([mac[at], mac[at + 1], mac[at + 2], mac[at + 3]]) & 0x7fff_ffff;
+    format!("{:06}", binary % 1_000_000)
+}
+
+/// A six-digit code that is no step's code near now, so it must be refused.
+fn wrong_code(secret: &str) -> String {
+    let near: Vec<String> = (-3..=3).map(|o| authenticator_code(secret, o)).collect();
+    (0..)
+        .map(|n| format!("{n:06}"))
+        .find(|c| !near.contains(c))
+        .unwrap()
+}
+
+fn assert_invalid_otp(status: reqwest::StatusCode, body: &Value) {
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(body["code"], "INVALID_DATA", "{body}");
+    assert_eq!(body["details"][0]["code"], "INVALID_OTP", "{body}");
+    assert_eq!(body["details"][0]["target"], "otp", "{body}");
+}
+
+#[tokio::test]
+async fn mfa_with_an_authenticator_app() {
+    let (ctx, env) = start().await;
+    let login_then_mfa = vec![
+        json!({"type": "LOGIN", "priority": 1}),
+        json!({"type": "MULTI_FACTOR_AUTHENTICATION", "priority": 2}),
+    ];
+    let app = app_with_policy(&ctx, &env, login_then_mfa).await;
+    let (user_id, username) = ctx.user(&env, json!({"mfaEnabled": true})).await;
+
+    // Pairing: the seed and its otpauth URI, shown once, on create.
+    let devices = format!("/environments/{env}/users/{user_id}/devices");
+    let (status, device) = ctx
+        .call("POST", &devices, Some(json!({"type": "TOTP"})))
+        .await;
+    assert_eq!(status, 201, "{device}");
+    assert_eq!(device["status"], "ACTIVATION_REQUIRED");
+    let secret = device["properties"]["secret"].as_str().unwrap().to_string();
+    assert_eq!(secret.len(), 32);
+    assert_eq!(device["secret"], secret.as_str());
+    let key_uri = device["properties"]["keyUri"].as_str().unwrap();
+    assert!(key_uri.starts_with("otpauth://totp/"), "{key_uri}");
+    assert!(
+        key_uri.contains(&format!(":{username}?secret={secret}&issuer=")),
+        "{key_uri}"
+    );
+    let device_id = device["id"].as_str().unwrap().to_string();
+    let device_path = format!("{devices}/{device_id}");
+    let read = ctx.get(&device_path).await;
+    assert_eq!(read["status"], "ACTIVATION_REQUIRED");
+    for field in ["secret", "keyUri", "properties"] {
+        assert!(
+            read.get(field).is_none(),
+            "{field} shown after pairing: {read}"
+        );
+    }
+    // Nothing is sent to an authenticator app.
+    assert!(ctx.outbox(&env, &user_id).await.is_empty());
+
+    // Activation with the app's current code: a wrong one, then the right one, once.
+    let activate = |otp: String| {
+        send(
+            ctx.request(reqwest::Method::POST, &device_path)
+                .header(
+                    "content-type",
+                    "application/vnd.pingidentity.device.activate+json",
+                )
+                .body(json!({ "otp": otp }).to_string()),
+        )
+    };
+    let (status, body) = activate(wrong_code(&secret)).await;
+    assert_invalid_otp(status, &body);
+    let (status, body) = activate(authenticator_code(&secret, -3)).await;
+    assert_invalid_otp(status, &body);
+    let first = authenticator_code(&secret, 0);
+    let (status, body) = activate(first.clone()).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["status"], "ACTIVE");
+    assert!(body.get("secret").is_none(), "{body}");
+    let (status, body) = activate(first.clone()).await;
+    assert_invalid_otp(status, &body);
+
+    // Sign-on: the MFA action asks for the app's code.
+    let mut sign_in = SignIn::new(&ctx, &env).authorize(&app).await;
+    let step = &sign_in.password(&username).await.step;
+    assert_eq!(step["status"], "OTP_REQUIRED", "{step}");
+    assert_eq!(step["selectedDevice"]["id"], device_id.as_str());
+    assert_eq!(step["_embedded"]["devices"][0]["type"], "TOTP");
+    assert!(ctx.outbox(&env, &user_id).await.is_empty());
+    // The code already used to activate, a wrong one, and one two steps old are refused.
+    for otp in [first, wrong_code(&secret), authenticator_code(&secret, -2)] {
+        let (status, body) = sign_in.act("otp.check", json!({ "otp": otp })).await;
+        assert_invalid_otp(status, &body);
+    }
+    assert_eq!(sign_in.get().await["status"], "OTP_REQUIRED");
+    // One step of clock drift is allowed: the next step's code is taken.
+    let (status, done) = sign_in
+        .act("otp.check", json!({"otp": authenticator_code(&secret, 1)}))
+        .await;
+    assert_eq!(status, 200, "{done}");
     assert_eq!(done["status"], "COMPLETED");
     assert!(param(&sign_in.resume().await, "code").is_some());
 }

@@ -366,4 +366,28 @@ mod tests {
         assert!(missing.contains("undefined"), "{missing}");
         assert!(scope.render_str("{{ steps.other.outputs.id }}").is_err());
     }
+
+    #[test]
+    fn a_code_computed_from_a_secret_is_masked() {
+        let redactor = Arc::new(Redactor::new());
+        let state = RunState::new(&IndexedJson::new(), serde_json::json!({}), redactor.clone());
+        let outputs = serde_json::json!({ "secret": "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ" });
+        state.steps.insert("pair", outputs.as_object().unwrap());
+        state.mark_secret(&["steps", "pair", "outputs", "secret"]);
+        let scope = state.scope(&[]);
+        let body = scope
+            .render_value(&serde_json::json!({
+                "otp": "{{ totp(steps.pair.outputs.secret, time=59) }}"
+            }))
+            .unwrap();
+        assert_eq!(body, serde_json::json!({ "otp": "287082" }));
+        let text = scope
+            .render_str("otp={{ totp(steps.pair.outputs.secret, digits=8, time=59) }}")
+            .unwrap();
+        assert_eq!(text, "otp=94287082");
+        assert_eq!(
+            redactor.redact("sent 287082 and otp=94287082"),
+            "sent ••• and otp=•••"
+        );
+    }
 }

@@ -526,6 +526,7 @@ fn remove_tree(data: &mut EnvData, family: &'static Family, id: &str) {
     data.app_secrets.remove(id);
     data.resource_secrets.remove(id);
     data.passwords.remove(id);
+    data.totp_seeds.remove(id);
     data.memberships.remove(id);
     // Consents go with their user or their agreement.
     data.consents

@@ -31,7 +31,7 @@ use serde_json::Value;
 
 use crate::error::{ApiError, ApiResult};
 use crate::management::access::{Actor, Need};
-use crate::management::family::Category;
+use crate::management::family::{Behaviour, Category};
 use crate::management::hooks::Hook;
 use crate::server::{AppState, content_type, form};
 use crate::store::Store;
@@ -379,7 +379,10 @@ fn generic(
             let body = json_body(call)?;
             let mut data = env.write();
             let id = crud::create(hook, &mut data, family, target.parent.as_deref(), body)?;
-            let value = crud::read(&store.base_url, &data, family, &id)?;
+            let mut value = crud::read(&store.base_url, &data, family, &id)?;
+            if family.behaviour == Behaviour::Device {
+                users::add_pairing(&data, &id, &mut value);
+            }
             let location = format!("{}{}", store.base_url, crud::self_path(&data, family, &id));
             Ok(created(family.create_status, Some(location), value))
         }

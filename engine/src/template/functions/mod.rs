@@ -9,6 +9,7 @@ mod encoding;
 mod oauth;
 mod random;
 mod system;
+mod totp;
 
 pub use random::{PASSWORD_LENGTHS, password};
 
@@ -46,6 +47,7 @@ pub fn register(env: &mut Environment<'_>) {
     env.add_function("client_secret_jwt", oauth::client_secret_jwt);
     env.add_function("private_key_jwt", oauth::private_key_jwt);
     env.add_function("jwt_decode", oauth::jwt_decode);
+    env.add_function("totp", totp::totp);
 
     env.add_function("now", system::now);
     env.add_function("env", system::env);

@@ -1,10 +1,12 @@
 //! Multi-factor authentication: one-time passcodes sent to the user's SMS, email or voice
-//! devices (through the outbox), and choosing the device.
+//! devices (through the outbox) or computed by their authenticator app (TOTP), and
+//! choosing the device.
 
 use serde_json::{Map, Value};
 
 use crate::auth::flows::actions::{Action, Posted};
 use crate::auth::flows::flow::Flow;
+use crate::clock;
 use crate::error::{ApiError, ApiResult, Detail};
 use crate::generate;
 use crate::management::crud::text;
@@ -32,15 +34,20 @@ pub(super) fn otp_devices(data: &EnvData, user_id: &str) -> Vec<(String, Map<Str
             row.body.get("status").and_then(Value::as_str) == Some("ACTIVE")
                 && matches!(
                     row.body.get("type").and_then(Value::as_str),
-                    Some("SMS" | "EMAIL" | "VOICE")
+                    Some("SMS" | "EMAIL" | "VOICE" | "TOTP")
                 )
         })
         .map(|(id, row)| (id.clone(), row.body.clone()))
         .collect()
 }
 
-/// Sends a new passcode to the device and remembers it in the flow.
+/// Sends a new passcode to the device and remembers it in the flow; an authenticator
+/// app computes its own, so nothing is sent to it.
 pub(super) fn send_otp(data: &mut EnvData, flow: &mut Flow, device_id: &str) {
+    if data.totp_seeds.contains_key(device_id) {
+        flow.otp = Some((device_id.to_string(), String::new()));
+        return;
+    }
     let code = generate::otp();
     let user_id = flow.user_id_or_empty();
     let to = data
@@ -75,16 +82,14 @@ fn select(post: Posted) -> ApiResult<()> {
     Ok(())
 }
 
-/// `otp.check`: the passcode last sent completes multi-factor authentication.
+/// `otp.check`: the passcode last sent, or the authenticator app's current code,
+/// completes multi-factor authentication.
 fn check(post: Posted) -> ApiResult<()> {
     let otp = text(post.request, "otp")?;
-    let expected = post
-        .flow
-        .otp
-        .as_ref()
-        .map(|(_, code)| code.clone())
-        .unwrap_or_default();
-    if expected.is_empty() || !constant_eq(&expected, &otp) {
+    let (device, expected) = post.flow.otp.clone().unwrap_or_default();
+    if let Some(seed) = post.data.totp_seeds.get_mut(&device) {
+        seed.verify(&otp, clock::now()).map_err(|r| r.error())?;
+    } else if expected.is_empty() || !constant_eq(&expected, &otp) {
         return Err(ApiError::invalid_data(vec![Detail::new(
             "INVALID_OTP",
             "otp",

@@ -1,4 +1,5 @@
-//! MFA devices: contact checks on create, activation by OTP, and their order.
+//! MFA devices: contact checks on create, authenticator-app pairing, activation by OTP,
+//! and their order.
 
 use serde_json::{Map, Value, json};
 
@@ -9,6 +10,7 @@ use crate::management::crud;
 use crate::management::users::looks_like_email;
 use crate::outbox::{self, Kind};
 use crate::store::{EnvData, Row};
+use crate::totp::Seed;
 
 /// Phone numbers: international format, separators `.`, space, `(`, `)`, `-` allowed.
 fn normalize_phone(raw: &str) -> Option<String> {
@@ -49,20 +51,37 @@ pub fn prepare_device(
             )),
             None => details.push(Detail::required("phone")),
         },
+        Some("TOTP") => {
+            // The seed is the server's to make; it is shown once, at pairing.
+            for field in ["secret", "keyUri", "properties"] {
+                body.remove(field);
+            }
+        }
         _ => {}
     }
+    // An authenticator app is paired by activating it with its first code.
+    let fresh = match body.get("type").and_then(Value::as_str) {
+        Some("TOTP") => "ACTIVATION_REQUIRED",
+        _ => "ACTIVE",
+    };
     let status = existing
         .and_then(|e| e.get("status"))
         .cloned()
-        .unwrap_or(json!("ACTIVE"));
+        .unwrap_or(json!(fresh));
     body.entry("status").or_insert(status);
 }
 
-/// Devices created as ACTIVATION_REQUIRED get an activation OTP in the outbox.
+/// TOTP devices get their seed; other devices created as ACTIVATION_REQUIRED get an
+/// activation OTP in the outbox.
 pub fn after_device_created(data: &mut EnvData, device_id: &str) -> ApiResult<()> {
     let Some(row) = data.row("users.devices", device_id).cloned() else {
         return Ok(());
     };
+    if is_totp(&row.body) {
+        data.totp_seeds
+            .insert(device_id.to_string(), Seed::generate());
+        return Ok(());
+    }
     if row.body.get("status").and_then(Value::as_str) == Some("ACTIVATION_REQUIRED") {
         let to = contact(&row.body);
         if let Some(user_id) = row.parent.as_deref() {
@@ -77,6 +96,52 @@ pub fn after_device_created(data: &mut EnvData, device_id: &str) -> ApiResult<()
         }
     }
     Ok(())
+}
+
+fn is_totp(device: &Map<String, Value>) -> bool {
+    device.get("type").and_then(Value::as_str) == Some("TOTP")
+}
+
+/// The pairing data of a new TOTP device awaiting activation, as PingOne returns it on
+/// create: `secret` (base32) and `keyUri` (`otpauth://totp/...`) under `properties`,
+/// and at the top level for clients that read them there.
+pub fn add_pairing(data: &EnvData, device_id: &str, device: &mut Value) {
+    let Some(row) = data.row("users.devices", device_id) else {
+        return;
+    };
+    let (Some(seed), Some(object)) = (data.totp_seeds.get(device_id), device.as_object_mut())
+    else {
+        return;
+    };
+    if row.body.get("status").and_then(Value::as_str) != Some("ACTIVATION_REQUIRED") {
+        return;
+    }
+    let account = row
+        .parent
+        .as_deref()
+        .and_then(|user| data.body("users", user))
+        .and_then(|user| user.get("username"))
+        .and_then(Value::as_str)
+        .unwrap_or(device_id);
+    let issuer = data
+        .resource
+        .get("name")
+        .and_then(Value::as_str)
+        .unwrap_or("PingOne");
+    let secret = seed.secret();
+    let encode = |s: &str| url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
+    let key_uri = format!(
+        "otpauth://totp/{}:{}?secret={secret}&issuer={}",
+        encode(issuer).replace('+', "%20"),
+        encode(account).replace('+', "%20"),
+        encode(issuer).replace('+', "%20"),
+    );
+    object.insert(
+        "properties".into(),
+        json!({"secret": secret, "keyUri": key_uri}),
+    );
+    object.insert("secret".into(), json!(secret));
+    object.insert("keyUri".into(), json!(key_uri));
 }
 
 /// A device's email or phone.
@@ -104,7 +169,9 @@ pub fn activate_device(
     }
     let request = crud::object(body)?;
     let otp = crud::text(&request, "otp")?;
-    if outbox::latest(data, Kind::Otp, user_id, Some(device_id)) != Some(otp.as_str()) {
+    if let Some(seed) = data.totp_seeds.get_mut(device_id) {
+        seed.verify(&otp, clock::now()).map_err(|r| r.error())?;
+    } else if outbox::latest(data, Kind::Otp, user_id, Some(device_id)) != Some(otp.as_str()) {
         return Err(ApiError::invalid_data(vec![Detail::new(
             "INVALID_OTP",
             "otp",

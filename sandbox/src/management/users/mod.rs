@@ -14,7 +14,7 @@ mod devices;
 mod password;
 
 pub use devices::{
-    activate_device, after_device_created, contact, prepare_device, reorder_devices,
+    activate_device, add_pairing, after_device_created, contact, prepare_device, reorder_devices,
 };
 pub use password::{
     password_action, password_matches, password_state, send_email_code, send_verification_code,
