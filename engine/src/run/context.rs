@@ -28,7 +28,9 @@ type Outputs = Arc<serde_json::Map<String, Json>>;
 impl StepStore {
     pub fn insert(&self, id: &str, outputs: &serde_json::Map<String, Json>) {
         if let Ok(mut steps) = self.steps.write() {
-            steps.insert(id.to_string(), Arc::new(outputs.clone()));
+            // Collected, not cloned: a clone keeps the original's spare room.
+            let outputs = outputs.iter().map(|(k, v)| (k.clone(), v.clone()));
+            steps.insert(id.to_string(), Arc::new(outputs.collect()));
         }
     }
 }

@@ -327,13 +327,13 @@ type Finished = (
 );
 
 async fn execute_inner(
-    prepared: PreparedRun,
+    mut prepared: PreparedRun,
     label: String,
     options: &RunOptions,
     sink: Arc<dyn EventSink>,
 ) -> Result<Finished, String> {
-    let cleanup_deps = prepared.cleanup_deps.clone();
-    let deps = prepared.deps.clone();
+    let cleanup_deps = std::mem::take(&mut prepared.cleanup_deps);
+    let deps = std::mem::take(&mut prepared.deps);
     let ctx = Arc::new(new_ctx(prepared, label, options, sink)?);
     let main = scheduler::run_graph(&ctx, Phase::Main, &deps, &[]).await;
     let outputs = workflow_outputs(&ctx, &main).unwrap_or_else(|(partial, _)| partial);

@@ -149,6 +149,9 @@ pub(crate) async fn run(ctx: &Arc<Ctx>, id: &str, phase: Phase) -> StepReport {
     if phase == Phase::Main && (status == Status::Passed || report.allowed_failure) {
         ctx.state.steps.insert(id, &outcome.outputs);
     }
+    // Sized once: kept for the rest of the run, a map grown by inserting
+    // would hold room for three times its outputs.
+    report.outputs = serde_json::Map::with_capacity(outcome.outputs.len());
     for (name, value) in outcome.outputs {
         let shown = if ctx.state.is_secret_path(&["steps", id, "outputs", &name]) {
             Json::String(MASK.into())
@@ -468,7 +471,7 @@ async fn exchange(
             }
             return fail(Some(resp.status), message);
         }
-        let mut outputs = serde_json::Map::new();
+        let mut outputs = serde_json::Map::with_capacity(step.outputs.len());
         for (name, spec) in &step.outputs {
             match capture(&spec.spec(), &resp) {
                 Ok(v) => {
