@@ -534,6 +534,10 @@ async fn mfa_only_sign_on_with_a_login_hint_token_skips_the_login_step() {
     let messages = ctx.outbox(&env, &user_id).await;
     assert_eq!(messages.len(), 1);
     assert_eq!(messages[0]["to"], "+15125550101");
+    assert!(
+        messages[0].get("content").is_none(),
+        "no template was named"
+    );
 
     // Steps 16 and 17: the OTP completes the flow, resume gives the code (as JSON).
     let (_, done) = sign_in
@@ -649,11 +653,15 @@ async fn a_request_object_with_a_subject_doubles_as_the_login_hint_token() {
     let (ctx, env) = start().await;
     let (app, secret, user_id, _) = mfa_only_app_and_user(&ctx, &env).await;
     ctx.grant(&env, &app, "openid", &["profile"]).await;
+    let sms = json!({"locale": "en", "deliveryMethod": "SMS",
+        "content": "Approve this transfer of ${sum} ${currency} to ${recipient}, by entering this OTP: ${OTP}"});
+    ctx.create(&env, "templates/transaction/contents", sms)
+        .await;
     let mut claims = hint_claims(&ctx, &env, &app, &user_id);
     claims["scope"] = json!("openid profile");
     claims["state"] = json!("from-the-request-object");
-    claims["pi.template"] =
-        json!({"name": "transaction", "variables": {"sum": "1,000,000", "currency": "USD"}});
+    claims["pi.template"] = json!({"name": "transaction",
+        "variables": {"sum": "1,000,000", "currency": "USD", "recipient": "Bob"}});
     let request = sign(hs256(), claims.clone(), &secret);
     let mut sign_in = SignIn::new(&ctx, &env);
     let query = [
@@ -664,7 +672,14 @@ async fn a_request_object_with_a_subject_doubles_as_the_login_hint_token() {
     assert_eq!(status, 200, "{flow}");
     assert_eq!(flow["status"], "OTP_REQUIRED", "{flow}");
     sign_in.flow = flow["id"].as_str().unwrap().to_string();
-    let otp = ctx.outbox(&env, &user_id).await.last().unwrap()["code"].clone();
+    let sent = ctx.outbox(&env, &user_id).await.last().unwrap().clone();
+    let otp = sent["code"].clone();
+    // The passcode went out in the transaction template the request object named.
+    let expected = format!(
+        "Approve this transfer of 1,000,000 USD to Bob, by entering this OTP: {}",
+        otp.as_str().unwrap()
+    );
+    assert_eq!(sent["content"], expected.as_str());
     let (_, done) = sign_in.act("otp.check", json!({"otp": otp})).await;
     assert_eq!(done["status"], "COMPLETED", "{done}");
     assert_eq!(

@@ -127,6 +127,7 @@ fn authorize(req: &EnvRequest, params: &HashMap<String, String>) -> Response {
         state: oauth_state.clone(),
         nonce: params.get("nonce").cloned(),
         challenge: None,
+        template: None,
     };
     let fail = |request: &AuthRequest, error: &str, description: &str| -> Response {
         if request.response_mode == "pi.flow" {
@@ -159,6 +160,7 @@ fn authorize(req: &EnvRequest, params: &HashMap<String, String>) -> Response {
             Ok(claims) => claims,
             Err(message) => return fail(&request, "invalid_request_object", &message),
         };
+        request.template = claims.get("pi.template").filter(|t| t.is_object()).cloned();
         for (name, value) in claims {
             let value = match value {
                 Value::String(text) => text,
