@@ -10,12 +10,14 @@
 //! {"_embedded": {"messages": [
 //!    {"id": "...", "type": "OTP" | "VERIFICATION_CODE" | "RECOVERY_CODE",
 //!     "userId": "...", "to": "user@example.com", "code": "123456",
-//!     "deviceId": "..." | null, "sentAt": "2024-01-01T00:00:00.000Z"}]},
+//!     "deviceId": "..." | null, "sentAt": "2024-01-01T00:00:00.000Z",
+//!     "content": "Approve ... 123456"}]},
 //!  "count": 1}
 //! ```
 //!
 //! Messages are listed oldest first. `OTP` comes from MFA sign-on (SMS/EMAIL devices)
-//! and device activation, `VERIFICATION_CODE` from registration (`user.register`,
+//! and device activation (with `content`, the text of the notification template, when
+//! the authorize request object named one in `pi.template`), `VERIFICATION_CODE` from registration (`user.register`,
 //! users created with `lifecycle.status: VERIFICATION_REQUIRED`) and
 //! `user.sendVerificationCode`, `RECOVERY_CODE` from `password.forgot` /
 //! `password.sendRecoveryCode`.
@@ -55,6 +57,8 @@ pub struct Message {
     pub code: String,
     pub device_id: Option<String>,
     pub sent_at: String,
+    /// The text sent, when it came from a notification template (transaction approval).
+    pub content: Option<String>,
 }
 
 /// Records a message in the environment's outbox.
@@ -66,6 +70,19 @@ pub fn send(
     code: &str,
     device_id: Option<&str>,
 ) {
+    send_content(data, kind, user_id, to, code, device_id, None);
+}
+
+/// Records a message whose text came from a notification template.
+pub fn send_content(
+    data: &mut EnvData,
+    kind: Kind,
+    user_id: &str,
+    to: &str,
+    code: &str,
+    device_id: Option<&str>,
+    content: Option<String>,
+) {
     data.outbox.push(Message {
         id: crate::generate::id(),
         kind,
@@ -74,6 +91,7 @@ pub fn send(
         code: code.to_string(),
         device_id: device_id.map(str::to_string),
         sent_at: clock::iso_now(),
+        content,
     });
 }
 
@@ -114,7 +132,7 @@ pub async fn list(req: EnvRequest) -> Response {
                 .is_none_or(|t| t.eq_ignore_ascii_case(&m.to))
         })
         .map(|m| {
-            json!({
+            let mut message = json!({
                 "id": m.id,
                 "type": m.kind.as_str(),
                 "userId": m.user_id,
@@ -122,7 +140,11 @@ pub async fn list(req: EnvRequest) -> Response {
                 "code": m.code,
                 "deviceId": m.device_id,
                 "sentAt": m.sent_at,
-            })
+            });
+            if let Some(content) = &m.content {
+                message["content"] = json!(content);
+            }
+            message
         })
         .collect();
     let count = messages.len();

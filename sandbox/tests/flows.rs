@@ -444,3 +444,274 @@ async fn identifier_first_routes_to_an_oidc_provider_and_links_accounts() {
         .unwrap();
     assert_eq!(other.status(), 400);
 }
+
+/// An MFA-only web app (its policy's one action is SMS MFA) and an MFA-enabled user
+/// with an SMS device; (app id, app secret, user id, username).
+async fn mfa_only_app_and_user(ctx: &Ctx, env: &str) -> (String, String, String, String) {
+    let (app, secret) = ctx.code_app(env, "CLIENT_SECRET_BASIC").await;
+    let policy = ctx.create(env, "signOnPolicies", named("mfa-only")).await;
+    let policy_id = policy["id"].as_str().unwrap();
+    let sms_only = json!({"type": "MULTI_FACTOR_AUTHENTICATION", "priority": 1,
+        "sms": {"enabled": true}, "email": {"enabled": false}});
+    ctx.create(
+        env,
+        &format!("signOnPolicies/{policy_id}/actions"),
+        sms_only,
+    )
+    .await;
+    let assignment = json!({"signOnPolicy": {"id": policy_id}, "priority": 1});
+    ctx.create(
+        env,
+        &format!("applications/{app}/signOnPolicyAssignments"),
+        assignment,
+    )
+    .await;
+    let (user_id, username) = ctx.user(env, json!({"mfaEnabled": true})).await;
+    let sms = json!({"type": "SMS", "phone": "+1 (512) 555-0101"});
+    ctx.create(env, &format!("users/{user_id}/devices"), sms)
+        .await;
+    (app, secret, user_id, username)
+}
+
+/// A JWT of `claims` signed with `secret` (and the `header`'s algorithm and fields).
+fn sign(header: jsonwebtoken::Header, claims: Value, secret: &str) -> String {
+    let key = jsonwebtoken::EncodingKey::from_secret(secret.as_bytes());
+    jsonwebtoken::encode(&header, &claims, &key).unwrap()
+}
+
+fn epoch() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+}
+
+/// The claims of a valid login_hint_token of `app` for `subject` in `env`.
+fn hint_claims(ctx: &Ctx, env: &str, app: &str, subject: &str) -> Value {
+    let now = epoch();
+    json!({"iss": app, "sub": subject, "aud": ctx.auth(env, "/as"), "iat": now, "exp": now + 3600})
+}
+
+fn hs256() -> jsonwebtoken::Header {
+    jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256)
+}
+
+/// `GET /as/authorize` with `response_mode=pi.flow` and `query`; status and flow JSON.
+async fn pi_flow_authorize(
+    sign_in: &SignIn<'_>,
+    app: &str,
+    query: &[(&str, &str)],
+) -> (reqwest::StatusCode, Value) {
+    let mut params = vec![
+        ("client_id", app),
+        ("response_type", "code"),
+        ("response_mode", "pi.flow"),
+    ];
+    params.extend_from_slice(query);
+    send(
+        sign_in
+            .browser
+            .get(sign_in.url("/as/authorize"))
+            .query(&params),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn mfa_only_sign_on_with_a_login_hint_token_skips_the_login_step() {
+    let (ctx, env) = start().await;
+    let (app, secret, user_id, username) = mfa_only_app_and_user(&ctx, &env).await;
+
+    // Step 15 of the use case: the token names the user by id; the flow starts at the OTP.
+    let token = sign(hs256(), hint_claims(&ctx, &env, &app, &user_id), &secret);
+    let mut sign_in = SignIn::new(&ctx, &env);
+    let (status, flow) = pi_flow_authorize(&sign_in, &app, &[("login_hint_token", &token)]).await;
+    assert_eq!(status, 200, "{flow}");
+    assert_eq!(flow["status"], "OTP_REQUIRED", "{flow}");
+    assert_eq!(flow["_embedded"]["user"]["id"], user_id.as_str());
+    assert!(flow["_links"]["otp.check"].is_object(), "{flow}");
+    sign_in.flow = flow["id"].as_str().unwrap().to_string();
+    let messages = ctx.outbox(&env, &user_id).await;
+    assert_eq!(messages.len(), 1);
+    assert_eq!(messages[0]["to"], "+15125550101");
+    assert!(
+        messages[0].get("content").is_none(),
+        "no template was named"
+    );
+
+    // Steps 16 and 17: the OTP completes the flow, resume gives the code (as JSON).
+    let (_, done) = sign_in
+        .act("otp.check", json!({"otp": messages[0]["code"]}))
+        .await;
+    assert_eq!(done["status"], "COMPLETED", "{done}");
+    let (status, resumed) = send(
+        sign_in
+            .browser
+            .get(sign_in.url("/as/resume"))
+            .query(&[("flowId", sign_in.flow.as_str())]),
+    )
+    .await;
+    assert_eq!(status, 200, "{resumed}");
+    let code = resumed["authorizeResponse"]["code"].as_str().expect("code");
+    let form = [("grant_type", "authorization_code"), ("code", code)];
+    let (status, tokens) = Tokens::new(&ctx, &env)
+        .request(&form, Auth::Basic(&app, &secret))
+        .await;
+    assert_eq!(status, 200, "{tokens}");
+    assert_eq!(
+        verify(&ctx, &env, tokens["access_token"].as_str().unwrap()).await["sub"],
+        user_id.as_str()
+    );
+
+    // A username as subject, HS512, and the redirect flavour work too.
+    let header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS512);
+    let token = sign(header, hint_claims(&ctx, &env, &app, &username), &secret);
+    let sign_in = SignIn::new(&ctx, &env)
+        .authorize_with(&app, &[("login_hint_token", &token)])
+        .await;
+    let flow = sign_in.get().await;
+    assert_eq!(flow["status"], "OTP_REQUIRED", "{flow}");
+    assert_eq!(flow["_embedded"]["user"]["id"], user_id.as_str());
+}
+
+#[tokio::test]
+async fn invalid_login_hint_tokens_are_rejected() {
+    let (ctx, env) = start().await;
+    let (app, secret, user_id, _) = mfa_only_app_and_user(&ctx, &env).await;
+    let (other_app, other_secret) = ctx.code_app(&env, "CLIENT_SECRET_BASIC").await;
+    let valid = hint_claims(&ctx, &env, &app, &user_id);
+    let with = |name: &str, value: Value| {
+        let mut claims = valid.clone();
+        claims[name] = value;
+        claims
+    };
+    let without = |name: &str| {
+        let mut claims = valid.clone();
+        claims.as_object_mut().unwrap().remove(name);
+        claims
+    };
+    let mut nested = hs256();
+    nested.cty = Some("JWT".into());
+    let cases = [
+        (
+            "signature",
+            sign(hs256(), valid.clone(), "not-the-client-secret"),
+        ),
+        ("signature", sign(hs256(), valid.clone(), &other_secret)),
+        (
+            "audience",
+            sign(
+                hs256(),
+                with("aud", json!("https://auth.example.com/x/as")),
+                &secret,
+            ),
+        ),
+        ("audience", sign(hs256(), without("aud"), &secret)),
+        (
+            "expired",
+            sign(hs256(), with("exp", json!(epoch() - 60)), &secret),
+        ),
+        ("(exp)", sign(hs256(), without("exp"), &secret)),
+        (
+            "does not identify a user",
+            sign(hs256(), with("sub", json!("nobody-at-all")), &secret),
+        ),
+        ("(sub)", sign(hs256(), without("sub"), &secret)),
+        (
+            "issuer",
+            sign(hs256(), with("iss", json!(other_app)), &secret),
+        ),
+        ("nested", sign(nested, valid.clone(), &secret)),
+        ("not a signed JWT", "not.a.jwt".to_string()),
+    ];
+    for (expected, token) in &cases {
+        let sign_in = SignIn::new(&ctx, &env);
+        let (status, body) =
+            pi_flow_authorize(&sign_in, &app, &[("login_hint_token", token)]).await;
+        assert_eq!(status, 400, "{expected}: {body}");
+        assert_eq!(body["error"], "invalid_request", "{expected}: {body}");
+        let description = body["error_description"].as_str().unwrap_or_default();
+        assert!(description.contains("login_hint_token"), "{description}");
+        assert!(description.contains(expected), "{expected}: {description}");
+    }
+    // With a redirect URI the error goes back to it, with the state.
+    let sign_in = SignIn::new(&ctx, &env);
+    let response = sign_in
+        .send_authorize(&app, &[("login_hint_token", &cases[0].1), ("state", "s-1")])
+        .await;
+    assert_eq!(response.status(), 302);
+    let back = location(&response);
+    assert!(back.starts_with(REDIRECT), "{back}");
+    assert_eq!(param(&back, "error").as_deref(), Some("invalid_request"));
+    assert_eq!(param(&back, "state").as_deref(), Some("s-1"));
+    // Nothing was sent to the user's phone.
+    assert!(ctx.outbox(&env, &user_id).await.is_empty());
+}
+
+#[tokio::test]
+async fn a_request_object_with_a_subject_doubles_as_the_login_hint_token() {
+    let (ctx, env) = start().await;
+    let (app, secret, user_id, _) = mfa_only_app_and_user(&ctx, &env).await;
+    ctx.grant(&env, &app, "openid", &["profile"]).await;
+    let sms = json!({"locale": "en", "deliveryMethod": "SMS",
+        "content": "Approve this transfer of ${sum} ${currency} to ${recipient}, by entering this OTP: ${OTP}"});
+    ctx.create(&env, "templates/transaction/contents", sms)
+        .await;
+    let mut claims = hint_claims(&ctx, &env, &app, &user_id);
+    claims["scope"] = json!("openid profile");
+    claims["state"] = json!("from-the-request-object");
+    claims["pi.template"] = json!({"name": "transaction",
+        "variables": {"sum": "1,000,000", "currency": "USD", "recipient": "Bob"}});
+    let request = sign(hs256(), claims.clone(), &secret);
+    let mut sign_in = SignIn::new(&ctx, &env);
+    let query = [
+        ("request", request.as_str()),
+        ("login_hint_token", request.as_str()),
+    ];
+    let (status, flow) = pi_flow_authorize(&sign_in, &app, &query).await;
+    assert_eq!(status, 200, "{flow}");
+    assert_eq!(flow["status"], "OTP_REQUIRED", "{flow}");
+    sign_in.flow = flow["id"].as_str().unwrap().to_string();
+    let sent = ctx.outbox(&env, &user_id).await.last().unwrap().clone();
+    let otp = sent["code"].clone();
+    // The passcode went out in the transaction template the request object named.
+    let expected = format!(
+        "Approve this transfer of 1,000,000 USD to Bob, by entering this OTP: {}",
+        otp.as_str().unwrap()
+    );
+    assert_eq!(sent["content"], expected.as_str());
+    let (_, done) = sign_in.act("otp.check", json!({"otp": otp})).await;
+    assert_eq!(done["status"], "COMPLETED", "{done}");
+    assert_eq!(
+        done["authorizeResponse"]["state"],
+        "from-the-request-object"
+    );
+    let code = done["authorizeResponse"]["code"].as_str().unwrap();
+    let form = [("grant_type", "authorization_code"), ("code", code)];
+    let (status, tokens) = Tokens::new(&ctx, &env)
+        .request(&form, Auth::Basic(&app, &secret))
+        .await;
+    assert_eq!(status, 200, "{tokens}");
+    assert!(
+        tokens["scope"].as_str().unwrap().contains("profile"),
+        "{tokens}"
+    );
+
+    // Without the login_hint_token the user still has to be named.
+    let sign_in = SignIn::new(&ctx, &env);
+    let (_, flow) = pi_flow_authorize(&sign_in, &app, &[("request", &request)]).await;
+    assert_eq!(flow["status"], "SIGN_ON_REQUIRED", "{flow}");
+
+    // A request object that is badly signed, or disagrees with the query, is refused.
+    let forged = sign(hs256(), claims.clone(), "not-the-client-secret");
+    let mut mismatched = claims;
+    mismatched["response_type"] = json!("token");
+    let mismatched = sign(hs256(), mismatched, &secret);
+    for (expected, request) in [("signature", forged), ("response_type", mismatched)] {
+        let (status, body) = pi_flow_authorize(&sign_in, &app, &[("request", &request)]).await;
+        assert_eq!(status, 400, "{body}");
+        assert_eq!(body["error"], "invalid_request_object", "{body}");
+        let description = body["error_description"].as_str().unwrap_or_default();
+        assert!(description.contains(expected), "{description}");
+    }
+}

@@ -7,11 +7,11 @@ use std::collections::HashMap;
 use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use jsonwebtoken::{Algorithm, DecodingKey, Validation, decode};
 use serde_json::{Map, Value};
 
 use crate::auth::claims;
 use crate::auth::flows::{self, AuthRequest, Flow, Purpose};
+use crate::auth::request_jwt::{self, Kind};
 use crate::auth::resume::{self, deliver, error_params, redirect};
 use crate::auth::session::{self, SESSION_COOKIE};
 use crate::clock;
@@ -127,6 +127,7 @@ fn authorize(req: &EnvRequest, params: &HashMap<String, String>) -> Response {
         state: oauth_state.clone(),
         nonce: params.get("nonce").cloned(),
         challenge: None,
+        template: None,
     };
     let fail = |request: &AuthRequest, error: &str, description: &str| -> Response {
         if request.response_mode == "pi.flow" {
@@ -151,6 +152,43 @@ fn authorize(req: &EnvRequest, params: &HashMap<String, String>) -> Response {
     ) {
         return fail(&request, "invalid_request", "Unsupported response_mode");
     }
+    let issuer = store.issuer(env_id);
+    // A signed request object's parameters replace those of the query.
+    let mut params = params.clone();
+    if let Some(jwt) = params.get("request").cloned() {
+        let claims = match request_jwt::verify(&data, &app, &issuer, &jwt, Kind::RequestObject) {
+            Ok(claims) => claims,
+            Err(message) => return fail(&request, "invalid_request_object", &message),
+        };
+        request.template = claims.get("pi.template").filter(|t| t.is_object()).cloned();
+        for (name, value) in claims {
+            let value = match value {
+                Value::String(text) => text,
+                Value::Number(number) => number.to_string(),
+                _ => continue,
+            };
+            match name.as_str() {
+                "iss" | "aud" | "exp" | "iat" | "nbf" | "jti" | "sub" | "request"
+                | "request_uri" => {}
+                // These chose the client and where errors go: they must agree.
+                "client_id" | "response_type" | "redirect_uri" | "response_mode" => {
+                    if params.get(&name).is_some_and(|given| *given != value) {
+                        return fail(
+                            &request,
+                            "invalid_request_object",
+                            &format!("The request object's {name} does not match the request"),
+                        );
+                    }
+                }
+                _ => {
+                    params.insert(name, value);
+                }
+            }
+        }
+        request.state = params.get("state").cloned();
+        request.nonce = params.get("nonce").cloned();
+    }
+    let params = &params;
     if response_types.is_empty()
         || response_types
             .iter()
@@ -254,6 +292,10 @@ fn authorize(req: &EnvRequest, params: &HashMap<String, String>) -> Response {
         }
         (None, _) => {}
     }
+    let hinted = match identify_hint(&data, &app, &issuer, params) {
+        Ok(hinted) => hinted,
+        Err(message) => return fail(&request, "invalid_request", &message),
+    };
     let (policy_name, actions) = flows::policy_for(
         &data,
         client_id,
@@ -276,7 +318,7 @@ fn authorize(req: &EnvRequest, params: &HashMap<String, String>) -> Response {
         let existing = existing.clone();
         flow.adopt_session(token, &existing);
     }
-    if let Some(hint) = identify_hint(&data, &app, params) {
+    if let Some(hint) = hinted {
         if flow.user_id.as_ref().is_some_and(|u| *u != hint) {
             // A different user than the session's: start over for the hinted user.
             flow = Flow {
@@ -321,42 +363,23 @@ fn authorize(req: &EnvRequest, params: &HashMap<String, String>) -> Response {
     response
 }
 
-/// The user named by `login_hint` (username) or a `login_hint_token` signed with the client secret.
+/// The user named by a `login_hint_token` (verified; refused when invalid or when it
+/// names no user), else by `login_hint` (a username or user id; ignored when unknown).
 fn identify_hint(
     data: &EnvData,
     app: &Map<String, Value>,
+    issuer: &str,
     params: &HashMap<String, String>,
-) -> Option<String> {
-    if let Some(hint) = params.get("login_hint") {
-        return data
-            .user_by_username(hint)
-            .map(|(id, _)| id.clone())
-            .or_else(|| data.row("users", hint).map(|_| hint.clone()));
+) -> Result<Option<String>, String> {
+    if let Some(token) = params.get("login_hint_token") {
+        let claims = request_jwt::verify(data, app, issuer, token, Kind::LoginHintToken)?;
+        return request_jwt::hinted_user(data, &claims).map(Some);
     }
-    let token = params.get("login_hint_token")?;
-    let app_id = app.get("id").and_then(Value::as_str)?;
-    let secret = data.app_secrets.get(app_id)?;
-    let mut validation = Validation::new(Algorithm::HS256);
-    validation.validate_aud = false;
-    validation.required_spec_claims.clear();
-    let claims = decode::<Map<String, Value>>(
-        token,
-        &DecodingKey::from_secret(secret.current.as_bytes()),
-        &validation,
-    )
-    .ok()?
-    .claims;
-    let sub = claims.get("sub")?;
-    let name = sub
-        .get("username")
-        .and_then(Value::as_str)
-        .or_else(|| sub.as_str())?;
-    let user_id = sub.get("id").and_then(Value::as_str);
-    user_id
-        .filter(|id| data.row("users", id).is_some())
-        .map(str::to_string)
-        .or_else(|| data.user_by_username(name).map(|(id, _)| id.clone()))
-        .or_else(|| data.row("users", name).map(|_| name.to_string()))
+    Ok(params.get("login_hint").and_then(|hint| {
+        data.user_by_username(hint)
+            .map(|(id, _)| id.clone())
+            .or_else(|| data.row("users", hint).map(|_| hint.clone()))
+    }))
 }
 
 /// Drops expired flows, codes and sessions once the maps grow.

@@ -266,7 +266,7 @@ pub fn verify(
 }
 
 /// RSA keys from the application's `jwks` (a JSON string or object), matching `kid` when given.
-fn app_public_keys(app: &Map<String, Value>, kid: Option<&str>) -> Vec<DecodingKey> {
+pub(crate) fn app_public_keys(app: &Map<String, Value>, kid: Option<&str>) -> Vec<DecodingKey> {
     let jwks = match app.get("jwks") {
         Some(Value::String(text)) => serde_json::from_str::<Value>(text).unwrap_or(Value::Null),
         Some(value) => value.clone(),

@@ -10,6 +10,7 @@ pub mod external;
 pub mod flows;
 pub mod introspect;
 pub mod keys;
+pub mod request_jwt;
 pub mod resume;
 pub mod session;
 pub mod signoff;

@@ -46,6 +46,7 @@ pub fn register(env: &mut Environment<'_>) {
     env.add_function("basic_auth", oauth::basic_auth);
     env.add_function("client_secret_jwt", oauth::client_secret_jwt);
     env.add_function("private_key_jwt", oauth::private_key_jwt);
+    env.add_function("signed_jwt", oauth::signed_jwt);
     env.add_function("jwt_decode", oauth::jwt_decode);
     env.add_function("totp", totp::totp);
 

@@ -89,6 +89,56 @@ pub fn private_key_jwt(kwargs: Kwargs) -> Result<String, Error> {
         .map_err(|e| fail(NAME, format!("cannot sign: {e}")))
 }
 
+/// `signed_jwt(claims, secret=, algorithm="HS256", lifetime=3600)`: a JWT of any claims
+/// signed with a shared secret (HS256, HS384 or HS512), such as PingOne's
+/// `login_hint_token` and `request` object. `iat` (now) and `exp` (`iat + lifetime`)
+/// are added unless the claims carry them.
+pub fn signed_jwt(claims: &Value, kwargs: Kwargs) -> Result<String, Error> {
+    const NAME: &str = "signed_jwt";
+    let secret = required_text(NAME, &kwargs, "secret")?;
+    let algorithm = optional_text(NAME, &kwargs, "algorithm")?;
+    let lifetime: i64 = optional(NAME, &kwargs, "lifetime")?.unwrap_or(3600);
+    no_unknown_kwargs(NAME, &kwargs)?;
+    let algorithm = match algorithm.as_deref().unwrap_or("HS256") {
+        "HS256" => Algorithm::HS256,
+        "HS384" => Algorithm::HS384,
+        "HS512" => Algorithm::HS512,
+        other => {
+            return Err(fail(
+                NAME,
+                format!("unknown algorithm {other:?} (expected HS256, HS384 or HS512)"),
+            ));
+        }
+    };
+    if lifetime <= 0 {
+        return Err(fail(
+            NAME,
+            format!("`lifetime` must be positive, got {lifetime}"),
+        ));
+    }
+    let mut claims = match serde_json::to_value(claims) {
+        Ok(serde_json::Value::Object(map)) => map,
+        _ => {
+            return Err(fail(
+                NAME,
+                format!("the claims must be a map, got {}", claims.kind()),
+            ));
+        }
+    };
+    let iat = time::OffsetDateTime::now_utc().unix_timestamp();
+    let issued = claims
+        .entry("iat")
+        .or_insert_with(|| iat.into())
+        .as_i64()
+        .unwrap_or(iat);
+    claims
+        .entry("exp")
+        .or_insert_with(|| (issued + lifetime).into());
+    let key = EncodingKey::from_secret(secret.as_bytes());
+    jsonwebtoken::encode(&Header::new(algorithm), &claims, &key)
+        .map_err(|e| fail(NAME, format!("cannot sign: {e}")))
+}
+
 /// The claims of a JWT, unverified: for assertions on what a server issued.
 pub fn jwt_decode(token: &Value) -> Result<Value, Error> {
     let token = text("jwt_decode", token)?;

@@ -26,6 +26,9 @@ pub struct AuthRequest {
     pub state: Option<String>,
     pub nonce: Option<String>,
     pub challenge: Option<(String, String)>,
+    /// The request object's `pi.template` (`name`, `variant`, `variables`): the
+    /// notification template the one-time passcode is sent with (transaction approval).
+    pub template: Option<Value>,
 }
 
 #[derive(Debug, Clone)]

@@ -5,7 +5,7 @@
 use serde_json::{Map, Value};
 
 use crate::auth::flows::actions::{Action, Posted};
-use crate::auth::flows::flow::Flow;
+use crate::auth::flows::flow::{Flow, Purpose};
 use crate::clock;
 use crate::error::{ApiError, ApiResult, Detail};
 use crate::generate;
@@ -54,8 +54,67 @@ pub(super) fn send_otp(data: &mut EnvData, flow: &mut Flow, device_id: &str) {
         .body("users.devices", device_id)
         .map(users::contact)
         .unwrap_or_default();
-    outbox::send(data, Kind::Otp, &user_id, &to, &code, Some(device_id));
+    let content = template_content(data, flow, device_id, &code);
+    outbox::send_content(
+        data,
+        Kind::Otp,
+        &user_id,
+        &to,
+        &code,
+        Some(device_id),
+        content,
+    );
     flow.otp = Some((device_id.to_string(), code));
+}
+
+/// The text of the notification template the authorize request object named
+/// (`pi.template`), for the device's delivery method and the template's variant, with
+/// its `${variables}` and `${OTP}` filled in.
+fn template_content(data: &EnvData, flow: &Flow, device_id: &str, code: &str) -> Option<String> {
+    let Purpose::Authorize(request) = &flow.purpose else {
+        return None;
+    };
+    let template = request.template.as_ref()?;
+    let name = template.get("name").and_then(Value::as_str)?;
+    let variant = template.get("variant").and_then(Value::as_str);
+    let delivery = match data
+        .body("users.devices", device_id)
+        .and_then(|d| d.get("type"))
+        .and_then(Value::as_str)?
+    {
+        "SMS" => "SMS",
+        "EMAIL" => "Email",
+        "VOICE" => "Voice",
+        _ => return None,
+    };
+    let contents: Vec<&Map<String, Value>> = data
+        .children("templates.contents", name)
+        .map(|(_, row)| &row.body)
+        .filter(|c| c.get("deliveryMethod").and_then(Value::as_str) == Some(delivery))
+        .collect();
+    let content = contents
+        .iter()
+        .find(|c| c.get("variant").and_then(Value::as_str) == variant)
+        .or_else(|| {
+            contents
+                .iter()
+                .find(|c| c.get("default").and_then(Value::as_bool) == Some(true))
+        })
+        .or_else(|| contents.first())?;
+    let mut text = content
+        .get("content")
+        .or_else(|| content.get("body"))
+        .and_then(Value::as_str)?
+        .to_string();
+    if let Some(variables) = template.get("variables").and_then(Value::as_object) {
+        for (key, value) in variables {
+            let value = value
+                .as_str()
+                .map_or_else(|| value.to_string(), str::to_string);
+            text = text.replace(&format!("${{{key}}}"), &value);
+        }
+    }
+    Some(text.replace("${OTP}", code))
 }
 
 /// `device.select`: a passcode to another of the user's devices.

@@ -149,3 +149,61 @@ fn jwt_decode_reads_claims_without_verifying() {
     assert_eq!(aud.to_string(), AUD);
     insta::assert_snapshot!(eval_err("jwt_decode('abc')"));
 }
+
+#[test]
+fn signed_jwt_signs_any_claims_with_a_shared_secret() {
+    let ctx = context! { secret => "s3cr3t-s3cr3t-s3cr3t-s3cr3t-s3cr3t" };
+    let expr = format!(
+        "signed_jwt({{'iss': 'app-1', 'sub': 'user-1', 'aud': '{AUD}', 'pi.template': {{'name': 'transaction'}}}}, secret=secret)"
+    );
+    let token = eval_with(&expr, ctx.clone()).unwrap().to_string();
+    let key = DecodingKey::from_secret(b"s3cr3t-s3cr3t-s3cr3t-s3cr3t-s3cr3t");
+    let c = claims(&token, &key, Algorithm::HS256);
+    assert_eq!(c["sub"], "user-1");
+    assert_eq!(c["pi.template"]["name"], "transaction");
+    assert_eq!(
+        c["exp"].as_i64().unwrap() - c["iat"].as_i64().unwrap(),
+        3600
+    );
+
+    // Given claims stay as they are; the algorithm can be chosen.
+    let expr = format!(
+        "signed_jwt({{'iss': 'a', 'sub': 'u', 'aud': '{AUD}', 'iat': 100, 'exp': 4102444800}}, secret=secret, algorithm='HS512')"
+    );
+    let token = eval_with(&expr, ctx).unwrap().to_string();
+    assert_eq!(
+        jsonwebtoken::decode_header(&token).unwrap().alg,
+        Algorithm::HS512
+    );
+    let c = claims(&token, &key, Algorithm::HS512);
+    assert_eq!(
+        (c["iat"].as_i64(), c["exp"].as_i64()),
+        (Some(100), Some(4102444800))
+    );
+}
+
+#[test]
+fn signed_jwt_errors_name_the_function_and_hide_the_secret() {
+    let cases = [
+        ("signed_jwt({'sub': 'u'})", "missing `secret`"),
+        (
+            "signed_jwt('text', secret='SECRETVALUE')",
+            "the claims must be a map",
+        ),
+        (
+            "signed_jwt({}, secret='SECRETVALUE', algorithm='RS256')",
+            "unknown algorithm",
+        ),
+        (
+            "signed_jwt({}, secret='SECRETVALUE', lifetime=0)",
+            "`lifetime` must be positive",
+        ),
+        ("signed_jwt({}, secret='SECRETVALUE', kid='k')", "kid"),
+    ];
+    for (expr, expected) in cases {
+        let err = eval_err(expr);
+        assert!(err.contains("signed_jwt"), "{expr}: {err}");
+        assert!(err.contains(expected), "{expr}: {err}");
+        assert!(!err.contains("SECRETVALUE"), "{expr}: {err}");
+    }
+}
