@@ -715,3 +715,80 @@ async fn a_request_object_with_a_subject_doubles_as_the_login_hint_token() {
         assert!(description.contains(expected), "{description}");
     }
 }
+
+#[tokio::test]
+async fn transaction_approval_picks_the_named_variant_and_refuses_expired_or_forged_requests() {
+    let (ctx, env) = start().await;
+    let (app, secret, user_id, _) = mfa_only_app_and_user(&ctx, &env).await;
+    let (_, other_secret) = ctx.code_app(&env, "CLIENT_SECRET_BASIC").await;
+    let contents = "templates/transaction/contents";
+    let plain = json!({"locale": "en", "deliveryMethod": "SMS",
+        "content": "Approve ${sum} with ${OTP}"});
+    ctx.create(&env, contents, plain).await;
+    let variant = json!({"locale": "en", "deliveryMethod": "SMS", "variant": "wire",
+        "content": "Wire ${sum} ${currency} to ${recipient}? OTP: ${OTP}"});
+    ctx.create(&env, contents, variant).await;
+    let mut claims = hint_claims(&ctx, &env, &app, &user_id);
+    claims["pi.template"] = json!({"name": "transaction", "variant": "wire",
+        "variables": {"sum": "250", "currency": "EUR", "recipient": "Ann"}});
+
+    // An expired request object, or one signed with another secret, is refused
+    // before any passcode goes out, also when it doubles as the login_hint_token
+    // (as in the use case).
+    let mut expired = claims.clone();
+    expired["exp"] = json!(epoch() - 60);
+    let cases = [
+        ("expired", sign(hs256(), expired, &secret)),
+        ("signature", sign(hs256(), claims.clone(), &other_secret)),
+    ];
+    for (expected, request) in &cases {
+        let sign_in = SignIn::new(&ctx, &env);
+        let query = [
+            ("request", request.as_str()),
+            ("login_hint_token", request.as_str()),
+        ];
+        let (status, body) = pi_flow_authorize(&sign_in, &app, &query).await;
+        assert_eq!(status, 400, "{expected}: {body}");
+        assert_eq!(
+            body["error"], "invalid_request_object",
+            "{expected}: {body}"
+        );
+        let description = body["error_description"].as_str().unwrap_or_default();
+        assert!(description.contains("request object"), "{description}");
+        assert!(description.contains(expected), "{expected}: {description}");
+    }
+    // Through the redirect, the error goes back to the application with the state.
+    let response = SignIn::new(&ctx, &env)
+        .send_authorize(&app, &[("request", &cases[0].1), ("state", "s-2")])
+        .await;
+    assert_eq!(response.status(), 302);
+    let back = location(&response);
+    assert!(back.starts_with(REDIRECT), "{back}");
+    assert_eq!(
+        param(&back, "error").as_deref(),
+        Some("invalid_request_object")
+    );
+    assert_eq!(param(&back, "state").as_deref(), Some("s-2"));
+    assert!(ctx.outbox(&env, &user_id).await.is_empty());
+
+    // A valid one sends the passcode in the variant it named, variables filled in.
+    let request = sign(hs256(), claims, &secret);
+    let mut sign_in = SignIn::new(&ctx, &env);
+    let query = [
+        ("request", request.as_str()),
+        ("login_hint_token", request.as_str()),
+    ];
+    let (status, flow) = pi_flow_authorize(&sign_in, &app, &query).await;
+    assert_eq!(status, 200, "{flow}");
+    assert_eq!(flow["status"], "OTP_REQUIRED", "{flow}");
+    sign_in.flow = flow["id"].as_str().unwrap().to_string();
+    let sent = ctx.outbox(&env, &user_id).await;
+    assert_eq!(sent.len(), 1);
+    let otp = sent[0]["code"].as_str().unwrap();
+    assert_eq!(
+        sent[0]["content"],
+        format!("Wire 250 EUR to Ann? OTP: {otp}").as_str()
+    );
+    let (_, done) = sign_in.act("otp.check", json!({"otp": otp})).await;
+    assert_eq!(done["status"], "COMPLETED", "{done}");
+}
