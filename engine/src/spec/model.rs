@@ -224,7 +224,7 @@ pub struct Step {
     pub if_: Option<String>,
     /// Run the step once per item of this list (template or literal list); `item` and `index` are in scope.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub for_each: Option<Value>,
+    pub for_each: Option<Box<Value>>,
     /// How many `for_each` iterations run at once (default 1: in order).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(range(min = 1))]
@@ -372,7 +372,7 @@ pub struct Expect {
     pub body: IndexMap<String, Matcher>,
     /// JSON Schema the body must validate against.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub schema: Option<Value>,
+    pub schema: Option<Box<Value>>,
 }
 
 /// A status expectation.
