@@ -792,3 +792,137 @@ async fn transaction_approval_picks_the_named_variant_and_refuses_expired_or_for
     let (_, done) = sign_in.act("otp.check", json!({"otp": otp})).await;
     assert_eq!(done["status"], "COMPLETED", "{done}");
 }
+
+/// `GET /as/authorize` with `prompt=none` in `sign_in`'s browser: where it redirects.
+async fn silent_authorize(sign_in: &SignIn<'_>, app: &str) -> String {
+    let response = sign_in.send_authorize(app, &[("prompt", "none")]).await;
+    assert_eq!(response.status(), 302, "{:?}", response.text().await);
+    location(&response)
+}
+
+#[tokio::test]
+async fn a_terminated_session_leaves_the_list_and_ends_silent_sso() {
+    let (ctx, env) = start().await;
+    let (app, _) = ctx.code_app(&env, "CLIENT_SECRET_BASIC").await;
+    let (user_id, username) = ctx.user(&env, json!({})).await;
+    let sessions = format!("/environments/{env}/users/{user_id}/sessions");
+    assert_eq!(ctx.get(&sessions).await["_embedded"]["sessions"], json!([]));
+
+    let mut sign_in = SignIn::new(&ctx, &env).authorize(&app).await;
+    sign_in.password(&username).await.code().await;
+    let session_id = sign_in.step["session"]["id"].as_str().unwrap().to_string();
+    let listed = ctx.get(&sessions).await;
+    let session = &listed["_embedded"]["sessions"][0];
+    assert_eq!(listed["count"], 1, "{listed}");
+    assert_eq!(session["id"], session_id.as_str());
+    assert_eq!(session["user"]["id"], user_id.as_str());
+    assert_eq!(session["environment"]["id"], env.as_str());
+    for field in [
+        "createdAt",
+        "activeAt",
+        "lastSignOn",
+        "browser",
+        "operatingSystem",
+    ] {
+        assert!(session.get(field).is_some(), "{field}: {session}");
+    }
+    assert!(
+        session["_links"]["self"]["href"]
+            .as_str()
+            .unwrap()
+            .ends_with(&format!("{sessions}/{session_id}"))
+    );
+    assert_eq!(
+        ctx.get(&format!("{sessions}/{session_id}")).await["id"],
+        session_id.as_str()
+    );
+
+    // The browser's session signs on silently until the session is terminated.
+    assert!(param(&silent_authorize(&sign_in, &app).await, "code").is_some());
+    let session_path = format!("{sessions}/{session_id}");
+    assert_eq!(ctx.call("DELETE", &session_path, None).await.0, 204);
+    assert_eq!(ctx.call("DELETE", &session_path, None).await.0, 404);
+    assert_eq!(ctx.call("GET", &session_path, None).await.0, 404);
+    assert_eq!(ctx.get(&sessions).await["_embedded"]["sessions"], json!([]));
+    let refused = silent_authorize(&sign_in, &app).await;
+    assert_eq!(param(&refused, "error").as_deref(), Some("login_required"));
+    // A new flow in the same browser asks for the password again.
+    let again = SignIn::in_browser(&ctx, &env, sign_in.browser.clone())
+        .authorize(&app)
+        .await;
+    assert_eq!(again.get().await["status"], "USERNAME_PASSWORD_REQUIRED");
+}
+
+#[tokio::test]
+async fn signoff_with_an_id_token_hint_ends_the_session_and_redirects() {
+    let (ctx, env) = start().await;
+    let logout = "https://www.example.com/logout";
+    let (app, secret) = ctx
+        .app(
+            &env,
+            json!({
+                "name": format!("app-{}", uuid()), "enabled": true, "type": "WEB_APP",
+                "protocol": "OPENID_CONNECT", "grantTypes": ["AUTHORIZATION_CODE"],
+                "responseTypes": ["CODE"], "redirectUris": [REDIRECT],
+                "postLogoutRedirectUris": [logout],
+                "tokenEndpointAuthMethod": "CLIENT_SECRET_BASIC",
+            }),
+        )
+        .await;
+    let (user_id, username) = ctx.user(&env, json!({})).await;
+    let sessions = format!("/environments/{env}/users/{user_id}/sessions");
+    let sign_in = SignIn::new(&ctx, &env);
+    let code = SignIn::in_browser(&ctx, &env, sign_in.browser.clone())
+        .code_for(&app, &username, &[])
+        .await;
+    let (status, tokens) = Tokens::new(&ctx, &env)
+        .redeem(&code, Auth::Basic(&app, &secret))
+        .await;
+    assert_eq!(status, 200, "{tokens}");
+    let id_token = tokens["id_token"].as_str().unwrap();
+    let signoff = ctx.auth(&env, "/as/signoff");
+    let send_signoff = |query: Vec<(&'static str, String)>| {
+        let request = sign_in.browser.get(&signoff).query(&query);
+        async move { request.send().await.unwrap() }
+    };
+
+    // Refused: a tampered hint, and a post-logout URI the app does not register.
+    let tampered = format!("{}x", &id_token[..id_token.len() - 1]);
+    let response = send_signoff(vec![
+        ("id_token_hint", tampered),
+        ("post_logout_redirect_uri", logout.to_string()),
+    ])
+    .await;
+    assert_eq!(response.status(), 400);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["details"][0]["target"], "id_token_hint", "{body}");
+    let response = send_signoff(vec![
+        ("id_token_hint", id_token.to_string()),
+        (
+            "post_logout_redirect_uri",
+            "https://evil.example.com/".to_string(),
+        ),
+    ])
+    .await;
+    assert_eq!(response.status(), 400);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(
+        body["details"][0]["target"], "post_logout_redirect_uri",
+        "{body}"
+    );
+    // Neither refusal ended the session.
+    assert_eq!(ctx.get(&sessions).await["count"], 1);
+    assert!(param(&silent_authorize(&sign_in, &app).await, "code").is_some());
+
+    let response = send_signoff(vec![
+        ("id_token_hint", id_token.to_string()),
+        ("post_logout_redirect_uri", logout.to_string()),
+        ("state", "after signoff".to_string()),
+    ])
+    .await;
+    assert_eq!(response.status(), 302);
+    assert_eq!(location(&response), format!("{logout}?state=after+signoff"));
+    assert_eq!(ctx.get(&sessions).await["_embedded"]["sessions"], json!([]));
+    let refused = silent_authorize(&sign_in, &app).await;
+    assert_eq!(param(&refused, "error").as_deref(), Some("login_required"));
+}

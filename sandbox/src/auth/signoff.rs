@@ -69,9 +69,6 @@ fn signoff(req: &EnvRequest, params: &HashMap<String, String>) -> Response {
         }
         app_id = Some(aud);
     }
-    if let Some(token) = jar.get(SESSION_COOKIE) {
-        data.sessions.remove(token);
-    }
     let clear = format!("{SESSION_COOKIE}=; Path=/{env_id}; HttpOnly; Max-Age=0");
     let mut response = match params.get("post_logout_redirect_uri") {
         Some(uri) => {
@@ -97,6 +94,10 @@ fn signoff(req: &EnvRequest, params: &HashMap<String, String>) -> Response {
         }
         None => Html("<!DOCTYPE html><html><head><title>Signed off</title></head><body><p>You have been signed off.</p></body></html>").into_response(),
     };
+    // Only an accepted request ends the session: a refused one leaves it as it was.
+    if let Some(token) = jar.get(SESSION_COOKIE) {
+        data.sessions.remove(token);
+    }
     if let Ok(value) = HeaderValue::from_str(&clear) {
         response.headers_mut().append(header::SET_COOKIE, value);
     }

@@ -29,6 +29,7 @@ use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 
+use crate::auth::session;
 use crate::error::{ApiError, ApiResult};
 use crate::management::access::{Actor, Need};
 use crate::management::family::{Behaviour, Category};
@@ -294,6 +295,42 @@ fn environment_scoped(call: &Call, env_id: &str, rest: &[&str]) -> ApiResult<Res
             )?))
         }
         (["users", id], "POST") => user_action(call, &env, id, &media),
+        (["users", id, "sessions"], "GET") => {
+            let data = env.read();
+            data.row("users", id).ok_or_else(ApiError::not_found)?;
+            let items: Vec<Value> = session::of_user(&data, id)
+                .into_iter()
+                .map(|s| session::to_json(&store.base_url, env_id, s))
+                .collect();
+            let count = items.len();
+            Ok(ok(crate::links::collection(
+                format!(
+                    "{}/v1/environments/{env_id}/users/{id}/sessions",
+                    store.base_url
+                ),
+                None,
+                "sessions",
+                items,
+                count,
+            )))
+        }
+        (["users", id, "sessions", session_id], "GET") => {
+            let data = env.read();
+            data.row("users", id).ok_or_else(ApiError::not_found)?;
+            let found = session::of_user(&data, id)
+                .into_iter()
+                .find(|s| s.id == *session_id)
+                .ok_or_else(ApiError::not_found)?;
+            Ok(ok(session::to_json(&store.base_url, env_id, found)))
+        }
+        (["users", id, "sessions", session_id], "DELETE") => {
+            let mut data = env.write();
+            data.row("users", id).ok_or_else(ApiError::not_found)?;
+            if !session::terminate(&mut data, id, session_id) {
+                return Err(ApiError::not_found());
+            }
+            Ok(no_content())
+        }
         (["activities"], "GET") | (["sessions"], "GET") => {
             let key = rest[0];
             Ok(ok(crate::links::collection(

@@ -186,6 +186,8 @@ fn complete(data: &mut EnvData, flow: &mut Flow) {
             amr: flow.amr.clone(),
             acr: flow.policy_name.clone(),
             expires_at: now + SESSION_SECONDS,
+            created_at: now,
+            last_sign_on: now,
         };
         flow.session_id = Some(session.id.clone());
         flow.auth_time = now;
@@ -197,6 +199,7 @@ fn complete(data: &mut EnvData, flow: &mut Flow) {
         .as_ref()
         .and_then(|t| data.sessions.get_mut(t))
     {
+        session.last_sign_on = now;
         // Step-up within an existing session adds the new methods.
         for method in &flow.amr {
             if !session.amr.contains(method) {
