@@ -21,14 +21,19 @@ async fn app_with_policy(ctx: &Ctx, env: &str, actions: Vec<Value>) -> String {
     app
 }
 
-#[tokio::test]
-async fn mfa_otp_comes_through_the_outbox() {
-    let (ctx, env) = start().await;
-    let login_then_mfa = vec![
+/// An application whose policy asks for the password, then a second factor.
+async fn login_then_mfa_app(ctx: &Ctx, env: &str) -> String {
+    let actions = vec![
         json!({"type": "LOGIN", "priority": 1}),
         json!({"type": "MULTI_FACTOR_AUTHENTICATION", "priority": 2}),
     ];
-    let app = app_with_policy(&ctx, &env, login_then_mfa).await;
+    app_with_policy(ctx, env, actions).await
+}
+
+#[tokio::test]
+async fn mfa_otp_comes_through_the_outbox() {
+    let (ctx, env) = start().await;
+    let app = login_then_mfa_app(&ctx, &env).await;
     let (user_id, username) = ctx.user(&env, json!({"mfaEnabled": true})).await;
     let sms = json!({"type": "SMS", "phone": "+1 (512) 555-0100"});
     let device = ctx
@@ -105,11 +110,7 @@ fn assert_invalid_otp(status: reqwest::StatusCode, body: &Value) {
 #[tokio::test]
 async fn mfa_with_an_authenticator_app() {
     let (ctx, env) = start().await;
-    let login_then_mfa = vec![
-        json!({"type": "LOGIN", "priority": 1}),
-        json!({"type": "MULTI_FACTOR_AUTHENTICATION", "priority": 2}),
-    ];
-    let app = app_with_policy(&ctx, &env, login_then_mfa).await;
+    let app = login_then_mfa_app(&ctx, &env).await;
     let (user_id, username) = ctx.user(&env, json!({"mfaEnabled": true})).await;
 
     // Pairing: the seed and its otpauth URI, shown once, on create.

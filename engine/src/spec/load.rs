@@ -189,7 +189,10 @@ impl Loader {
             return None;
         }
         match serde_path_to_error::deserialize::<_, Spec>(&value) {
-            Ok(spec) => Some((spec, file)),
+            Ok(mut spec) => {
+                compact(&mut spec);
+                Some((spec, file))
+            }
             Err(e) => {
                 let (path, message) = wording::model(&e, &value);
                 self.diagnostics.push(file.error(&path, message));

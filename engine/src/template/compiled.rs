@@ -7,7 +7,7 @@
 use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasher, RandomState};
 use std::io::Write;
-use std::sync::{Arc, Mutex, OnceLock, RwLock};
+use std::sync::{Arc, Mutex, OnceLock, RwLock, RwLockReadGuard};
 
 use minijinja::{Environment, Error, Expression, Value};
 
@@ -24,7 +24,8 @@ pub struct Templates {
     /// Hashes of the sources rendered once so far.
     seen: Mutex<HashSet<u64>>,
     hasher: RandomState,
-    texts: RwLock<Environment<'static>>,
+    /// Made on the first template kept: most input defaults and many runs keep none.
+    texts: OnceLock<RwLock<Environment<'static>>>,
     /// `None` for a source that is not one expression.
     expressions: RwLock<HashMap<Box<str>, Option<Arc<Expression<'static, 'static>>>>>,
 }
@@ -34,7 +35,7 @@ impl Default for Templates {
         Self {
             seen: Mutex::default(),
             hasher: RandomState::new(),
-            texts: RwLock::new(shared().clone()),
+            texts: OnceLock::new(),
             expressions: RwLock::default(),
         }
     }
@@ -47,25 +48,27 @@ impl std::fmt::Debug for Templates {
 }
 
 impl Templates {
-    /// Renders `source` as a text template into `out`, compiling it on first use.
+    /// Renders `source` as a text template into `out`, compiled for this
+    /// render only the first time and kept from the second.
     pub fn render_to(&self, source: &str, ctx: &Value, out: impl Write) -> Result<(), Error> {
-        let env = self.texts.read().unwrap_or_else(|e| e.into_inner());
-        if let Ok(template) = env.get_template(source) {
+        if let Some(texts) = self.texts.get()
+            && let Ok(template) = read(texts).get_template(source)
+        {
             return template.render_captured_to(ctx, out).map(drop);
         }
-        drop(env);
         if self.first_use(source) {
             return shared()
                 .template_from_str(source)?
                 .render_captured_to(ctx, out)
                 .map(drop);
         }
-        {
-            let mut env = self.texts.write().unwrap_or_else(|e| e.into_inner());
-            env.add_template_owned(source.to_owned(), source.to_owned())?;
-        }
-        let env = self.texts.read().unwrap_or_else(|e| e.into_inner());
-        env.get_template(source)?
+        let texts = self.texts.get_or_init(|| RwLock::new(shared().clone()));
+        texts
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .add_template_owned(source.to_owned(), source.to_owned())?;
+        read(texts)
+            .get_template(source)?
             .render_captured_to(ctx, out)
             .map(drop)
     }
@@ -100,6 +103,10 @@ impl Templates {
     }
 }
 
+fn read<'a>(texts: &'a RwLock<Environment<'static>>) -> RwLockReadGuard<'a, Environment<'static>> {
+    texts.read().unwrap_or_else(|e| e.into_inner())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -108,7 +115,11 @@ mod tests {
     fn compiles_each_source_once() {
         let templates = Templates::default();
         let ctx = minijinja::context! { x => 1 };
-        let kept = |t: &Templates| t.texts.read().unwrap().templates().count();
+        let kept = |t: &Templates| {
+            t.texts
+                .get()
+                .map_or(0, |e| e.read().unwrap().templates().count())
+        };
         for n in 0..3 {
             let mut out = Vec::new();
             templates.render_to("{{ x }}!", &ctx, &mut out).unwrap();
