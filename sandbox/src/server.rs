@@ -30,9 +30,17 @@ impl AppState {
 pub fn router(store: Arc<Store>) -> Router {
     let state = AppState { store };
     Router::new()
-        .route("/v1/{*path}", any(management::dispatch))
+        // Above the 2 MB image limit, so an oversized image gets PingOne's answer.
+        .route(
+            "/v1/{*path}",
+            any(management::dispatch).layer(axum::extract::DefaultBodyLimit::max(4 << 20)),
+        )
         .route("/v1", any(management::dispatch_root))
         .route("/sandbox/environments/{env}/outbox", get(outbox::list))
+        .route(
+            "/uploads/environments/{env}/images/{file}",
+            get(management::images::serve),
+        )
         .route(
             "/{env}/as/authorize",
             get(auth::authorize::get).post(auth::authorize::post),

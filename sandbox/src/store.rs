@@ -122,6 +122,12 @@ pub struct EnvData {
     pub linked_accounts: HashMap<(String, String), String>,
     /// user id -> group ids (direct memberships).
     pub memberships: HashMap<String, Vec<String>>,
+    /// application role id -> application permission ids.
+    pub role_permissions: HashMap<String, Vec<String>>,
+    /// user id -> application role ids.
+    pub user_app_roles: HashMap<String, Vec<String>>,
+    /// Uploaded image bytes by image id.
+    pub images: HashMap<String, Vec<u8>>,
     pub flows: HashMap<String, Flow>,
     /// Sessions by their `ST` cookie value.
     pub sessions: HashMap<String, Session>,

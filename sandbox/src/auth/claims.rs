@@ -344,6 +344,14 @@ fn attribute_claims(
     claims
 }
 
+/// Whether a custom resource puts its application permissions in access tokens.
+fn permissions_claim_enabled(data: &EnvData, resource_id: &str) -> bool {
+    data.body("resources", resource_id)
+        .and_then(|r| get_path(r, "applicationPermissionsSettings.claimEnabled"))
+        .and_then(Value::as_bool)
+        == Some(true)
+}
+
 /// The openid resource's id.
 fn openid_resource(data: &EnvData) -> Option<String> {
     data.rows("resources")
@@ -410,6 +418,14 @@ pub fn issuance(
     if let Some(resource) = &scopes.resource_id {
         for (name, value) in attribute_claims(data, resource, &sources, None) {
             access.entry(name).or_insert(value);
+        }
+        // Application permissions are the user's: none for a client acting for itself.
+        if let Some(subject) = subject
+            && permissions_claim_enabled(data, resource)
+        {
+            let keys =
+                crate::management::app_roles::permission_keys(data, &subject.user_id, resource);
+            access.insert("p1.permissions".into(), json!(keys));
         }
     }
     let id_token = (want_id_token && scopes.has("openid")).then(|| {

@@ -528,6 +528,14 @@ fn remove_tree(data: &mut EnvData, family: &'static Family, id: &str) {
     data.passwords.remove(id);
     data.totp_seeds.remove(id);
     data.memberships.remove(id);
+    data.images.remove(id);
+    // Application-role links go with their role, user or permission.
+    for links in [&mut data.role_permissions, &mut data.user_app_roles] {
+        links.remove(id);
+        for linked in links.values_mut() {
+            linked.retain(|other| other != id);
+        }
+    }
     // Consents go with their user or their agreement.
     data.consents
         .retain(|(user, agreement), _| user != id && agreement != id);

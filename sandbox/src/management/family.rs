@@ -22,6 +22,10 @@ pub enum Behaviour {
     GatewayCredential,
     PasswordPolicy,
     Agreement,
+    ApplicationResource,
+    ApplicationPermission,
+    /// Uploaded as raw bytes (`images.rs`); read and deleted as CRUD.
+    Image,
     /// Seeded, not creatable (templates are addressed by name).
     ReadOnly,
 }
@@ -148,6 +152,9 @@ const AGREEMENT_LANGUAGE: Parent = ("agreements.languages", "language");
 const TEMPLATE: Parent = ("templates", "template");
 const IDENTITY_PROVIDER: Parent = ("identityProviders", "identityProvider");
 const GATEWAY: Parent = ("gateways", "gateway");
+/// An application resource names its custom resource `parent` (`{type, id}`).
+const RESOURCE_AS_PARENT: Parent = ("resources", "parent");
+const APPLICATION_RESOURCE: Parent = ("resources.applicationResources", "resource");
 
 /// A family nested under `parent`; its path segment and collection name are the last part
 /// of its key (`roleAssignments` of `applications.roleAssignments`).
@@ -232,6 +239,30 @@ pub static FAMILIES: &[Family] = &[
         unique: &["name"],
         behaviour: Behaviour::ResourceAttribute,
         ..child("resources.attributes", RESOURCE)
+    },
+    Family {
+        required: &["name"],
+        unique: &["name"],
+        behaviour: Behaviour::ApplicationResource,
+        ..child("resources.applicationResources", RESOURCE_AS_PARENT)
+    },
+    Family {
+        required: &["action"],
+        unique: &["action"],
+        behaviour: Behaviour::ApplicationPermission,
+        ..child(
+            "resources.applicationResources.permissions",
+            APPLICATION_RESOURCE,
+        )
+    },
+    Family {
+        required: &["name"],
+        unique: &["name"],
+        ..family("applicationRoles")
+    },
+    Family {
+        behaviour: Behaviour::Image,
+        ..family("images")
     },
     Family {
         required: &["name"],

@@ -7,8 +7,8 @@ use crate::error::{ApiError, ApiResult, Detail};
 use crate::management::access::Actor;
 use crate::management::family::{Behaviour, Family};
 use crate::management::{
-    agreements, applications, gateways, identity_providers, password_policies, resources, roles,
-    sign_on_policies, users,
+    agreements, app_resources, applications, gateways, identity_providers, images,
+    password_policies, resources, roles, sign_on_policies, users,
 };
 use crate::store::{EnvData, Store};
 
@@ -53,6 +53,11 @@ pub fn prepare(
         Behaviour::GatewayCredential => gateways::prepare_credential(body),
         Behaviour::PasswordPolicy => password_policies::prepare(body, details),
         Behaviour::Agreement => agreements::prepare(family, existing, body, details),
+        Behaviour::ApplicationResource => app_resources::prepare(data, parent, body, details),
+        Behaviour::ApplicationPermission => {
+            app_resources::prepare_permission(data, parent, body, details);
+        }
+        Behaviour::Image => images::prepare(existing.is_some())?,
         Behaviour::Plain | Behaviour::ReadOnly => {}
     }
     Ok(stash)
@@ -71,6 +76,10 @@ pub fn after_write(
         Behaviour::User => users::after_write(data, id, created, stash),
         Behaviour::Device if created => users::after_device_created(data, id),
         Behaviour::Agreement if created => agreements::after_create(data, family, id),
+        Behaviour::ApplicationResource if !created => {
+            app_resources::after_write(data, id);
+            Ok(())
+        }
         _ => Ok(()),
     }
 }

@@ -3,6 +3,8 @@
 
 pub mod access;
 pub mod agreements;
+pub mod app_resources;
+pub mod app_roles;
 pub mod applications;
 pub mod certificates;
 pub mod crud;
@@ -12,6 +14,7 @@ pub mod filter;
 pub mod gateways;
 pub mod hooks;
 pub mod identity_providers;
+pub mod images;
 pub mod multipart;
 pub mod password_policies;
 pub mod resources;
@@ -62,6 +65,15 @@ fn created(status: u16, location: Option<String>, value: Value) -> Response {
 
 fn no_content() -> Response {
     StatusCode::NO_CONTENT.into_response()
+}
+
+/// A link operation's answer: 201 with the new link, 200 with a body, else 204.
+fn answer(status: u16, body: Option<Value>) -> Response {
+    match (status, body) {
+        (201, Some(body)) => created(201, None, body),
+        (_, Some(body)) => ok(body),
+        _ => no_content(),
+    }
 }
 
 pub async fn dispatch_root(State(state): State<AppState>, headers: HeaderMap) -> Response {
@@ -180,6 +192,14 @@ fn environment_scoped(call: &Call, env_id: &str, rest: &[&str]) -> ApiResult<Res
     } else {
         rest.to_vec()
     };
+    let aliased: Vec<String>;
+    let rest: Vec<&str> = match app_resources::canonical(&env.read(), &rest) {
+        Some(path) => {
+            aliased = path?;
+            aliased.iter().map(String::as_str).collect()
+        }
+        None => rest,
+    };
     let first = rest.first().copied().unwrap_or_default();
     let need = Need::Data {
         category: category_of(first),
@@ -208,6 +228,32 @@ fn environment_scoped(call: &Call, env_id: &str, rest: &[&str]) -> ApiResult<Res
             let mut data = env.write();
             let value = resources::secret(store, &mut data, id, method == "POST")?;
             Ok(ok(value))
+        }
+        (["applicationResources"], "GET") => Ok(ok(app_resources::list_all(store, &env.read())?)),
+        (["applicationResources"], _) => Err(ApiError::method_not_allowed()),
+        (["resources", id, "applicationPermissions"], "GET") => {
+            let data = env.read();
+            Ok(ok(app_resources::resource_permissions(store, &data, id)?))
+        }
+        (["applicationRoles", id, "assignments"], "GET") => {
+            Ok(ok(app_roles::assignments(store, &env.read(), id)?))
+        }
+        (["applicationRoles", owner, "permissions", tail @ ..], _) if tail.len() <= 1 => {
+            app_link(call, &env, app_roles::Link::RolePermissions, owner, tail)
+        }
+        (["users", owner, "applicationRoles", tail @ ..], _) if tail.len() <= 1 => {
+            app_link(call, &env, app_roles::Link::UserRoles, owner, tail)
+        }
+        (["images"], "POST") => {
+            let mut data = env.write();
+            let id = images::upload(&hook, &mut data, &media, call.body)?;
+            let family = family::by_key("images").ok_or_else(ApiError::not_found)?;
+            let location = format!("{}{}", store.base_url, crud::self_path(&data, family, &id));
+            Ok(created(
+                201,
+                Some(location),
+                crud::read(&store.base_url, &data, family, &id)?,
+            ))
         }
         (["users", id, "password"], "GET") => {
             let data = env.read();
@@ -243,11 +289,7 @@ fn environment_scoped(call: &Call, env_id: &str, rest: &[&str]) -> ApiResult<Res
                 method,
                 call.body,
             )?;
-            Ok(match (status, body) {
-                (201, Some(body)) => created(201, None, body),
-                (_, Some(body)) => ok(body),
-                _ => no_content(),
-            })
+            Ok(answer(status, body))
         }
         (["certificates"], "POST") => {
             let raw = call
@@ -343,6 +385,23 @@ fn environment_scoped(call: &Call, env_id: &str, rest: &[&str]) -> ApiResult<Res
         }
         (path, _) => generic(call, &env, &hook, path),
     }
+}
+
+/// An application-role link (`applicationRoles/{id}/permissions`, `users/{id}/applicationRoles`).
+fn app_link(
+    call: &Call,
+    env: &crate::store::Env,
+    link: app_roles::Link,
+    owner: &str,
+    tail: &[&str],
+) -> ApiResult<Response> {
+    let mut data = env.write();
+    let method = call.method.as_str();
+    let target = tail.first().copied();
+    let (status, body) = app_roles::handle(
+        call.store, &mut data, link, owner, target, method, call.body,
+    )?;
+    Ok(answer(status, body))
 }
 
 /// `POST .../users/{id}` with a vendor media type (verification codes).

@@ -80,6 +80,17 @@ pub fn prepare(
             }
         }
     }
+    if let Some(settings) = body.get("applicationPermissionsSettings")
+        && !settings.is_null()
+        && settings
+            .get("claimEnabled")
+            .is_none_or(|enabled| !enabled.is_boolean())
+    {
+        details.push(Detail::invalid(
+            "applicationPermissionsSettings.claimEnabled",
+            "claimEnabled must be a boolean",
+        ));
+    }
     body.entry("accessTokenValiditySeconds")
         .or_insert(json!(3600));
     body.entry("introspectEndpointAuthMethod")

@@ -46,6 +46,17 @@ pub fn prepare(
             "must be a well-formed email address",
         ));
     }
+    if let Some(photo) = body.get("photo").filter(|p| !p.is_null())
+        && !photo
+            .get("href")
+            .and_then(Value::as_str)
+            .is_some_and(|href| url::Url::parse(href).is_ok_and(|u| u.has_host()))
+    {
+        details.push(Detail::invalid(
+            "photo.href",
+            "photo.href must be an absolute URL",
+        ));
+    }
     if body.get("population").is_none_or(Value::is_null) {
         match existing
             .and_then(|e| e.get("population"))
