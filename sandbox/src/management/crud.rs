@@ -28,6 +28,7 @@ const SINGLE_DEFAULT: &[&str] = &[
     "passwordPolicies",
     "languages",
     "deviceAuthenticationPolicies",
+    "riskPolicySets",
 ];
 
 /// Resolves `applications/A/grants[/G]`, checking that every named ancestor exists.
@@ -315,6 +316,10 @@ fn validate(
         }
     }
     for field in ["enabled", "default"] {
+        // A risk predictor's `default` is its fallback result, not a flag.
+        if field == "default" && family.key == "riskPredictors" {
+            continue;
+        }
         if body
             .get(field)
             .is_some_and(|v| !v.is_boolean() && !v.is_null())

@@ -22,6 +22,8 @@ pub enum Behaviour {
     GatewayCredential,
     PasswordPolicy,
     Agreement,
+    RiskPredictor,
+    RiskPolicySet,
     /// Seeded, not creatable (templates are addressed by name).
     ReadOnly,
 }
@@ -404,8 +406,22 @@ pub static FAMILIES: &[Family] = &[
         ..family("activities")
     },
     Family {
-        required: &["name"],
+        required: &["name", "compactName", "type"],
+        unique: &["name", "compactName"],
+        enums: &[("type", crate::management::risk::predictors::TYPES)],
+        behaviour: Behaviour::RiskPredictor,
+        ..family("riskPredictors")
+    },
+    Family {
+        required: &["name", "riskPolicies"],
+        unique: &["name"],
+        behaviour: Behaviour::RiskPolicySet,
         ..family("riskPolicySets")
+    },
+    Family {
+        // Created by evaluating an event (`risk::evaluations`), never written directly.
+        behaviour: Behaviour::ReadOnly,
+        ..family("riskEvaluations")
     },
     Family {
         required: &["name", "type"],

@@ -7,8 +7,8 @@ use crate::error::{ApiError, ApiResult, Detail};
 use crate::management::access::Actor;
 use crate::management::family::{Behaviour, Family};
 use crate::management::{
-    agreements, applications, gateways, identity_providers, password_policies, resources, roles,
-    sign_on_policies, users,
+    agreements, applications, gateways, identity_providers, password_policies, resources, risk,
+    roles, sign_on_policies, users,
 };
 use crate::store::{EnvData, Store};
 
@@ -53,6 +53,8 @@ pub fn prepare(
         Behaviour::GatewayCredential => gateways::prepare_credential(body),
         Behaviour::PasswordPolicy => password_policies::prepare(body, details),
         Behaviour::Agreement => agreements::prepare(family, existing, body, details),
+        Behaviour::RiskPredictor => risk::predictors::prepare(existing, body, details),
+        Behaviour::RiskPolicySet => risk::policy_sets::prepare(data, existing, body, details),
         Behaviour::Plain | Behaviour::ReadOnly => {}
     }
     Ok(stash)
@@ -93,6 +95,8 @@ pub fn extra_links(
 pub fn before_delete(data: &EnvData, family: &Family, id: &str) -> ApiResult<()> {
     match family.behaviour {
         Behaviour::Resource => resources::before_delete(data, id),
+        Behaviour::RiskPredictor => risk::predictors::before_delete(data, id),
+        Behaviour::RiskPolicySet => risk::policy_sets::before_delete(data, id),
         _ if family.key == "signOnPolicies" => sign_on_policies::before_delete(data, id),
         _ => Ok(()),
     }

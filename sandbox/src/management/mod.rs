@@ -15,6 +15,7 @@ pub mod identity_providers;
 pub mod multipart;
 pub mod password_policies;
 pub mod resources;
+pub mod risk;
 pub mod roles;
 pub mod sign_on_policies;
 pub mod users;
@@ -330,6 +331,25 @@ fn environment_scoped(call: &Call, env_id: &str, rest: &[&str]) -> ApiResult<Res
                 return Err(ApiError::not_found());
             }
             Ok(no_content())
+        }
+        (["riskEvaluations"], "POST") => {
+            let body = json_body(call)?;
+            let mut data = env.write();
+            let id = risk::evaluations::create(&mut data, body)?;
+            let family = family::by_key("riskEvaluations").ok_or_else(ApiError::not_found)?;
+            let location = format!("{}{}", store.base_url, crud::self_path(&data, family, &id));
+            let value = crud::read(&store.base_url, &data, family, &id)?;
+            Ok(created(201, Some(location), value))
+        }
+        (["riskEvaluations", id, "event"], "PUT") => {
+            let body = json_body(call)?;
+            let mut data = env.write();
+            Ok(ok(risk::evaluations::update_event(
+                &store.base_url,
+                &mut data,
+                id,
+                body,
+            )?))
         }
         (["activities"], "GET") | (["sessions"], "GET") => {
             let key = rest[0];
