@@ -34,6 +34,10 @@ pub fn router(store: Arc<Store>) -> Router {
         .route("/v1", any(management::dispatch_root))
         .route("/sandbox/environments/{env}/outbox", get(outbox::list))
         .route(
+            "/sandbox/environments/{env}/assets/{token}",
+            get(management::integrations::download),
+        )
+        .route(
             "/{env}/as/authorize",
             get(auth::authorize::get).post(auth::authorize::post),
         )

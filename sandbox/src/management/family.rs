@@ -150,6 +150,7 @@ const AGREEMENT_LANGUAGE: Parent = ("agreements.languages", "language");
 const TEMPLATE: Parent = ("templates", "template");
 const IDENTITY_PROVIDER: Parent = ("identityProviders", "identityProvider");
 const GATEWAY: Parent = ("gateways", "gateway");
+const INTEGRATION: Parent = ("integrations", "integration");
 
 /// A family nested under `parent`; its path segment and collection name are the last part
 /// of its key (`roleAssignments` of `applications.roleAssignments`).
@@ -422,6 +423,15 @@ pub static FAMILIES: &[Family] = &[
         // Created by evaluating an event (`risk::evaluations`), never written directly.
         behaviour: Behaviour::ReadOnly,
         ..family("riskEvaluations")
+    },
+    Family {
+        // The integration catalog is PingOne's, the same in every environment.
+        behaviour: Behaviour::ReadOnly,
+        ..family("integrations")
+    },
+    Family {
+        behaviour: Behaviour::ReadOnly,
+        ..child("integrations.versions", INTEGRATION)
     },
     Family {
         required: &["name", "type"],

@@ -12,6 +12,7 @@ pub mod filter;
 pub mod gateways;
 pub mod hooks;
 pub mod identity_providers;
+pub mod integrations;
 pub mod multipart;
 pub mod password_policies;
 pub mod resources;
@@ -331,6 +332,15 @@ fn environment_scoped(call: &Call, env_id: &str, rest: &[&str]) -> ApiResult<Res
                 return Err(ApiError::not_found());
             }
             Ok(no_content())
+        }
+        (["integrations", id, "versions", version, "asset"], "GET") => {
+            let mut data = env.write();
+            let location = integrations::asset_link(&store.base_url, &mut data, id, version)?;
+            let mut response = StatusCode::TEMPORARY_REDIRECT.into_response();
+            if let Ok(location) = HeaderValue::from_str(&location) {
+                response.headers_mut().insert(header::LOCATION, location);
+            }
+            Ok(response)
         }
         (["riskEvaluations"], "POST") => {
             let body = json_body(call)?;
