@@ -35,6 +35,19 @@ fn set_body(name: &str, compact: &str, predictor: &str) -> Value {
     })
 }
 
+/// POSTs `body` to `path`; asserts a 400 naming every one of `wanted` as a target.
+async fn refused(ctx: &Ctx, path: &str, body: Value, wanted: &[&str]) {
+    let (status, response) = ctx.call("POST", path, Some(body)).await;
+    assert_eq!(status, 400, "{response}");
+    let targets = targets(&response);
+    for wanted in wanted {
+        assert!(
+            targets.iter().any(|t| t == wanted),
+            "{wanted} in {targets:?}"
+        );
+    }
+}
+
 fn targets(body: &Value) -> Vec<String> {
     body["details"]
         .as_array()
@@ -92,21 +105,19 @@ async fn predictors_are_validated() {
         "map": {"high": {"ipRange": ["300.1.1.1/8"], "contains": "event.ip"}, "extreme": {}},
         "default": {"result": {"level": "SEVERE"}},
     });
-    let (status, body) = ctx.call("POST", &path, Some(bad)).await;
-    assert_eq!(status, 400);
-    let targets = targets(&body);
-    for wanted in [
-        "compactName",
-        "map.high.ipRange[0]",
-        "map.high.contains",
-        "map.extreme",
-        "default.result.level",
-    ] {
-        assert!(
-            targets.iter().any(|t| t == wanted),
-            "{wanted} in {targets:?}"
-        );
-    }
+    refused(
+        &ctx,
+        &path,
+        bad,
+        &[
+            "compactName",
+            "map.high.ipRange[0]",
+            "map.high.contains",
+            "map.extreme",
+            "default.result.level",
+        ],
+    )
+    .await;
     let (status, body) = ctx
         .call(
             "POST",
@@ -156,28 +167,26 @@ async fn policy_sets_are_validated_against_the_predictors_they_read() {
             {"name": "nothing", "result": {"level": "LOW"}, "condition": {}},
         ],
     });
-    let (status, body) = ctx.call("POST", &path, Some(bad)).await;
-    assert_eq!(status, 400);
-    let targets = targets(&body);
-    for wanted in [
-        "defaultResult.level",
-        "evaluatedPredictors[0].id",
-        "riskPolicies[0].result.level",
-        "riskPolicies[0].condition.value",
-        "riskPolicies[1].name",
-        "riskPolicies[1].condition.ipRange[0]",
-        "riskPolicies[1].condition.contains",
-        "riskPolicies[2].name",
-        "riskPolicies[2].condition.type",
-        "riskPolicies[3].condition.aggregatedScores[0].score",
-        "riskPolicies[3].condition.between",
-        "riskPolicies[4].condition",
-    ] {
-        assert!(
-            targets.iter().any(|t| t == wanted),
-            "{wanted} in {targets:?}"
-        );
-    }
+    refused(
+        &ctx,
+        &path,
+        bad,
+        &[
+            "defaultResult.level",
+            "evaluatedPredictors[0].id",
+            "riskPolicies[0].result.level",
+            "riskPolicies[0].condition.value",
+            "riskPolicies[1].name",
+            "riskPolicies[1].condition.ipRange[0]",
+            "riskPolicies[1].condition.contains",
+            "riskPolicies[2].name",
+            "riskPolicies[2].condition.type",
+            "riskPolicies[3].condition.aggregatedScores[0].score",
+            "riskPolicies[3].condition.between",
+            "riskPolicies[4].condition",
+        ],
+    )
+    .await;
 
     // A predictor that exists but that the set does not evaluate.
     let predictor = ip_predictor(&ctx, &env).await;
@@ -368,21 +377,19 @@ async fn evaluations_reject_bad_events_and_unknown_sets() {
         "event": {"ip": "999.1.1.1", "user": {"type": "ROBOT"}, "flow": {"type": "LOGIN"}},
         "riskPolicySet": {"id": uuid()},
     });
-    let (status, body) = ctx.call("POST", &path, Some(bad)).await;
-    assert_eq!(status, 400);
-    let targets = targets(&body);
-    for wanted in [
-        "event.ip",
-        "event.user.id",
-        "event.user.type",
-        "event.flow.type",
-        "riskPolicySet.id",
-    ] {
-        assert!(
-            targets.iter().any(|t| t == wanted),
-            "{wanted} in {targets:?}"
-        );
-    }
+    refused(
+        &ctx,
+        &path,
+        bad,
+        &[
+            "event.ip",
+            "event.user.id",
+            "event.user.type",
+            "event.flow.type",
+            "riskPolicySet.id",
+        ],
+    )
+    .await;
     let (status, _) = ctx
         .call("DELETE", &format!("{path}/{}", uuid()), None)
         .await;

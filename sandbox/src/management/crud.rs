@@ -516,6 +516,22 @@ fn clear_other_defaults(data: &mut EnvData, family: &Family, id: &str) {
     }
 }
 
+/// Refuses deleting the row of `key` that is the environment's default (`what` names it).
+pub fn keep_default(data: &EnvData, key: &'static str, id: &str, what: &str) -> ApiResult<()> {
+    let is_default = data
+        .body(key, id)
+        .and_then(|row| row.get("default"))
+        .and_then(Value::as_bool)
+        == Some(true);
+    if is_default {
+        return Err(ApiError::invalid_value(
+            "default",
+            format!("The default {what} cannot be deleted"),
+        ));
+    }
+    Ok(())
+}
+
 /// Deletes a row and everything nested under it.
 pub fn delete(data: &mut EnvData, family: &'static Family, id: &str) -> ApiResult<()> {
     if family.behaviour == Behaviour::ReadOnly {

@@ -6,7 +6,7 @@ use serde_json::{Map, Value, json};
 use super::placeholder::{self, Source};
 use super::predictors::{self, level_detail};
 use super::{level, rank};
-use crate::error::{ApiError, ApiResult, Detail};
+use crate::error::{ApiResult, Detail};
 use crate::generate;
 use crate::store::EnvData;
 
@@ -320,18 +320,7 @@ fn reads(set: &Map<String, Value>) -> Vec<String> {
 
 /// The default set cannot be deleted.
 pub fn before_delete(data: &EnvData, id: &str) -> ApiResult<()> {
-    let is_default = data
-        .body("riskPolicySets", id)
-        .and_then(|s| s.get("default"))
-        .and_then(Value::as_bool)
-        == Some(true);
-    if is_default {
-        return Err(ApiError::invalid_value(
-            "default",
-            "The default risk policy set cannot be deleted",
-        ));
-    }
-    Ok(())
+    crate::management::crud::keep_default(data, "riskPolicySets", id, "risk policy set")
 }
 
 /// The policy that decides an evaluation: the first by priority whose condition holds.
