@@ -31,3 +31,9 @@ fn format_iso(at: OffsetDateTime) -> String {
     at.format(&format)
         .unwrap_or_else(|_| "1970-01-01T00:00:00.000Z".to_string())
 }
+
+/// Epoch seconds of an ISO-8601 (RFC 3339) instant such as a resource's `createdAt`.
+pub fn parse_iso(text: &str) -> Option<u64> {
+    let at = OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339).ok()?;
+    u64::try_from(at.unix_timestamp()).ok()
+}

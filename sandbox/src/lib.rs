@@ -21,6 +21,7 @@ mod seed;
 mod server;
 mod store;
 mod totp;
+mod zip;
 
 /// The password policy rules the sandbox enforces, as PingOne does: the
 /// Standard policy every environment starts with, and the checker every

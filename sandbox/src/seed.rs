@@ -206,6 +206,29 @@ pub fn environment(store: &Store, resource: Map<String, Value>) -> EnvData {
             json!({"name": "PingOne DaVinci Sign On", "enabled": true, "trigger": {"type": "AUTHENTICATION"}}),
         ),
     );
+    crate::management::integrations::seed(&mut data);
+    // PingOne Protect's built-in predictors and the default policy set that reads them.
+    for predictor in crate::management::risk::predictors::built_in() {
+        insert(&mut data, "riskPredictors", None, None, predictor);
+    }
+    insert(
+        &mut data,
+        "riskPolicySets",
+        None,
+        None,
+        object(json!({
+            "name": "Default Risk Policy",
+            "default": true,
+            "defaultResult": {"level": "LOW", "type": "VALUE"},
+            "riskPolicies": [{
+                "id": generate::id(),
+                "name": "ANONYMOUS_NETWORK_DETECTION",
+                "priority": 1,
+                "result": {"level": "HIGH", "type": "VALUE"},
+                "condition": {"type": "VALUE_COMPARISON", "value": "${details.anonymousNetworkDetected}", "equals": true},
+            }],
+        })),
+    );
     for (name, display) in TEMPLATES {
         insert(
             &mut data,

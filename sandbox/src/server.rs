@@ -42,6 +42,10 @@ pub fn router(store: Arc<Store>) -> Router {
             get(management::images::serve),
         )
         .route(
+            "/sandbox/environments/{env}/assets/{token}",
+            get(management::integrations::download),
+        )
+        .route(
             "/{env}/as/authorize",
             get(auth::authorize::get).post(auth::authorize::post),
         )

@@ -139,6 +139,8 @@ pub struct EnvData {
     /// Revoked access-token `jti`s.
     pub revoked: HashSet<String>,
     pub outbox: Vec<Message>,
+    /// Short-lived integration kit download links: token -> (version id, expiry).
+    pub asset_links: HashMap<String, (String, u64)>,
 }
 
 impl EnvData {

@@ -28,6 +28,7 @@ const SINGLE_DEFAULT: &[&str] = &[
     "passwordPolicies",
     "languages",
     "deviceAuthenticationPolicies",
+    "riskPolicySets",
 ];
 
 /// Resolves `applications/A/grants[/G]`, checking that every named ancestor exists.
@@ -315,6 +316,10 @@ fn validate(
         }
     }
     for field in ["enabled", "default"] {
+        // A risk predictor's `default` is its fallback result, not a flag.
+        if field == "default" && family.key == "riskPredictors" {
+            continue;
+        }
         if body
             .get(field)
             .is_some_and(|v| !v.is_boolean() && !v.is_null())
@@ -509,6 +514,22 @@ fn clear_other_defaults(data: &mut EnvData, family: &Family, id: &str) {
             row.body.insert("default".into(), json!(false));
         }
     }
+}
+
+/// Refuses deleting the row of `key` that is the environment's default (`what` names it).
+pub fn keep_default(data: &EnvData, key: &'static str, id: &str, what: &str) -> ApiResult<()> {
+    let is_default = data
+        .body(key, id)
+        .and_then(|row| row.get("default"))
+        .and_then(Value::as_bool)
+        == Some(true);
+    if is_default {
+        return Err(ApiError::invalid_value(
+            "default",
+            format!("The default {what} cannot be deleted"),
+        ));
+    }
+    Ok(())
 }
 
 /// Deletes a row and everything nested under it.

@@ -26,6 +26,8 @@ pub enum Behaviour {
     ApplicationPermission,
     /// Uploaded as raw bytes (`images.rs`); read and deleted as CRUD.
     Image,
+    RiskPredictor,
+    RiskPolicySet,
     /// Seeded, not creatable (templates are addressed by name).
     ReadOnly,
 }
@@ -155,6 +157,7 @@ const GATEWAY: Parent = ("gateways", "gateway");
 /// An application resource names its custom resource `parent` (`{type, id}`).
 const RESOURCE_AS_PARENT: Parent = ("resources", "parent");
 const APPLICATION_RESOURCE: Parent = ("resources.applicationResources", "resource");
+const INTEGRATION: Parent = ("integrations", "integration");
 
 /// A family nested under `parent`; its path segment and collection name are the last part
 /// of its key (`roleAssignments` of `applications.roleAssignments`).
@@ -435,8 +438,31 @@ pub static FAMILIES: &[Family] = &[
         ..family("activities")
     },
     Family {
-        required: &["name"],
+        required: &["name", "compactName", "type"],
+        unique: &["name", "compactName"],
+        enums: &[("type", crate::management::risk::predictors::TYPES)],
+        behaviour: Behaviour::RiskPredictor,
+        ..family("riskPredictors")
+    },
+    Family {
+        required: &["name", "riskPolicies"],
+        unique: &["name"],
+        behaviour: Behaviour::RiskPolicySet,
         ..family("riskPolicySets")
+    },
+    Family {
+        // Created by evaluating an event (`risk::evaluations`), never written directly.
+        behaviour: Behaviour::ReadOnly,
+        ..family("riskEvaluations")
+    },
+    Family {
+        // The integration catalog is PingOne's, the same in every environment.
+        behaviour: Behaviour::ReadOnly,
+        ..family("integrations")
+    },
+    Family {
+        behaviour: Behaviour::ReadOnly,
+        ..child("integrations.versions", INTEGRATION)
     },
     Family {
         required: &["name", "type"],

@@ -8,7 +8,7 @@ use crate::management::access::Actor;
 use crate::management::family::{Behaviour, Family};
 use crate::management::{
     agreements, app_resources, applications, gateways, identity_providers, images,
-    password_policies, resources, roles, sign_on_policies, users,
+    password_policies, resources, risk, roles, sign_on_policies, users,
 };
 use crate::store::{EnvData, Store};
 
@@ -58,6 +58,8 @@ pub fn prepare(
             app_resources::prepare_permission(data, parent, body, details);
         }
         Behaviour::Image => images::prepare(existing.is_some())?,
+        Behaviour::RiskPredictor => risk::predictors::prepare(existing, body, details),
+        Behaviour::RiskPolicySet => risk::policy_sets::prepare(data, existing, body, details),
         Behaviour::Plain | Behaviour::ReadOnly => {}
     }
     Ok(stash)
@@ -102,6 +104,8 @@ pub fn extra_links(
 pub fn before_delete(data: &EnvData, family: &Family, id: &str) -> ApiResult<()> {
     match family.behaviour {
         Behaviour::Resource => resources::before_delete(data, id),
+        Behaviour::RiskPredictor => risk::predictors::before_delete(data, id),
+        Behaviour::RiskPolicySet => risk::policy_sets::before_delete(data, id),
         _ if family.key == "signOnPolicies" => sign_on_policies::before_delete(data, id),
         _ => Ok(()),
     }

@@ -15,9 +15,11 @@ pub mod gateways;
 pub mod hooks;
 pub mod identity_providers;
 pub mod images;
+pub mod integrations;
 pub mod multipart;
 pub mod password_policies;
 pub mod resources;
+pub mod risk;
 pub mod roles;
 pub mod sign_on_policies;
 pub mod users;
@@ -372,6 +374,34 @@ fn environment_scoped(call: &Call, env_id: &str, rest: &[&str]) -> ApiResult<Res
                 return Err(ApiError::not_found());
             }
             Ok(no_content())
+        }
+        (["integrations", id, "versions", version, "asset"], "GET") => {
+            let mut data = env.write();
+            let location = integrations::asset_link(&store.base_url, &mut data, id, version)?;
+            let mut response = StatusCode::TEMPORARY_REDIRECT.into_response();
+            if let Ok(location) = HeaderValue::from_str(&location) {
+                response.headers_mut().insert(header::LOCATION, location);
+            }
+            Ok(response)
+        }
+        (["riskEvaluations"], "POST") => {
+            let body = json_body(call)?;
+            let mut data = env.write();
+            let id = risk::evaluations::create(&mut data, body)?;
+            let family = family::by_key("riskEvaluations").ok_or_else(ApiError::not_found)?;
+            let location = format!("{}{}", store.base_url, crud::self_path(&data, family, &id));
+            let value = crud::read(&store.base_url, &data, family, &id)?;
+            Ok(created(201, Some(location), value))
+        }
+        (["riskEvaluations", id, "event"], "PUT") => {
+            let body = json_body(call)?;
+            let mut data = env.write();
+            Ok(ok(risk::evaluations::update_event(
+                &store.base_url,
+                &mut data,
+                id,
+                body,
+            )?))
         }
         (["activities"], "GET") | (["sessions"], "GET") => {
             let key = rest[0];

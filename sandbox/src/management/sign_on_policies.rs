@@ -139,16 +139,5 @@ pub fn prepare_action(
 
 /// The environment's default policy cannot be deleted.
 pub fn before_delete(data: &EnvData, id: &str) -> ApiResult<()> {
-    let is_default = data
-        .body("signOnPolicies", id)
-        .and_then(|p| p.get("default"))
-        .and_then(Value::as_bool)
-        == Some(true);
-    if is_default {
-        return Err(ApiError::invalid_value(
-            "default",
-            "The default sign-on policy cannot be deleted",
-        ));
-    }
-    Ok(())
+    crate::management::crud::keep_default(data, "signOnPolicies", id, "sign-on policy")
 }
