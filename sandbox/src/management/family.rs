@@ -28,6 +28,10 @@ pub enum Behaviour {
     Image,
     RiskPredictor,
     RiskPolicySet,
+    PropagationPlan,
+    PropagationStore,
+    PropagationRule,
+    PropagationMapping,
     /// Seeded, not creatable (templates are addressed by name).
     ReadOnly,
 }
@@ -158,6 +162,7 @@ const GATEWAY: Parent = ("gateways", "gateway");
 const RESOURCE_AS_PARENT: Parent = ("resources", "parent");
 const APPLICATION_RESOURCE: Parent = ("resources.applicationResources", "resource");
 const INTEGRATION: Parent = ("integrations", "integration");
+const PROPAGATION_RULE: Parent = ("propagation.rules", "rule");
 
 /// A family nested under `parent`; its path segment and collection name are the last part
 /// of its key (`roleAssignments` of `applications.roleAssignments`).
@@ -464,9 +469,38 @@ pub static FAMILIES: &[Family] = &[
         behaviour: Behaviour::ReadOnly,
         ..child("integrations.versions", INTEGRATION)
     },
+    // Propagation collections live under `/propagation/`, which routing keeps in the segment.
+    Family {
+        required: &["name"],
+        enums: &[("status", &["ACTIVE", "INACTIVE"])],
+        behaviour: Behaviour::PropagationPlan,
+        ..named("propagation.plans", "propagation/plans", "plans")
+    },
     Family {
         required: &["name", "type"],
-        ..named("propagation.stores", "propagationStores", "stores")
+        enums: &[
+            ("type", crate::management::propagation::STORE_TYPES),
+            ("status", &["ACTIVE", "INACTIVE"]),
+        ],
+        behaviour: Behaviour::PropagationStore,
+        ..named("propagation.stores", "propagation/stores", "stores")
+    },
+    Family {
+        required: &["name", "plan", "sourceStore", "targetStore"],
+        refs: &[
+            ("plan", "propagation.plans"),
+            ("sourceStore", "propagation.stores"),
+            ("targetStore", "propagation.stores"),
+            ("parentRule", "propagation.rules"),
+        ],
+        behaviour: Behaviour::PropagationRule,
+        ..named("propagation.rules", "propagation/rules", "rules")
+    },
+    Family {
+        required: &["targetAttribute"],
+        unique: &["targetAttribute"],
+        behaviour: Behaviour::PropagationMapping,
+        ..child("propagation.rules.mappings", PROPAGATION_RULE)
     },
     Family {
         required: &["name"],

@@ -8,7 +8,7 @@ use crate::management::access::Actor;
 use crate::management::family::{Behaviour, Family};
 use crate::management::{
     agreements, app_resources, applications, gateways, identity_providers, images,
-    password_policies, resources, risk, roles, sign_on_policies, users,
+    password_policies, propagation, resources, risk, roles, sign_on_policies, users,
 };
 use crate::store::{EnvData, Store};
 
@@ -60,6 +60,13 @@ pub fn prepare(
         Behaviour::Image => images::prepare(existing.is_some())?,
         Behaviour::RiskPredictor => risk::predictors::prepare(existing, body, details),
         Behaviour::RiskPolicySet => risk::policy_sets::prepare(data, existing, body, details),
+        Behaviour::PropagationPlan => propagation::prepare_plan(data, existing, body, details),
+        Behaviour::PropagationStore => propagation::prepare_store(hook, existing, body, details),
+        Behaviour::PropagationRule => {
+            let self_id = existing.and_then(|e| e.get("id")).and_then(Value::as_str);
+            propagation::prepare_rule(data, self_id, body, details);
+        }
+        Behaviour::PropagationMapping => propagation::prepare_mapping(body, details),
         Behaviour::Plain | Behaviour::ReadOnly => {}
     }
     Ok(stash)
@@ -106,6 +113,9 @@ pub fn before_delete(data: &EnvData, family: &Family, id: &str) -> ApiResult<()>
         Behaviour::Resource => resources::before_delete(data, id),
         Behaviour::RiskPredictor => risk::predictors::before_delete(data, id),
         Behaviour::RiskPolicySet => risk::policy_sets::before_delete(data, id),
+        Behaviour::PropagationPlan | Behaviour::PropagationStore | Behaviour::PropagationRule => {
+            propagation::before_delete(data, family.key, id)
+        }
         _ if family.key == "signOnPolicies" => sign_on_policies::before_delete(data, id),
         _ => Ok(()),
     }

@@ -18,6 +18,7 @@ pub mod images;
 pub mod integrations;
 pub mod multipart;
 pub mod password_policies;
+pub mod propagation;
 pub mod resources;
 pub mod risk;
 pub mod roles;
@@ -178,21 +179,16 @@ fn environment_scoped(call: &Call, env_id: &str, rest: &[&str]) -> ApiResult<Res
     let store = call.store;
     let env = store.env(env_id).ok_or_else(ApiError::not_found)?;
     let method = call.method.as_str();
-    // Multi-segment collection names map onto single family segments.
-    let joined: Vec<String>;
-    let rest: Vec<&str> = if rest.first() == Some(&"propagation") && rest.len() >= 2 {
-        joined = vec![format!(
-            "propagation{}{}",
-            rest[1][..1].to_ascii_uppercase(),
-            &rest[1][1..]
-        )];
-        joined
-            .iter()
-            .map(String::as_str)
-            .chain(rest[2..].iter().copied())
-            .collect()
-    } else {
-        rest.to_vec()
+    // `propagation/{plans,stores,rules}` are one family segment each.
+    let joined: String;
+    let rest: Vec<&str> = match rest {
+        ["propagation", collection, tail @ ..] => {
+            joined = format!("propagation/{collection}");
+            std::iter::once(joined.as_str())
+                .chain(tail.iter().copied())
+                .collect()
+        }
+        _ => rest.to_vec(),
     };
     let aliased: Vec<String>;
     let rest: Vec<&str> = match app_resources::canonical(&env.read(), &rest) {
@@ -403,6 +399,9 @@ fn environment_scoped(call: &Call, env_id: &str, rest: &[&str]) -> ApiResult<Res
                 body,
             )?))
         }
+        (["propagation/plans", plan, "rules"], "GET" | "POST") => {
+            plan_rules(call, &env, &hook, plan)
+        }
         (["activities"], "GET") | (["sessions"], "GET") => {
             let key = rest[0];
             Ok(ok(crate::links::collection(
@@ -415,6 +414,48 @@ fn environment_scoped(call: &Call, env_id: &str, rest: &[&str]) -> ApiResult<Res
         }
         (path, _) => generic(call, &env, &hook, path),
     }
+}
+
+/// `/propagation/plans/{planID}/rules`: the plan's rules, or a rule created in the plan.
+fn plan_rules(
+    call: &Call,
+    env: &crate::store::Env,
+    hook: &Hook,
+    plan: &str,
+) -> ApiResult<Response> {
+    let store = call.store;
+    let rules = family::by_key("propagation.rules").ok_or_else(ApiError::not_found)?;
+    if env.read().row("propagation.plans", plan).is_none() {
+        return Err(ApiError::not_found());
+    }
+    if call.method == Method::GET {
+        let mut query = call.query.clone();
+        let filter = propagation::plan_filter(plan, query.get("filter"));
+        query.insert("filter".into(), filter);
+        return Ok(ok(crud::list(
+            &store.base_url,
+            &env.read(),
+            rules,
+            None,
+            &query,
+        )?));
+    }
+    let mut body = json_body(call)?;
+    if crud::lookup(&body, "plan.id").is_some_and(|given| given != plan) {
+        return Err(ApiError::invalid_value(
+            "plan.id",
+            "The rule's plan is not the plan of the path",
+        ));
+    }
+    body.insert("plan".into(), serde_json::json!({"id": plan}));
+    let mut data = env.write();
+    let id = crud::create(hook, &mut data, rules, None, body)?;
+    let location = format!("{}{}", store.base_url, crud::self_path(&data, rules, &id));
+    Ok(created(
+        201,
+        Some(location),
+        crud::read(&store.base_url, &data, rules, &id)?,
+    ))
 }
 
 /// An application-role link (`applicationRoles/{id}/permissions`, `users/{id}/applicationRoles`).
