@@ -78,6 +78,14 @@ pub fn router(store: Arc<Store>) -> Router {
             "/{env}/flows/{flow}",
             get(auth::flows::get_flow).post(auth::flows::post_flow),
         )
+        .route(
+            "/{env}/davinci/connections/{connection}/capabilities/{capability}",
+            post(auth::davinci::capability),
+        )
+        .route(
+            "/{env}/davinci/interactions/{interaction}",
+            get(auth::davinci::page),
+        )
         .route("/{env}/rp/authenticate", get(auth::external::authenticate))
         .route(
             "/{env}/rp/callback/openid_connect",

@@ -129,6 +129,8 @@ pub struct EnvData {
     /// Uploaded image bytes by image id.
     pub images: HashMap<String, Vec<u8>>,
     pub flows: HashMap<String, Flow>,
+    /// Running DaVinci flows by interaction id.
+    pub interactions: HashMap<String, crate::auth::davinci::Interaction>,
     /// Sessions by their `ST` cookie value.
     pub sessions: HashMap<String, Session>,
     pub codes: HashMap<String, AuthCode>,

@@ -10,6 +10,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value};
 
 use crate::auth::claims;
+use crate::auth::davinci;
 use crate::auth::flows::{self, AuthRequest, Flow, Purpose};
 use crate::auth::request_jwt::{self, Kind};
 use crate::auth::resume::{self, deliver, error_params, redirect};
@@ -296,6 +297,21 @@ fn authorize(req: &EnvRequest, params: &HashMap<String, String>) -> Response {
         Ok(hinted) => hinted,
         Err(message) => return fail(&request, "invalid_request", &message),
     };
+    // An assigned DaVinci flow policy runs instead of a sign-on policy.
+    let acr_values = params.get("acr_values").map(String::as_str);
+    if let Some((policy_id, policy_name)) = davinci::assigned_policy(&data, client_id, acr_values) {
+        if prompt_of(params) == "none" {
+            return fail(&request, "login_required", "The user must sign on");
+        }
+        let mut flow = Flow::new(
+            client_id,
+            Purpose::Authorize(Box::new(request.clone())),
+            policy_name,
+            davinci::sign_on_actions(),
+        );
+        flow.user_id = hinted;
+        return davinci::start(store, &mut data, flow, policy_id, headers);
+    }
     let (policy_name, actions) = flows::policy_for(
         &data,
         client_id,
@@ -307,7 +323,7 @@ fn authorize(req: &EnvRequest, params: &HashMap<String, String>) -> Response {
         policy_name,
         actions,
     );
-    let prompt = params.get("prompt").map(String::as_str).unwrap_or_default();
+    let prompt = prompt_of(params);
     let jar = cookies(headers);
     let max_age = params.get("max_age").and_then(|m| m.parse::<u64>().ok());
     if prompt != "login"
@@ -361,6 +377,10 @@ fn authorize(req: &EnvRequest, params: &HashMap<String, String>) -> Response {
     };
     data.flows.insert(flow.id.clone(), flow);
     response
+}
+
+fn prompt_of(params: &HashMap<String, String>) -> &str {
+    params.get("prompt").map(String::as_str).unwrap_or_default()
 }
 
 /// The user named by a `login_hint_token` (verified; refused when invalid or when it

@@ -4,6 +4,7 @@
 pub mod authorize;
 pub mod claims;
 pub mod client_auth;
+pub mod davinci;
 pub mod device;
 pub mod discovery;
 pub mod external;
