@@ -104,7 +104,8 @@ pub async fn user_start_for_app(req: EnvRequest) -> Response {
 }
 
 /// Starts the user side of a device grant: a flow asking for the user code (skipped when
-/// `user_code` is in the query and valid), then the app's sign-on policy and consent.
+/// `user_code` is in the query and valid), then the app's sign-on policy and consent. At
+/// `/{envId}/device` the user signs on first and types the code after.
 fn begin(req: &EnvRequest, app_identifier: Option<&str>) -> Response {
     let (store, env_id, params) = (req.store(), req.env_id.as_str(), &req.query);
     let mut data = req.env.write();
@@ -121,7 +122,13 @@ fn begin(req: &EnvRequest, app_identifier: Option<&str>) -> Response {
             }
         }
     };
-    let mut flow = Flow::new(&app_id, Purpose::Device, String::new(), Vec::new());
+    // Without an application to go by, the user signs on under the environment's default
+    // policy before typing the user code; the code then brings in the app's policy.
+    let (policy_name, actions) = match app_identifier {
+        None => flows::policy_for(&data, "", None),
+        Some(_) => (String::new(), Vec::new()),
+    };
+    let mut flow = Flow::new(&app_id, Purpose::Device, policy_name, actions);
     if let Some(code) = params.get("user_code") {
         let _ = flows::bind_user_code(&mut data, &mut flow, code);
     }

@@ -59,6 +59,8 @@ pub fn bind_user_code(data: &mut EnvData, flow: &mut Flow, code: &str) -> ApiRes
     flow.app_id = client_id;
     flow.policy_name = policy_name;
     flow.actions = actions;
+    // The app's policy runs from its first action (a sign-on already done satisfies it).
+    flow.step = 0;
     flow.device_code = Some(device_code);
     Ok(())
 }

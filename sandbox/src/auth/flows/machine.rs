@@ -27,7 +27,8 @@ pub fn advance(data: &mut EnvData, flow: &mut Flow) {
     if flow.status == "FAILED" || flow.status == "COMPLETED" {
         return;
     }
-    if matches!(flow.purpose, Purpose::Device) && flow.device_code.is_none() {
+    let awaiting_code = matches!(flow.purpose, Purpose::Device) && flow.device_code.is_none();
+    if awaiting_code && flow.actions.is_empty() {
         flow.status = "DAG_USER_CODE_REQUIRED".into();
         return;
     }
@@ -158,6 +159,11 @@ pub fn advance(data: &mut EnvData, flow: &mut Flow) {
             _ => {}
         }
         flow.step += 1;
+    }
+    // Signed on before the code was typed (`/{envId}/device`): now the code.
+    if matches!(flow.purpose, Purpose::Device) && flow.device_code.is_none() {
+        flow.status = "DAG_USER_CODE_REQUIRED".into();
+        return;
     }
     if matches!(flow.purpose, Purpose::Device) && !flow.dag_consented {
         flow.status = "DAG_CONSENT_REQUIRED".into();
