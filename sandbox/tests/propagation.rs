@@ -7,15 +7,6 @@ mod common;
 use common::*;
 use serde_json::{Value, json};
 
-fn targets(body: &Value) -> Vec<String> {
-    body["details"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|d| d["target"].as_str().map(str::to_string))
-        .collect()
-}
-
 /// POSTs `body` under the environment; asserts a 400 naming `wanted` as a target.
 async fn refused(ctx: &Ctx, env: &str, path: &str, body: Value, wanted: &str) {
     let (status, response) = ctx
@@ -26,6 +17,11 @@ async fn refused(ctx: &Ctx, env: &str, path: &str, body: Value, wanted: &str) {
         targets(&response).iter().any(|t| t == wanted),
         "{wanted} in {response}"
     );
+}
+
+async fn delete(ctx: &Ctx, env: &str, path: &str) -> (reqwest::StatusCode, Value) {
+    ctx.call("DELETE", &format!("/environments/{env}/{path}"), None)
+        .await
 }
 
 fn id(value: &Value) -> String {
@@ -245,34 +241,22 @@ async fn mappings_belong_to_a_rule_and_deletes_wait_for_the_rules() {
     .await;
     let listed = ctx.read(&env, &mappings).await;
     assert_eq!(listed["_embedded"]["mappings"][0]["sourceAttribute"], "wid");
-    for path in [
+    let in_use = [
         format!("propagation/stores/{}", c.workday),
         format!("propagation/plans/{}", c.plan),
-    ] {
-        let (status, body) = ctx
-            .call("DELETE", &format!("/environments/{env}/{path}"), None)
-            .await;
+    ];
+    for path in &in_use {
+        let (status, body) = delete(&ctx, &env, path).await;
         assert_eq!(status, 400, "{path}: {body}");
     }
-    let (status, _) = ctx
-        .call(
-            "DELETE",
-            &format!("/environments/{env}/propagation/rules/{rule_id}"),
-            None,
-        )
-        .await;
+    let (status, _) = delete(&ctx, &env, &format!("propagation/rules/{rule_id}")).await;
     assert_eq!(status, 204);
     let (status, _) = ctx
         .call("GET", &format!("/environments/{env}/{mappings}"), None)
         .await;
     assert_eq!(status, 404);
-    for path in [
-        format!("propagation/stores/{}", c.workday),
-        format!("propagation/plans/{}", c.plan),
-    ] {
-        let (status, _) = ctx
-            .call("DELETE", &format!("/environments/{env}/{path}"), None)
-            .await;
+    for path in &in_use {
+        let (status, _) = delete(&ctx, &env, path).await;
         assert_eq!(status, 204, "{path}");
     }
 }

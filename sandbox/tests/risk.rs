@@ -48,15 +48,6 @@ async fn refused(ctx: &Ctx, path: &str, body: Value, wanted: &[&str]) {
     }
 }
 
-fn targets(body: &Value) -> Vec<String> {
-    body["details"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|d| d["target"].as_str().map(str::to_string))
-        .collect()
-}
-
 #[tokio::test]
 async fn environments_have_built_in_predictors_and_a_default_set() {
     let (ctx, env) = start().await;

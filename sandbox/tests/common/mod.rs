@@ -337,6 +337,16 @@ pub fn named(prefix: &str) -> Value {
     json!({"name": format!("{prefix}-{}", uuid())})
 }
 
+/// The `target` of each entry of an error's `details`.
+pub fn targets(body: &Value) -> Vec<String> {
+    body["details"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|d| d["target"].as_str().map(str::to_string))
+        .collect()
+}
+
 pub fn uuid() -> String {
     uuid::Uuid::new_v4().simple().to_string()[..12].to_string()
 }
