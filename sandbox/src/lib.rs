@@ -17,6 +17,7 @@ mod links;
 mod management;
 pub mod outbox;
 mod request;
+mod saml;
 mod seed;
 mod server;
 mod store;

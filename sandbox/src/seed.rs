@@ -206,6 +206,13 @@ pub fn environment(store: &Store, resource: Map<String, Value>) -> EnvData {
             json!({"name": "PingOne DaVinci Sign On", "enabled": true, "trigger": {"type": "AUTHENTICATION"}}),
         ),
     );
+    insert(
+        &mut data,
+        "keys",
+        None,
+        None,
+        crate::saml::signing_keys::default_row(&id),
+    );
     crate::management::integrations::seed(&mut data);
     // PingOne Protect's built-in predictors and the default policy set that reads them.
     for predictor in crate::management::risk::predictors::built_in() {

@@ -86,6 +86,11 @@ pub fn router(store: Arc<Store>) -> Router {
             "/{env}/davinci/interactions/{interaction}",
             get(auth::davinci::page),
         )
+        .route(
+            "/{env}/saml20/idp/sso",
+            get(crate::saml::idp::sso_get).post(crate::saml::idp::sso_post),
+        )
+        .route("/{env}/saml20/resume", get(crate::saml::idp::resume))
         .route("/{env}/rp/authenticate", get(auth::external::authenticate))
         .route(
             "/{env}/rp/callback/openid_connect",

@@ -141,6 +141,10 @@ pub struct EnvData {
     /// Revoked access-token `jti`s.
     pub revoked: HashSet<String>,
     pub outbox: Vec<Message>,
+    /// Signing keys' RSA pairs and certificates, by key id, made on first use.
+    pub key_material: HashMap<String, Arc<crate::saml::key_material::KeyMaterial>>,
+    /// (SP entity id, AuthnRequest ID) already answered, with when they may be forgotten.
+    pub saml_request_ids: HashMap<String, u64>,
     /// Short-lived integration kit download links: token -> (version id, expiry).
     pub asset_links: HashMap<String, (String, u64)>,
 }

@@ -9,17 +9,33 @@ use jsonpath_rust::parser::model::JpQuery;
 use serde_json::Value as Json;
 
 use super::response::Response;
-use crate::spec::model::{CaptureSpec, Group};
+use crate::spec::model::{CaptureSpec, Decode, Group};
 
-/// The captured value, or why there is none.
-pub fn capture(spec: &CaptureSpec, resp: &Response) -> Result<Json, String> {
-    let sourced = source(spec, resp)?;
+/// The captured value, or why there is none; `earlier` holds the outputs this step
+/// captured before (the `output` source).
+pub fn capture(
+    spec: &CaptureSpec,
+    resp: &Response,
+    earlier: &serde_json::Map<String, Json>,
+) -> Result<Json, String> {
+    let sourced = match &spec.output {
+        Some(name) => vec![
+            earlier
+                .get(name)
+                .cloned()
+                .ok_or_else(|| format!("output `{name}` is not captured above this one"))?,
+        ],
+        None => source(spec, resp)?,
+    };
     // Shown when narrowing finds nothing: the Location that lacked `code`.
     let first = sourced
         .first()
         .filter(|_| spec.header.is_some() || spec.cookie.is_some())
         .cloned();
-    let found = narrow(spec, sourced)?;
+    let mut found = narrow(spec, sourced)?;
+    if let Some(Decode::Base64) = spec.decode {
+        found = found.iter().map(base64_text).collect::<Result<_, _>>()?;
+    }
     if found.is_empty() {
         if spec.optional {
             return Ok(Json::Null);
@@ -154,6 +170,25 @@ fn narrow(spec: &CaptureSpec, values: Vec<Json>) -> Result<Vec<Json>, String> {
     Ok(out)
 }
 
+/// A captured string decoded from base64 (standard or URL-safe alphabet, padding and
+/// line breaks optional) to UTF-8 text; the error never shows the value.
+fn base64_text(value: &Json) -> Result<Json, String> {
+    use base64::Engine;
+    use base64::engine::general_purpose::{STANDARD_NO_PAD, URL_SAFE_NO_PAD};
+    let Json::String(text) = value else {
+        return Err("`decode: base64` needs a text value".into());
+    };
+    let clean: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+    let clean = clean.trim_end_matches('=');
+    let bytes = STANDARD_NO_PAD
+        .decode(clean)
+        .or_else(|_| URL_SAFE_NO_PAD.decode(clean))
+        .map_err(|_| "`decode: base64`: the value is not valid base64".to_string())?;
+    String::from_utf8(bytes)
+        .map(Json::String)
+        .map_err(|_| "`decode: base64`: the decoded bytes are not UTF-8 text".to_string())
+}
+
 /// A query or fragment parameter of an absolute or relative URL
 /// (`Location: /as/resume?flowId=...` has no host).
 pub fn url_param(text: &str, name: &str, fragment: bool) -> Option<String> {
@@ -183,6 +218,8 @@ fn describe(spec: &CaptureSpec) -> String {
         format!("cookie `{c}`")
     } else if spec.url {
         "the final URL".into()
+    } else if let Some(o) = &spec.output {
+        format!("output `{o}`")
     } else {
         "the body".into()
     };
@@ -223,7 +260,10 @@ mod tests {
             ..Default::default()
         };
         let r = resp(&[("location", "/signon/?flowId=abc123")], "");
-        assert_eq!(capture(&spec, &r).unwrap(), Json::String("abc123".into()));
+        assert_eq!(
+            capture(&spec, &r, &Default::default()).unwrap(),
+            Json::String("abc123".into())
+        );
     }
 
     #[test]
@@ -237,7 +277,10 @@ mod tests {
             &[("location", "https://app/cb#access_token=t0k&state=s")],
             "",
         );
-        assert_eq!(capture(&spec, &r).unwrap(), Json::String("t0k".into()));
+        assert_eq!(
+            capture(&spec, &r, &Default::default()).unwrap(),
+            Json::String("t0k".into())
+        );
     }
 
     #[test]
@@ -247,8 +290,60 @@ mod tests {
             ..Default::default()
         };
         let r = resp(&[], r#"{"id": 1}"#);
-        assert!(capture(&spec, &r).unwrap_err().contains("matched nothing"));
+        assert!(
+            capture(&spec, &r, &Default::default())
+                .unwrap_err()
+                .contains("matched nothing")
+        );
         spec.optional = true;
-        assert_eq!(capture(&spec, &r).unwrap(), Json::Null);
+        assert_eq!(capture(&spec, &r, &Default::default()).unwrap(), Json::Null);
+    }
+
+    #[test]
+    fn decoded_form_field_read_again_by_a_later_capture() {
+        let page = r#"<form><input type="hidden" name="SAMLResponse" value="PHNhbWw6TmFtZUlEPmpvPC9zYW1sOk5hbWVJRD4="/></form>"#;
+        let r = resp(&[], page);
+        let xml = CaptureSpec {
+            body: true,
+            regex: Some(r#"name="SAMLResponse" value="([^"]+)""#.into()),
+            decode: Some(Decode::Base64),
+            ..Default::default()
+        };
+        let mut earlier = serde_json::Map::new();
+        let decoded = capture(&xml, &r, &earlier).unwrap();
+        assert_eq!(
+            decoded,
+            Json::String("<saml:NameID>jo</saml:NameID>".into())
+        );
+        earlier.insert("xml".into(), decoded);
+        let name_id = CaptureSpec {
+            output: Some("xml".into()),
+            regex: Some("<saml:NameID>([^<]+)<".into()),
+            ..Default::default()
+        };
+        assert_eq!(
+            capture(&name_id, &r, &earlier).unwrap(),
+            Json::String("jo".into())
+        );
+        let missing = CaptureSpec {
+            output: Some("nope".into()),
+            ..Default::default()
+        };
+        assert!(
+            capture(&missing, &r, &earlier)
+                .unwrap_err()
+                .contains("`nope`")
+        );
+        let not_base64 = CaptureSpec {
+            body: true,
+            regex: Some("<form>".into()),
+            decode: Some(Decode::Base64),
+            ..Default::default()
+        };
+        let err = capture(&not_base64, &r, &earlier).unwrap_err();
+        assert!(
+            err.contains("not valid base64") && !err.contains("<form>"),
+            "{err}"
+        );
     }
 }

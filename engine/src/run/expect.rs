@@ -58,6 +58,21 @@ pub fn check(
     failures
 }
 
+/// Failed expectations on the step's captured outputs (`expect.outputs`).
+pub fn check_outputs(
+    expect: &Expect,
+    outputs: &serde_json::Map<String, Json>,
+    render: &dyn Fn(&Json) -> Result<Json, String>,
+) -> Vec<String> {
+    let mut failures = Vec::new();
+    for (name, matcher) in &expect.outputs {
+        for f in matcher_failures(matcher, outputs.get(name), render) {
+            failures.push(format!("output `{name}`: {f}"));
+        }
+    }
+    failures
+}
+
 pub fn status_matches(expect: &StatusExpect, status: u16) -> bool {
     let one = |p: &StatusPattern| match p {
         StatusPattern::Code(c) => *c == status,

@@ -473,7 +473,7 @@ async fn exchange(
         }
         let mut outputs = serde_json::Map::with_capacity(step.outputs.len());
         for (name, spec) in &step.outputs {
-            match capture(&spec.spec(), &resp) {
+            match capture(&spec.spec(), &resp, &outputs) {
                 Ok(v) => {
                     outputs.insert(name.clone(), v);
                 }
@@ -483,6 +483,14 @@ async fn exchange(
                     return fail(Some(resp.status), message);
                 }
             }
+        }
+        let failures = step
+            .expect
+            .as_deref()
+            .map(|e| expect::check_outputs(e, &outputs, &|v| scope.render_value(v)))
+            .unwrap_or_default();
+        if !failures.is_empty() {
+            return fail(Some(resp.status), failures.join("\n"));
         }
         return Outcome {
             status: Some(Status::Passed),
@@ -626,12 +634,15 @@ fn register_secrets(ctx: &Ctx, step: &Step, resp: &Response) {
         }
         None => redactor.learn_text(&resp.text),
     }
+    let mut earlier = serde_json::Map::new();
     for (name, spec) in &step.outputs {
-        if (spec.secret() || is_secret_name(name))
-            && let Ok(v) = capture(&spec.spec(), resp)
-        {
+        let Ok(v) = capture(&spec.spec(), resp, &earlier) else {
+            continue;
+        };
+        if spec.secret() || is_secret_name(name) {
             redactor.add_value(&v);
         }
+        earlier.insert(name.clone(), v);
     }
 }
 

@@ -314,11 +314,27 @@ impl Checker<'_> {
             }
         }
         let outputs = path.field("outputs");
-        for (name, capture) in &step.outputs {
+        for (i, (name, capture)) in step.outputs.iter().enumerate() {
             self.capture(&outputs.key(name), capture);
+            if let Some(source) = &capture.spec().output
+                && !step.outputs.keys().take(i).any(|earlier| earlier == source)
+            {
+                self.error(
+                    outputs.key(name).field("output"),
+                    format!("`{source}` is not an output captured above this one"),
+                );
+            }
         }
         if let Some(expect) = &step.expect {
             self.expect(&path.field("expect"), expect, scope, &mut deps);
+            let at_expect = path.field("expect");
+            let checked = at_expect.field("outputs");
+            for name in expect.outputs.keys() {
+                if !step.outputs.contains_key(name) {
+                    let message = format!("`{name}` is not an output of this step");
+                    self.key_error(checked.key(name), message);
+                }
+            }
         }
         deps.shift_remove(id);
         deps
@@ -333,16 +349,17 @@ impl Checker<'_> {
             spec.status,
             spec.body,
             spec.url,
+            spec.output.is_some(),
         ];
         let n = sources.iter().filter(|s| **s).count();
         if n > 1 {
             self.error(
                 path,
-                "a capture takes one source: `json`, `header`, `cookie`, `status`, `body` or `url`",
+                "a capture takes one source: `json`, `header`, `cookie`, `status`, `body`, `url` or `output`",
             );
         }
         if n == 0 && spec.regex.is_none() {
-            self.error(path, "a capture needs a source: `json`, `header`, `cookie`, `status`, `body`, `url` or `regex`");
+            self.error(path, "a capture needs a source: `json`, `header`, `cookie`, `status`, `body`, `url`, `output` or `regex`");
         }
         if let Some(json) = &spec.json {
             let field = path.field("json");
@@ -373,6 +390,10 @@ impl Checker<'_> {
             let p = body.key(jsonpath);
             self.jsonpath_key(&p, jsonpath);
             self.matcher(&p, m, scope, deps);
+        }
+        let outputs = path.field("outputs");
+        for (name, m) in &expect.outputs {
+            self.matcher(&outputs.key(name), m, scope, deps);
         }
         if let Some(schema) = &expect.schema
             && let Err(e) = jsonschema::validator_for(schema)

@@ -326,6 +326,9 @@ pub struct CaptureSpec {
     /// Capture the final URL of the request.
     #[serde(default, skip_serializing_if = "is_false")]
     pub url: bool,
+    /// An output this step captured above this one, read again (e.g. a decoded document).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub output: Option<String>,
     /// Regular expression applied to the source text (the body when no source is named).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub regex: Option<String>,
@@ -341,12 +344,22 @@ pub struct CaptureSpec {
     /// Mask the value in every output.
     #[serde(default, skip_serializing_if = "is_false")]
     pub secret: bool,
+    /// Decode what was captured: `base64` (standard or URL-safe, padding optional) to UTF-8 text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decode: Option<Decode>,
     /// Capture every match as a list instead of the first.
     #[serde(default, skip_serializing_if = "is_false")]
     pub all: bool,
     /// A capture that matches nothing yields null instead of failing the step.
     #[serde(default, skip_serializing_if = "is_false")]
     pub optional: bool,
+}
+
+/// How a captured value is decoded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Decode {
+    Base64,
 }
 
 /// A regex capture group: number or name.
@@ -373,6 +386,9 @@ pub struct Expect {
     /// JSON Schema the body must validate against.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub schema: Option<Box<Value>>,
+    /// This step's captured outputs and their matchers, checked once all are captured.
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub outputs: IndexMap<String, Matcher>,
 }
 
 /// A status expectation.

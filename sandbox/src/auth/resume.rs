@@ -162,22 +162,37 @@ pub fn error_params(error: &str, description: &str, state: Option<&String>) -> M
     params
 }
 
-/// `GET /{envId}/as/resume`
-pub async fn resume(req: EnvRequest) -> Response {
-    let (store, env_id) = (req.store(), req.env_id.as_str());
+/// The live flow the request's `flowId` names (a copy), or the answer refusing it.
+#[allow(clippy::result_large_err)]
+pub fn resumed_flow(req: &EnvRequest, data: &EnvData) -> Result<Flow, Response> {
     let Some(flow_id) = req.query.get("flowId") else {
-        return ApiError::invalid_data(vec![Detail::required("flowId")]).into_response();
+        return Err(ApiError::invalid_data(vec![Detail::required("flowId")]).into_response());
     };
-    let mut data = req.env.write();
     let now = clock::now();
-    let Some(mut flow) = data
-        .flows
+    data.flows
         .get(flow_id)
         .filter(|f| f.expires_at > now)
         .cloned()
-    else {
-        return ApiError::not_found().into_response();
+        .ok_or_else(|| ApiError::not_found().into_response())
+}
+
+/// Whether the browser holds the session of the flow (only it may collect the result).
+pub fn holds_session(flow: &Flow, headers: &axum::http::HeaderMap) -> bool {
+    match (&flow.session_token, cookies(headers).get(SESSION_COOKIE)) {
+        (Some(expected), Some(presented)) => crate::store::constant_eq(expected, presented),
+        _ => false,
+    }
+}
+
+/// `GET /{envId}/as/resume`
+pub async fn resume(req: EnvRequest) -> Response {
+    let (store, env_id) = (req.store(), req.env_id.as_str());
+    let mut data = req.env.write();
+    let mut flow = match resumed_flow(&req, &data) {
+        Ok(flow) => flow,
+        Err(response) => return response,
     };
+    let flow_id = &flow.id.clone();
     let Purpose::Authorize(request) = flow.purpose.clone() else {
         return ApiError::invalid_request("The flow is not an authorization flow").into_response();
     };
@@ -199,12 +214,7 @@ pub async fn resume(req: EnvRequest) -> Response {
         }
     }
     // Only the browser holding the flow's session may collect its result.
-    let jar = cookies(&req.headers);
-    let session_ok = match (&flow.session_token, jar.get(SESSION_COOKIE)) {
-        (Some(expected), Some(presented)) => crate::store::constant_eq(expected, presented),
-        _ => false,
-    };
-    if !session_ok {
+    if !holds_session(&flow, &req.headers) {
         return ApiError::invalid_token().into_response();
     }
     let response = match flow.authorize_response.clone() {

@@ -169,6 +169,14 @@ fn route(call: &Call, segments: &[&str]) -> ApiResult<Response> {
     }
 }
 
+/// `GET .../keys/{id}` asked for the certificate (PEM) instead of the JSON.
+fn accepts_pem(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("application/x-x509-ca-cert"))
+}
+
 fn category_of(segment: &str) -> Category {
     family::find(None, segment)
         .map(|f| f.category)
@@ -241,6 +249,15 @@ fn environment_scoped(call: &Call, env_id: &str, rest: &[&str]) -> ApiResult<Res
         }
         (["users", owner, "applicationRoles", tail @ ..], _) if tail.len() <= 1 => {
             app_link(call, &env, app_roles::Link::UserRoles, owner, tail)
+        }
+        (["keys", id], "GET") if accepts_pem(call.headers) => {
+            let material = crate::saml::signing_keys::material(&mut env.write(), id)?;
+            let mut response = material.certificate_pem().into_response();
+            response.headers_mut().insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/x-x509-ca-cert"),
+            );
+            Ok(response)
         }
         (["images"], "POST") => {
             let mut data = env.write();

@@ -243,6 +243,23 @@ fn certificate(der: &[u8]) -> Option<Summary> {
     })
 }
 
+/// A DER certificate's SubjectPublicKeyInfo, whole (what signature checks take).
+#[cfg(test)]
+pub fn public_key_info(der: &[u8]) -> Option<Vec<u8>> {
+    let (certificate, _) = expect(der, SEQUENCE)?;
+    let (tbs, _) = expect(certificate, SEQUENCE)?;
+    let mut fields = tbs;
+    if fields.first() == Some(&CONTEXT_0) {
+        fields = tlv(fields)?.2;
+    }
+    for tag in [INTEGER, SEQUENCE, SEQUENCE, SEQUENCE, SEQUENCE] {
+        fields = expect(fields, tag)?.1;
+    }
+    let (_, content, rest) = tlv(fields)?;
+    let whole = fields.len() - rest.len();
+    (!content.is_empty()).then(|| fields[..whole].to_vec())
+}
+
 /// The first certificate of a PKCS7 SignedData (`ContentInfo { signedData, [0] SignedData }`).
 fn pkcs7_first(der: &[u8]) -> Option<&[u8]> {
     let (info, _) = expect(der, SEQUENCE)?;

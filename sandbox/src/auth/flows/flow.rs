@@ -36,6 +36,8 @@ pub enum Purpose {
     Authorize(Box<AuthRequest>),
     /// The user side of a device authorization grant.
     Device,
+    /// A SAML application's AuthnRequest.
+    Saml(Box<crate::saml::idp::SamlRequest>),
 }
 
 /// A sign-on handed to an external identity provider (`/rp/authenticate`).

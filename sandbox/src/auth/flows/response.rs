@@ -203,11 +203,20 @@ pub fn render(store: &Store, data: &EnvData, flow: &Flow) -> Value {
     if let Some(session) = &flow.session_id {
         body.insert("session".into(), json!({"id": session}));
     }
-    if matches!(flow.purpose, Purpose::Authorize(_)) {
-        body.insert(
-            "resumeUrl".into(),
-            json!(format!("{base}/{env}/as/resume?flowId={}", flow.id)),
-        );
+    match flow.purpose {
+        Purpose::Authorize(_) => {
+            body.insert(
+                "resumeUrl".into(),
+                json!(format!("{base}/{env}/as/resume?flowId={}", flow.id)),
+            );
+        }
+        Purpose::Saml(_) => {
+            body.insert(
+                "resumeUrl".into(),
+                json!(format!("{base}/{env}/saml20/resume?flowId={}", flow.id)),
+            );
+        }
+        Purpose::Device => {}
     }
     body.insert("status".into(), json!(flow.status));
     body.insert("createdAt".into(), json!(flow.created_at));
