@@ -265,17 +265,27 @@ fn environment_scoped(call: &Call, env_id: &str, rest: &[&str]) -> ApiResult<Res
         (["users", id, "password"], "PUT" | "POST") => {
             let mut data = env.write();
             Ok(ok(users::password_action(
-                store, &mut data, id, &media, call.body,
+                store,
+                &mut data,
+                id,
+                (method, &media),
+                call.body,
             )?))
         }
         (["users", id, "mfaEnabled"], "GET") => {
             let mut data = env.write();
             Ok(ok(users::mfa_enabled(store, &mut data, id, None)?))
         }
-        (["users", id, "mfaEnabled"], "PUT" | "POST") => {
+        (["users", id, "mfaEnabled"], "PUT") => {
             let mut data = env.write();
             let value = users::mfa_enabled(store, &mut data, id, Some(call.body))?;
             Ok(ok(value))
+        }
+        (["users", id, "mfaEnabled" | "password"], _) => {
+            env.read()
+                .row("users", id)
+                .ok_or_else(ApiError::not_found)?;
+            Err(ApiError::method_not_allowed())
         }
         (["users", id, "memberOfGroups", tail @ ..], _) if tail.len() <= 1 => {
             let mut data = env.write();
