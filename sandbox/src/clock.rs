@@ -37,3 +37,9 @@ pub fn parse_iso(text: &str) -> Option<u64> {
     let at = OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339).ok()?;
     u64::try_from(at.unix_timestamp()).ok()
 }
+
+/// Nanoseconds since the epoch of an RFC 3339 instant, for ordering instants of any precision.
+pub fn parse_instant(text: &str) -> Option<i128> {
+    let at = OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339).ok()?;
+    Some(at.unix_timestamp_nanos())
+}

@@ -9,6 +9,7 @@
 //! [`Sandbox::start`] seeds an organization, an admin environment and an admin worker
 //! application whose credentials mint management tokens.
 
+mod audit;
 mod auth;
 mod clock;
 mod error;

@@ -6,21 +6,6 @@ mod common;
 use common::*;
 use serde_json::{Value, json};
 
-/// A policy with the given actions assigned to a new web app; returns the app id.
-async fn app_with_policy(ctx: &Ctx, env: &str, actions: Vec<Value>) -> String {
-    let (app, _) = ctx.code_app(env, "CLIENT_SECRET_BASIC").await;
-    let policy = ctx.create(env, "signOnPolicies", named("policy")).await;
-    let policy_id = policy["id"].as_str().unwrap();
-    let policy_actions = format!("signOnPolicies/{policy_id}/actions");
-    for action in actions {
-        ctx.create(env, &policy_actions, action).await;
-    }
-    let assignments = format!("applications/{app}/signOnPolicyAssignments");
-    let assignment = json!({"signOnPolicy": {"id": policy_id}, "priority": 1});
-    ctx.create(env, &assignments, assignment).await;
-    app
-}
-
 /// An application whose policy asks for the password, then a second factor.
 async fn login_then_mfa_app(ctx: &Ctx, env: &str) -> String {
     let actions = vec![

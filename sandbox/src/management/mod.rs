@@ -35,6 +35,7 @@ use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 
+use crate::audit;
 use crate::auth::session;
 use crate::error::{ApiError, ApiResult};
 use crate::management::access::{Actor, Need};
@@ -209,7 +210,8 @@ fn environment_scoped(call: &Call, env_id: &str, rest: &[&str]) -> ApiResult<Res
     let first = rest.first().copied().unwrap_or_default();
     let need = Need::Data {
         category: category_of(first),
-        write: method != "GET",
+        // Searching activities by POST keeps the filter out of the URL; it reads.
+        write: method != "GET" && !(first == "activities" && method == "POST"),
     };
     {
         let data = env.read();
@@ -282,17 +284,27 @@ fn environment_scoped(call: &Call, env_id: &str, rest: &[&str]) -> ApiResult<Res
         (["users", id, "password"], "PUT" | "POST") => {
             let mut data = env.write();
             Ok(ok(users::password_action(
-                store, &mut data, id, &media, call.body,
+                store,
+                &mut data,
+                id,
+                (method, &media),
+                call.body,
             )?))
         }
         (["users", id, "mfaEnabled"], "GET") => {
             let mut data = env.write();
             Ok(ok(users::mfa_enabled(store, &mut data, id, None)?))
         }
-        (["users", id, "mfaEnabled"], "PUT" | "POST") => {
+        (["users", id, "mfaEnabled"], "PUT") => {
             let mut data = env.write();
             let value = users::mfa_enabled(store, &mut data, id, Some(call.body))?;
             Ok(ok(value))
+        }
+        (["users", id, "mfaEnabled" | "password"], _) => {
+            env.read()
+                .row("users", id)
+                .ok_or_else(ApiError::not_found)?;
+            Err(ApiError::method_not_allowed())
         }
         (["users", id, "memberOfGroups", tail @ ..], _) if tail.len() <= 1 => {
             let mut data = env.write();
@@ -419,16 +431,28 @@ fn environment_scoped(call: &Call, env_id: &str, rest: &[&str]) -> ApiResult<Res
         (["propagation/plans", plan, "rules"], "GET" | "POST") => {
             plan_rules(call, &env, &hook, plan)
         }
-        (["activities"], "GET") | (["sessions"], "GET") => {
-            let key = rest[0];
-            Ok(ok(crate::links::collection(
-                format!("{}/v1/environments/{env_id}/{key}", store.base_url),
-                None,
-                key,
-                vec![],
-                0,
-            )))
+        (["activities"], "GET" | "POST") => {
+            let query = if method == "POST" {
+                activity_search(call)?
+            } else {
+                call.query.clone()
+            };
+            Ok(ok(audit::query::list(
+                &store.base_url,
+                &env.read(),
+                &query,
+            )?))
         }
+        (["activities", id], "GET") => {
+            Ok(ok(audit::query::read(&store.base_url, &env.read(), id)?))
+        }
+        (["sessions"], "GET") => Ok(ok(crate::links::collection(
+            format!("{}/v1/environments/{env_id}/sessions", store.base_url),
+            None,
+            "sessions",
+            vec![],
+            0,
+        ))),
         (path, _) => generic(call, &env, &hook, path),
     }
 }
@@ -535,6 +559,37 @@ fn user_action(
     }
 }
 
+/// Records `<TYPE>.<verb>` for an audited row written by a management call.
+fn audit_change(
+    data: &mut crate::store::EnvData,
+    family: &str,
+    id: &str,
+    verb: &str,
+    actors: Option<serde_json::Map<String, Value>>,
+) {
+    if let (Some(subject), Some(actors)) = (audit::subject(data, family, id), actors) {
+        audit::record_change(data, subject, verb, actors);
+    }
+}
+
+/// The search fields of `POST .../activities` (`filter`, `limit`, `cursor`) as query values.
+fn activity_search(call: &Call) -> ApiResult<HashMap<String, String>> {
+    let body = json_body(call)?;
+    let mut query = HashMap::new();
+    for field in ["filter", "limit", "cursor"] {
+        match body.get(field) {
+            Some(Value::String(text)) => {
+                query.insert(field.to_string(), text.clone());
+            }
+            Some(Value::Number(n)) => {
+                query.insert(field.to_string(), n.to_string());
+            }
+            _ => {}
+        }
+    }
+    Ok(query)
+}
+
 fn generic(
     call: &Call,
     env: &crate::store::Env,
@@ -548,6 +603,8 @@ fn generic(
         crud::resolve(&data, path)?
     };
     let family = target.family;
+    // The caller as the audit names it, resolved before the environment is locked for writing.
+    let actors = audit::kind_of_family(family.key).map(|_| audit::admin_actors(store, call.actor));
     match (method, &target.id) {
         ("GET", None) => {
             let data = env.read();
@@ -563,6 +620,7 @@ fn generic(
             let body = json_body(call)?;
             let mut data = env.write();
             let id = crud::create(hook, &mut data, family, target.parent.as_deref(), body)?;
+            audit_change(&mut data, family.key, &id, "CREATED", actors);
             let mut value = crud::read(&store.base_url, &data, family, &id)?;
             if family.behaviour == Behaviour::Device {
                 users::add_pairing(&data, &id, &mut value);
@@ -597,11 +655,16 @@ fn generic(
             let body = json_body(call)?;
             let mut data = env.write();
             crud::update(hook, &mut data, family, id, body, method == "PATCH")?;
+            audit_change(&mut data, family.key, id, "UPDATED", actors);
             Ok(ok(crud::read(&store.base_url, &data, family, id)?))
         }
         ("DELETE", Some(id)) => {
             let mut data = env.write();
+            let subject = audit::subject(&data, family.key, id);
             crud::delete(&mut data, family, id)?;
+            if let (Some(subject), Some(actors)) = (subject, actors) {
+                audit::record_change(&mut data, subject, "DELETED", actors);
+            }
             Ok(no_content())
         }
         _ => Err(ApiError::method_not_allowed()),

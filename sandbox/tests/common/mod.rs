@@ -324,6 +324,21 @@ impl Ctx {
     }
 }
 
+/// A policy with the given actions assigned to a new web app; returns the app id.
+pub async fn app_with_policy(ctx: &Ctx, env: &str, actions: Vec<Value>) -> String {
+    let (app, _) = ctx.code_app(env, "CLIENT_SECRET_BASIC").await;
+    let policy = ctx.create(env, "signOnPolicies", named("policy")).await;
+    let policy_id = policy["id"].as_str().unwrap();
+    let policy_actions = format!("signOnPolicies/{policy_id}/actions");
+    for action in actions {
+        ctx.create(env, &policy_actions, action).await;
+    }
+    let assignments = format!("applications/{app}/signOnPolicyAssignments");
+    let assignment = json!({"signOnPolicy": {"id": policy_id}, "priority": 1});
+    ctx.create(env, &assignments, assignment).await;
+    app
+}
+
 /// Sends a request; returns its status and JSON body (`Null` when it has none).
 pub async fn send(request: RequestBuilder) -> (StatusCode, Value) {
     let response = request.send().await.expect("request");

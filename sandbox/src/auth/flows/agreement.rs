@@ -1,5 +1,6 @@
 //! Agreement consent: the policy's agreement, accepted once per revision that asks for it.
 
+use crate::audit;
 use crate::auth::flows::actions::{Action, Posted, accepted};
 use crate::auth::flows::policy::referenced_id;
 use crate::error::ApiResult;
@@ -22,5 +23,12 @@ fn consent(post: Posted) -> ApiResult<()> {
     let agreement = referenced_id(post.flow.current_action(), "agreement").to_string();
     let user_id = post.flow.user_id_or_empty();
     agreements::record_consent(post.data, &user_id, &agreement);
+    let actors = audit::end_user_actors(post.data, &user_id, &post.flow.app_id);
+    let resources = [
+        audit::subject(post.data, "users", &user_id),
+        audit::subject(post.data, "agreements", &agreement),
+    ];
+    let resources = resources.into_iter().flatten().collect();
+    audit::record(post.data, "AGREEMENT_CONSENT.ACCEPTED", actors, resources);
     Ok(())
 }

@@ -3,6 +3,7 @@
 
 use serde_json::{Value, json};
 
+use crate::audit;
 use crate::auth::device::DeviceState;
 use crate::auth::flows::flow::{Flow, Purpose};
 use crate::auth::flows::identifier::discovered_provider;
@@ -172,7 +173,8 @@ pub fn advance(data: &mut EnvData, flow: &mut Flow) {
     complete(data, flow);
 }
 
-/// Creates (or extends) the SSO session, records the sign-on and approves a device grant.
+/// Creates (or extends) the SSO session, records the sign-on (on the user and in the audit)
+/// and approves a device grant.
 fn complete(data: &mut EnvData, flow: &mut Flow) {
     let Some(user_id) = flow.user_id.clone() else {
         flow.fail("UNKNOWN_USER", "No user was identified");
@@ -219,6 +221,11 @@ fn complete(data: &mut EnvData, flow: &mut Flow) {
             json!({"at": clock::iso_now(), "remoteIp": "127.0.0.1"}),
         );
     }
+    let actors = audit::end_user_actors(data, &user_id, &flow.app_id);
+    let resources = audit::subject(data, "users", &user_id)
+        .into_iter()
+        .collect();
+    audit::record(data, "USER.ACCESS_ALLOWED", actors, resources);
     if let (Purpose::Device, Some(code)) = (&flow.purpose, &flow.device_code)
         && let Some(subject) = flow.subject()
         && let Some(grant) = data.device_grants.get_mut(code)

@@ -3,6 +3,7 @@
 
 use serde_json::Value;
 
+use crate::audit;
 use crate::auth::flows::actions::{Action, Posted};
 use crate::error::{ApiError, ApiResult, Detail};
 use crate::management::crud::text;
@@ -87,6 +88,17 @@ fn check(post: Posted) -> ApiResult<()> {
         )]));
     }
     if !users::password_matches(post.data, &user_id, &password) {
+        let actors = audit::end_user_actors(post.data, &user_id, &post.flow.app_id);
+        let resources = audit::subject(post.data, "users", &user_id)
+            .into_iter()
+            .collect();
+        audit::record_failure(
+            post.data,
+            "USER.ACCESS_DENIED",
+            actors,
+            resources,
+            "The provided username or password is incorrect",
+        );
         return Err(bad_credentials());
     }
     // Account linking: the external identity now belongs to this user.

@@ -125,15 +125,30 @@ pub fn password_state(store: &Store, data: &EnvData, user_id: &str, expand: bool
 }
 
 /// `PUT|POST .../users/{id}/password` dispatched on the vendor media type.
+/// The method PingOne takes each password action with: setting and changing replace the
+/// password (PUT); checking it and recovering it are requests about it (POST).
+const METHODS: &[(&str, &str)] = &[
+    ("password.set", "PUT"),
+    ("password.reset", "PUT"),
+    ("password.check", "POST"),
+    ("password.sendRecoveryCode", "POST"),
+    ("password.recover", "POST"),
+];
+
 pub fn password_action(
     store: &Store,
     data: &mut EnvData,
     user_id: &str,
-    media_type: &str,
+    (method, media_type): (&str, &str),
     body: &[u8],
 ) -> ApiResult<Value> {
     data.row("users", user_id).ok_or_else(ApiError::not_found)?;
     let action = vendor_action(media_type).ok_or_else(ApiError::unsupported_media_type)?;
+    match METHODS.iter().find(|(name, _)| *name == action) {
+        None => return Err(ApiError::unsupported_media_type()),
+        Some((_, expected)) if *expected != method => return Err(ApiError::method_not_allowed()),
+        Some(_) => {}
+    }
     let request = crud::object(body)?;
     match action {
         "password.set" => {
