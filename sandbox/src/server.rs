@@ -91,6 +91,8 @@ pub fn router(store: Arc<Store>) -> Router {
             get(crate::saml::idp::sso_get).post(crate::saml::idp::sso_post),
         )
         .route("/{env}/saml20/resume", get(crate::saml::idp::resume))
+        .route("/{env}/saml20/sp/sso", get(crate::saml::sp::sso))
+        .route("/{env}/saml20/sp/acs", post(crate::saml::sp::acs))
         .route("/{env}/rp/authenticate", get(auth::external::authenticate))
         .route(
             "/{env}/rp/callback/openid_connect",

@@ -128,6 +128,8 @@ pub struct EnvData {
     pub user_app_roles: HashMap<String, Vec<String>>,
     /// Uploaded image bytes by image id.
     pub images: HashMap<String, Vec<u8>>,
+    /// Uploaded certificates' DER, by certificate id.
+    pub certificate_der: HashMap<String, Vec<u8>>,
     pub flows: HashMap<String, Flow>,
     /// Running DaVinci flows by interaction id.
     pub interactions: HashMap<String, crate::auth::davinci::Interaction>,

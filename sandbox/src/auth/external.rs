@@ -9,6 +9,8 @@
 //! a user (or provisioned into the provider's `registration.population`), else
 //! `ACCOUNT_LINKING_REQUIRED` until `usernamePassword.check` names the user to link.
 //!
+//! SAML providers go through `saml::sp` instead, which ends the same way ([`conclude`]).
+//!
 //! Providers are reachable only inside the sandbox: endpoints on its own base URL reach the
 //! environment they name, in-process, through the same token endpoint code clients use.
 
@@ -58,6 +60,35 @@ fn offered(flow: &Flow, provider: &str) -> bool {
     })
 }
 
+/// The unfinished flow (its cookies checked) and the enabled provider its sign-on
+/// policy offers; `target` names the request parameter that carried the provider.
+pub fn provider_for(
+    data: &mut EnvData,
+    flow_id: &str,
+    provider_id: &str,
+    target: &str,
+    headers: &HeaderMap,
+) -> ApiResult<(Flow, Map<String, Value>)> {
+    let flow = flows::check_access(data, flow_id, headers)?.clone();
+    if flow.status == "COMPLETED" || flow.status == "FAILED" {
+        return Err(ApiError::invalid_request(
+            "The request could not be completed. The flow is already finished.",
+        ));
+    }
+    let idp = data
+        .body("identityProviders", provider_id)
+        .filter(|idp| idp.get("enabled").and_then(Value::as_bool) != Some(false))
+        .filter(|_| offered(&flow, provider_id))
+        .cloned()
+        .ok_or_else(|| {
+            ApiError::invalid_value(
+                target,
+                "The identity provider is not enabled for this sign-on",
+            )
+        })?;
+    Ok((flow, idp))
+}
+
 /// `GET /{envId}/rp/authenticate?providerId=&flowId=`
 pub async fn authenticate(req: EnvRequest) -> Response {
     match start(&req) {
@@ -77,27 +108,26 @@ fn start(req: &EnvRequest) -> ApiResult<String> {
         .get("flowId")
         .cloned()
         .ok_or_else(|| ApiError::invalid_value("flowId", "flowId is required"))?;
-    let flow = flows::check_access(&mut data, &flow_id, &req.headers)?.clone();
-    if flow.status == "COMPLETED" || flow.status == "FAILED" {
-        return Err(ApiError::invalid_request(
-            "The request could not be completed. The flow is already finished.",
+    let (_, idp) = provider_for(
+        &mut data,
+        &flow_id,
+        &provider_id,
+        "providerId",
+        &req.headers,
+    )?;
+    // SAML providers are reached through the SAML SP endpoint.
+    if str_field(&idp, "type") == "SAML" {
+        return Ok(crate::saml::sp::sso_url(
+            store,
+            env_id,
+            &provider_id,
+            &flow_id,
         ));
     }
-    let idp = data
-        .body("identityProviders", &provider_id)
-        .filter(|idp| idp.get("enabled").and_then(Value::as_bool) != Some(false))
-        .filter(|_| offered(&flow, &provider_id))
-        .cloned()
-        .ok_or_else(|| {
-            ApiError::invalid_value(
-                "providerId",
-                "The identity provider is not enabled for this sign-on",
-            )
-        })?;
     if str_field(&idp, "type") != "OPENID_CONNECT" {
         return Err(ApiError::invalid_value(
             "providerId",
-            "Only OPENID_CONNECT identity providers can be reached from the sandbox",
+            "Only OPENID_CONNECT and SAML identity providers can be reached from the sandbox",
         ));
     }
     let authorization =
@@ -195,19 +225,33 @@ async fn finish(req: &EnvRequest) -> ApiResult<Response> {
         (None, None) => Err("The identity provider returned no code".to_string()),
     };
     let mut data = env.write();
+    conclude(store, &mut data, env_id, &flow_id, &idp, &external, outcome)
+}
+
+/// Applies the provider's answer (its claims, or why it failed) to the flow and sends the
+/// user back to the sign-on page.
+pub fn conclude(
+    store: &Store,
+    data: &mut EnvData,
+    env_id: &str,
+    flow_id: &str,
+    idp: &Map<String, Value>,
+    external: &External,
+    outcome: Result<Map<String, Value>, String>,
+) -> ApiResult<Response> {
     let mut flow = data
         .flows
-        .get(&flow_id)
+        .get(flow_id)
         .cloned()
         .ok_or_else(ApiError::not_found)?;
     match outcome {
-        Ok(claims) => signed_on(store, &mut data, &mut flow, &idp, &external, &claims),
+        Ok(claims) => signed_on(store, data, &mut flow, idp, external, &claims),
         Err(message) => flow.fail("EXTERNAL_AUTHENTICATION_FAILED", &message),
     }
     flow.expires_at = clock::now() + flows::FLOW_SECONDS;
-    flows::advance(&mut data, &mut flow);
+    flows::advance(data, &mut flow);
     if flow.status == "COMPLETED" && flow.is_pi_flow() && flow.authorize_response.is_none() {
-        flow.authorize_response = Some(resume::authorize_response(store, &mut data, &flow)?);
+        flow.authorize_response = Some(resume::authorize_response(store, data, &flow)?);
     }
     let app = data
         .body("applications", &flow.app_id)

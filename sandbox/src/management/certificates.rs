@@ -1,6 +1,7 @@
 //! `POST /environments/{env}/certificates`: PingOne's "Create Certificate with PKCS7 or
 //! PEM File" takes `multipart/form-data` (`usageType`, `file`) and answers 202 with what
-//! it read from the certificate.
+//! it read from the certificate. The certificate's bytes are kept too: a SAML identity
+//! provider verifies signatures with the certificates its `idpVerification` names.
 
 use serde_json::{Map, Value, json};
 
@@ -55,7 +56,7 @@ pub fn upload(
             None
         }
         Some(file) => {
-            let summary = x509::read(&file.data);
+            let summary = x509::read_with_der(&file.data);
             if summary.is_none() {
                 details.push(Detail::invalid(
                     "file",
@@ -65,7 +66,7 @@ pub fn upload(
             summary
         }
     };
-    let (Some(summary), Some(usage), true) = (summary, usage, details.is_empty()) else {
+    let (Some((summary, der)), Some(usage), true) = (summary, usage, details.is_empty()) else {
         return Err(ApiError::invalid_data(details));
     };
     let now = clock::iso_now();
@@ -103,7 +104,15 @@ pub fn upload(
         stored.insert("keyLength".into(), json!(length));
     }
     let family = family::by_key("certificates").ok_or_else(ApiError::not_found)?;
-    crud::create(hook, data, family, None, stored)
+    let id = crud::create(hook, data, family, None, stored)?;
+    data.certificate_der.insert(id.clone(), der);
+    Ok(id)
+}
+
+/// The DER of an uploaded certificate that still exists.
+pub fn der<'a>(data: &'a EnvData, id: &str) -> Option<&'a [u8]> {
+    data.row("certificates", id)?;
+    data.certificate_der.get(id).map(Vec::as_slice)
 }
 
 /// Whole days between `startsAt` and `expiresAt`.

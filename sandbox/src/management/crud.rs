@@ -550,6 +550,7 @@ fn remove_tree(data: &mut EnvData, family: &'static Family, id: &str) {
     data.totp_seeds.remove(id);
     data.memberships.remove(id);
     data.images.remove(id);
+    data.certificate_der.remove(id);
     // Application-role links go with their role, user or permission.
     for links in [&mut data.role_permissions, &mut data.user_app_roles] {
         links.remove(id);

@@ -244,7 +244,6 @@ fn certificate(der: &[u8]) -> Option<Summary> {
 }
 
 /// A DER certificate's SubjectPublicKeyInfo, whole (what signature checks take).
-#[cfg(test)]
 pub fn public_key_info(der: &[u8]) -> Option<Vec<u8>> {
     let (certificate, _) = expect(der, SEQUENCE)?;
     let (tbs, _) = expect(certificate, SEQUENCE)?;
@@ -298,8 +297,9 @@ fn pem_blocks(text: &str) -> Vec<(String, Vec<u8>)> {
     blocks
 }
 
-/// Reads an uploaded certificate file: PEM (`CERTIFICATE` or `PKCS7`) or DER.
-pub fn read(file: &[u8]) -> Option<Summary> {
+/// Reads an uploaded certificate file: PEM (`CERTIFICATE` or `PKCS7`) or DER. Returns
+/// what PingOne reports of it and its DER (kept so signatures can be verified with it).
+pub fn read_with_der(file: &[u8]) -> Option<(Summary, Vec<u8>)> {
     let text = String::from_utf8_lossy(file);
     let blocks = pem_blocks(&text);
     let ders: Vec<(bool, Vec<u8>)> = if blocks.is_empty() {
@@ -311,11 +311,12 @@ pub fn read(file: &[u8]) -> Option<Summary> {
             .collect()
     };
     ders.iter().find_map(|(pkcs7, der)| {
-        if *pkcs7 {
-            certificate(pkcs7_first(der)?)
+        let der = if *pkcs7 {
+            pkcs7_first(der)?
         } else {
-            certificate(der)
-        }
+            der.as_slice()
+        };
+        Some((certificate(der)?, der.to_vec()))
     })
 }
 
@@ -327,8 +328,11 @@ mod tests {
     fn decimal_serials_and_bad_input() {
         assert_eq!(decimal(&[0x01, 0x00]), "256");
         assert_eq!(decimal(&[0x00]), "0");
-        assert!(read(b"not a certificate").is_none());
-        assert!(read(b"-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----").is_none());
+        assert!(read_with_der(b"not a certificate").is_none());
+        assert!(
+            read_with_der(b"-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----")
+                .is_none()
+        );
         assert!(tlv(&[0x30, 0x85, 0, 0, 0, 0, 0]).is_none());
     }
 }

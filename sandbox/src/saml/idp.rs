@@ -3,18 +3,16 @@
 //! `/{envId}/saml20/resume?flowId=...` answers the completed flow with the auto-post
 //! form carrying the signed `SAMLResponse` to the ACS URL.
 
-use axum::http::header;
-use axum::response::{Html, IntoResponse, Response};
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD;
+use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value};
 
 use super::authn_request::{self, Binding};
+use super::post_binding::autopost;
 use super::response::{self, Issued};
 use super::signing_keys;
 use crate::auth::authorize::{purge, sign_on_page};
 use crate::auth::flows::{self, Flow, Purpose};
-use crate::auth::resume::{holds_session, html_escape, redirect, resumed_flow};
+use crate::auth::resume::{holds_session, redirect, resumed_flow};
 use crate::auth::session::{self, SESSION_COOKIE};
 use crate::clock;
 use crate::error::{ApiError, Detail};
@@ -23,8 +21,8 @@ use crate::request::{EnvPost, EnvRequest};
 use crate::server::{content_type, cookies, form};
 use crate::store::{EnvData, Store};
 
-/// How long an AuthnRequest ID stays refused after its first use.
-const REPLAY_SECONDS: u64 = 3600;
+/// How long an AuthnRequest (or, at the ACS, an assertion) ID stays refused after its first use.
+pub const REPLAY_SECONDS: u64 = 3600;
 
 /// The SP request a SAML flow answers.
 #[derive(Debug, Clone)]
@@ -199,7 +197,12 @@ fn answer(store: &Store, env_id: &str, data: &mut EnvData, flow: &Flow) -> Respo
         let message = flow.error.clone().unwrap_or_default().1;
         response::failure(&issuer, &request.acs_url, &request.request_id, &message)
     };
-    autopost(&request.acs_url, &xml, request.relay_state.as_deref())
+    autopost(
+        &request.acs_url,
+        "SAMLResponse",
+        &xml,
+        request.relay_state.as_deref(),
+    )
 }
 
 #[allow(clippy::result_large_err)]
@@ -258,28 +261,4 @@ fn assertion_for(
         ApiError::invalid_request(format!("The SAML response could not be signed: {message}"))
             .into_response()
     })
-}
-
-/// The HTTP-POST binding's page: a form posting `SAMLResponse` (and `RelayState`)
-/// to the ACS URL as soon as it loads.
-fn autopost(acs_url: &str, xml: &str, relay_state: Option<&str>) -> Response {
-    let relay = relay_state
-        .map(|r| {
-            format!(
-                "<input type=\"hidden\" name=\"RelayState\" value=\"{}\"/>",
-                html_escape(r)
-            )
-        })
-        .unwrap_or_default();
-    let mut out = Html(format!(
-        "<!DOCTYPE html><html><!-- saml20.response.autopost --><body onload=\"document.forms[0].submit()\"><form method=\"post\" action=\"{}\"><input type=\"hidden\" name=\"SAMLResponse\" value=\"{}\"/>{relay}<noscript><p>Press Resume to continue.</p><button type=\"submit\">Resume</button></noscript></form></body></html>",
-        html_escape(acs_url),
-        STANDARD.encode(xml)
-    ))
-    .into_response();
-    out.headers_mut().insert(
-        header::CACHE_CONTROL,
-        header::HeaderValue::from_static("no-store"),
-    );
-    out
 }

@@ -210,7 +210,9 @@ mod tests {
             not_after: 2_600_000_000,
         })
         .unwrap();
-        let summary = x509::read(material.certificate_pem().as_bytes()).unwrap();
+        let summary = x509::read_with_der(material.certificate_pem().as_bytes())
+            .unwrap()
+            .0;
         assert_eq!(
             summary.subject_dn,
             "CN=PingOne SSO Certificate, O=Ping Identity, C=US"

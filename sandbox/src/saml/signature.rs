@@ -2,12 +2,13 @@
 //! element's `ID`, the enveloped-signature and exclusive c14n transforms, SHA-256
 //! digest and RSA-SHA256 over the exclusive canonical `SignedInfo`.
 
+use aws_lc_rs::signature::{RSA_PKCS1_2048_8192_SHA256, UnparsedPublicKey};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use sha2::{Digest, Sha256};
 
 use super::key_material::KeyMaterial;
-use super::xml;
+use super::xml::{self, Element};
 
 pub const DSIG_NS: &str = "http://www.w3.org/2000/09/xmldsig#";
 const EXC_C14N: &str = "http://www.w3.org/2001/10/xml-exc-c14n#";
@@ -47,98 +48,94 @@ pub fn sign(element_xml: &str, after: &str, key: &KeyMaterial) -> Result<String,
     ))
 }
 
+fn is_signature(e: &Element) -> bool {
+    e.local() == "Signature"
+}
+
+/// Checks the enveloped signature of `element` (found at `ancestors` in its document)
+/// against the RSA public key in `spki` (DER SubjectPublicKeyInfo): the reference names
+/// the element's ID, the digest matches its canonical form, and the signature verifies.
+pub fn verify(element: &Element, ancestors: &[&Element], spki: &[u8]) -> Result<(), String> {
+    let signature = element
+        .elements()
+        .find(|e| is_signature(e))
+        .ok_or("the element is not signed")?;
+    let info = signature.child("SignedInfo").ok_or("no SignedInfo")?;
+    let method = |name: &str| {
+        info.child(name)
+            .and_then(|m| m.attribute("Algorithm"))
+            .unwrap_or_default()
+            .to_string()
+    };
+    if method("CanonicalizationMethod") != EXC_C14N {
+        return Err("SignedInfo is not exclusively canonicalized".into());
+    }
+    if method("SignatureMethod") != RSA_SHA256 {
+        return Err("the signature method is not RSA-SHA256".into());
+    }
+    let references: Vec<&Element> = info
+        .elements()
+        .filter(|e| e.local() == "Reference")
+        .collect();
+    let [reference] = references.as_slice() else {
+        return Err("SignedInfo must hold exactly one Reference".into());
+    };
+    let id = element
+        .attribute("ID")
+        .ok_or("the signed element has no ID")?;
+    if reference.attribute("URI") != Some(&format!("#{id}")) {
+        return Err("the Reference does not name the signed element".into());
+    }
+    let transforms: Vec<&str> = reference
+        .child("Transforms")
+        .map(|t| {
+            t.elements()
+                .filter_map(|e| e.attribute("Algorithm"))
+                .collect()
+        })
+        .unwrap_or_default();
+    if transforms != [ENVELOPED, EXC_C14N] {
+        return Err("the Reference's transforms are not enveloped-signature and exc-c14n".into());
+    }
+    if reference
+        .child("DigestMethod")
+        .and_then(|m| m.attribute("Algorithm"))
+        != Some(SHA256)
+    {
+        return Err("the digest method is not SHA-256".into());
+    }
+    let scope = xml::scope_of(ancestors);
+    let canonical = xml::canonicalize(element, &scope, &|e| std::ptr::eq(e, signature))?;
+    let digest = STANDARD.encode(Sha256::digest(canonical.as_bytes()));
+    let stated = reference
+        .child("DigestValue")
+        .map(|d| d.text())
+        .unwrap_or_default();
+    if digest != stated {
+        return Err("the digest does not match the signed element".into());
+    }
+    let mut info_scope = scope;
+    info_scope.extend(xml::scope_of(&[element, signature]));
+    let canonical_info = xml::canonicalize(info, &info_scope, &|_| false)?;
+    let value: String = signature
+        .child("SignatureValue")
+        .map(|v| v.text())
+        .unwrap_or_default()
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
+    let value = STANDARD
+        .decode(value)
+        .map_err(|_| "the SignatureValue is not base64")?;
+    UnparsedPublicKey::new(&RSA_PKCS1_2048_8192_SHA256, spki)
+        .verify(canonical_info.as_bytes(), &value)
+        .map_err(|_| "the signature does not verify".to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::saml::key_material::CertificateFields;
-    use crate::saml::xml::Element;
-    use aws_lc_rs::signature::{RSA_PKCS1_2048_8192_SHA256, UnparsedPublicKey};
-
-    fn is_signature(e: &Element) -> bool {
-        e.local() == "Signature"
-    }
-
-    /// Checks the enveloped signature of `element` (found at `ancestors` in its document)
-    /// against the RSA public key in `spki` (DER SubjectPublicKeyInfo): the reference names
-    /// the element's ID, the digest matches its canonical form, and the signature verifies.
-    pub fn verify(element: &Element, ancestors: &[&Element], spki: &[u8]) -> Result<(), String> {
-        let signature = element
-            .elements()
-            .find(|e| is_signature(e))
-            .ok_or("the element is not signed")?;
-        let info = signature.child("SignedInfo").ok_or("no SignedInfo")?;
-        let method = |name: &str| {
-            info.child(name)
-                .and_then(|m| m.attribute("Algorithm"))
-                .unwrap_or_default()
-                .to_string()
-        };
-        if method("CanonicalizationMethod") != EXC_C14N {
-            return Err("SignedInfo is not exclusively canonicalized".into());
-        }
-        if method("SignatureMethod") != RSA_SHA256 {
-            return Err("the signature method is not RSA-SHA256".into());
-        }
-        let references: Vec<&Element> = info
-            .elements()
-            .filter(|e| e.local() == "Reference")
-            .collect();
-        let [reference] = references.as_slice() else {
-            return Err("SignedInfo must hold exactly one Reference".into());
-        };
-        let id = element
-            .attribute("ID")
-            .ok_or("the signed element has no ID")?;
-        if reference.attribute("URI") != Some(&format!("#{id}")) {
-            return Err("the Reference does not name the signed element".into());
-        }
-        let transforms: Vec<&str> = reference
-            .child("Transforms")
-            .map(|t| {
-                t.elements()
-                    .filter_map(|e| e.attribute("Algorithm"))
-                    .collect()
-            })
-            .unwrap_or_default();
-        if transforms != [ENVELOPED, EXC_C14N] {
-            return Err(
-                "the Reference's transforms are not enveloped-signature and exc-c14n".into(),
-            );
-        }
-        if reference
-            .child("DigestMethod")
-            .and_then(|m| m.attribute("Algorithm"))
-            != Some(SHA256)
-        {
-            return Err("the digest method is not SHA-256".into());
-        }
-        let scope = xml::scope_of(ancestors);
-        let canonical = xml::canonicalize(element, &scope, &|e| std::ptr::eq(e, signature))?;
-        let digest = STANDARD.encode(Sha256::digest(canonical.as_bytes()));
-        let stated = reference
-            .child("DigestValue")
-            .map(|d| d.text())
-            .unwrap_or_default();
-        if digest != stated {
-            return Err("the digest does not match the signed element".into());
-        }
-        let mut info_scope = scope;
-        info_scope.extend(xml::scope_of(&[element, signature]));
-        let canonical_info = xml::canonicalize(info, &info_scope, &|_| false)?;
-        let value: String = signature
-            .child("SignatureValue")
-            .map(|v| v.text())
-            .unwrap_or_default()
-            .chars()
-            .filter(|c| !c.is_whitespace())
-            .collect();
-        let value = STANDARD
-            .decode(value)
-            .map_err(|_| "the SignatureValue is not base64")?;
-        UnparsedPublicKey::new(&RSA_PKCS1_2048_8192_SHA256, spki)
-            .verify(canonical_info.as_bytes(), &value)
-            .map_err(|_| "the signature does not verify".to_string())
-    }
 
     #[test]
     fn a_signed_element_verifies_in_its_document_and_not_once_changed() {
