@@ -173,7 +173,7 @@ pub struct StepReport {
     /// Requests sent, retries and polls included.
     pub attempts: u32,
     /// Captured values, secrets already masked.
-    pub outputs: serde_json::Map<String, Json>,
+    pub outputs: Arc<serde_json::Map<String, Json>>,
     /// Why it failed or was skipped.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
@@ -205,7 +205,7 @@ impl StepReport {
             started_ms: 0,
             duration: Duration::ZERO,
             attempts: 0,
-            outputs: serde_json::Map::new(),
+            outputs: Arc::default(),
             message: None,
             location: None,
             allowed_failure: false,

@@ -23,14 +23,13 @@ pub struct StepStore {
     steps: RwLock<HashMap<String, Outputs>>,
 }
 
-type Outputs = Arc<serde_json::Map<String, Json>>;
+/// A step's captured values, shared with its report when nothing in them is masked.
+pub type Outputs = Arc<serde_json::Map<String, Json>>;
 
 impl StepStore {
-    pub fn insert(&self, id: &str, outputs: &serde_json::Map<String, Json>) {
+    pub fn insert(&self, id: &str, outputs: Outputs) {
         if let Ok(mut steps) = self.steps.write() {
-            // Collected, not cloned: a clone keeps the original's spare room.
-            let outputs = outputs.iter().map(|(k, v)| (k.clone(), v.clone()));
-            steps.insert(id.to_string(), Arc::new(outputs.collect()));
+            steps.insert(id.to_string(), outputs);
         }
     }
 }
@@ -341,7 +340,9 @@ mod tests {
             Arc::new(Redactor::new()),
         );
         let outputs = serde_json::json!({ "id": "a1", "n": 2, "tags": ["x"] });
-        state.steps.insert("create", outputs.as_object().unwrap());
+        state
+            .steps
+            .insert("create", Arc::new(outputs.as_object().unwrap().clone()));
         let scope = state.scope(&[]);
         let typed = |s: &str| scope.render_value(&Json::from(s)).unwrap();
         assert_eq!(typed("{{ steps.create.outputs.n }}"), Json::from(2));
@@ -374,7 +375,9 @@ mod tests {
         let redactor = Arc::new(Redactor::new());
         let state = RunState::new(&IndexedJson::new(), serde_json::json!({}), redactor.clone());
         let outputs = serde_json::json!({ "secret": "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ" });
-        state.steps.insert("pair", outputs.as_object().unwrap());
+        state
+            .steps
+            .insert("pair", Arc::new(outputs.as_object().unwrap().clone()));
         state.mark_secret(&["steps", "pair", "outputs", "secret"]);
         let scope = state.scope(&[]);
         let body = scope

@@ -28,7 +28,7 @@ pub fn render(prepared: PreparedRun, options: &RunOptions) -> Result<String, Str
                 Json::String(format!("<steps.{id}.outputs.{name}>")),
             );
         }
-        ctx.state.steps.insert(id, &outputs);
+        ctx.state.steps.insert(id, Arc::new(outputs));
     }
     let plan = Plan::new(&deps);
     let mut order: Vec<(Phase, String)> = plan

@@ -20,7 +20,7 @@ mod tls;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
-use indexmap::{IndexMap, IndexSet};
+use indexmap::IndexMap;
 use rand::Rng;
 use serde_json::Value as Json;
 use tokio::sync::{Semaphore, watch};
@@ -30,6 +30,7 @@ pub use inputs::{InputError, InputSources, Inputs};
 
 use crate::redact;
 use crate::report::{Phase, SpecReport, StepReport};
+use crate::spec::check::Deps;
 use crate::spec::{CheckedSpec, LoadedSpec};
 use client::Clients;
 use context::RunState;
@@ -132,8 +133,8 @@ impl RunInfo {
 /// A spec with its inputs resolved: ready to run, or to show with `--dry-run`.
 pub struct PreparedRun {
     pub loaded: Arc<LoadedSpec>,
-    pub deps: IndexMap<String, IndexSet<String>>,
-    pub cleanup_deps: IndexMap<String, IndexSet<String>>,
+    pub deps: Arc<Deps>,
+    pub cleanup_deps: Arc<Deps>,
     pub info: RunInfo,
     pub inputs: Inputs,
     pub sources: Arc<InputSources>,
@@ -159,8 +160,8 @@ pub fn prepare(
 
 fn prepare_loaded(
     loaded: Arc<LoadedSpec>,
-    deps: IndexMap<String, IndexSet<String>>,
-    cleanup_deps: IndexMap<String, IndexSet<String>>,
+    deps: Arc<Deps>,
+    cleanup_deps: Arc<Deps>,
     sources: Arc<InputSources>,
     with: &IndexMap<String, Json>,
     redactor: Arc<Redactor>,
@@ -248,7 +249,7 @@ impl Ctx {
 pub(crate) struct Deferred {
     pub ctx: Arc<Ctx>,
     pub main: Vec<StepReport>,
-    pub cleanup_deps: IndexMap<String, IndexSet<String>>,
+    pub cleanup_deps: Arc<Deps>,
     pub parent_step: String,
 }
 
@@ -327,13 +328,13 @@ type Finished = (
 );
 
 async fn execute_inner(
-    mut prepared: PreparedRun,
+    prepared: PreparedRun,
     label: String,
     options: &RunOptions,
     sink: Arc<dyn EventSink>,
 ) -> Result<Finished, String> {
-    let cleanup_deps = std::mem::take(&mut prepared.cleanup_deps);
-    let deps = std::mem::take(&mut prepared.deps);
+    let cleanup_deps = prepared.cleanup_deps.clone();
+    let deps = prepared.deps.clone();
     let ctx = Arc::new(new_ctx(prepared, label, options, sink)?);
     let main = scheduler::run_graph(&ctx, Phase::Main, &deps, &[]).await;
     let outputs = workflow_outputs(&ctx, &main).unwrap_or_else(|(partial, _)| partial);

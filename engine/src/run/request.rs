@@ -84,7 +84,7 @@ pub fn prepare(
             "application/x-www-form-urlencoded",
         );
         let mut pairs = Vec::new();
-        for (name, value) in form {
+        for (name, value) in form.iter() {
             let value = scope
                 .render_value(value)
                 .map_err(|e| format!("request.form.{name}: {e}"))?;

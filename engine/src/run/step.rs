@@ -11,14 +11,14 @@ use serde_json::Value as Json;
 
 use super::capture::capture;
 use super::client::HttpClient;
-use super::context::to_value;
+use super::context::{Outputs, to_value};
 use super::locate::locate;
 use super::response::{BodyError, BodyErrorKind, Response};
 use super::retry::{self, Failure, Policy, Wait};
 use super::{Ctx, Deferred, EventKind, expect, request, scheduler};
 use crate::redact::{MASK, is_secret_name};
 use crate::report::{Location, Phase, Status, StepReport};
-use crate::spec::model::{Expect, Step};
+use crate::spec::model::{Capture, Expect, Step};
 
 /// How much of a response body failure messages show.
 const EXCERPT: usize = 2048;
@@ -146,24 +146,35 @@ pub(crate) async fn run(ctx: &Arc<Ctx>, id: &str, phase: Phase) -> StepReport {
     }
     report.steps = outcome.children;
     report.allowed_failure = status == Status::Failed && step.continue_on_error;
+    let outputs = Arc::new(outcome.outputs);
     if phase == Phase::Main && (status == Status::Passed || report.allowed_failure) {
-        ctx.state.steps.insert(id, &outcome.outputs);
+        ctx.state.steps.insert(id, outputs.clone());
     }
-    // Sized once: kept for the rest of the run, a map grown by inserting
-    // would hold room for three times its outputs.
-    report.outputs = serde_json::Map::with_capacity(outcome.outputs.len());
-    for (name, value) in outcome.outputs {
-        let shown = if ctx.state.is_secret_path(&["steps", id, "outputs", &name]) {
+    report.outputs = shown_outputs(ctx, id, outputs);
+    ctx.emit(EventKind::StepFinished(&report));
+    report
+}
+
+/// A step's outputs as its report shows them, secrets masked: the captured
+/// map itself when nothing in it is (both live for the whole run).
+fn shown_outputs(ctx: &Ctx, id: &str, outputs: Outputs) -> Outputs {
+    // Sized once: a map grown by inserting holds room for three times its entries.
+    let mut shown = serde_json::Map::with_capacity(outputs.len());
+    for (name, value) in outputs.iter() {
+        let value = if ctx.state.is_secret_path(&["steps", id, "outputs", name]) {
             Json::String(MASK.into())
         } else {
-            let mut value = value;
+            let mut value = value.clone();
             ctx.state.redactor.redact_value(&mut value);
             value
         };
-        report.outputs.insert(name, shown);
+        shown.insert(name.clone(), value);
     }
-    ctx.emit(EventKind::StepFinished(&report));
-    report
+    if shown == *outputs {
+        outputs
+    } else {
+        Arc::new(shown)
+    }
 }
 
 /// Where the step is written (its key), for failures.
@@ -634,15 +645,24 @@ fn register_secrets(ctx: &Ctx, step: &Step, resp: &Response) {
         }
         None => redactor.learn_text(&resp.text),
     }
+    // Captured twice only where needed: secret ones, and what an `output:`
+    // capture of a secret re-reads.
+    let rereads = step.outputs.values().any(Capture::rereads);
     let mut earlier = serde_json::Map::new();
     for (name, spec) in &step.outputs {
+        let secret = spec.secret() || is_secret_name(name);
+        if !secret && !rereads {
+            continue;
+        }
         let Ok(v) = capture(&spec.spec(), resp, &earlier) else {
             continue;
         };
-        if spec.secret() || is_secret_name(name) {
+        if secret {
             redactor.add_value(&v);
         }
-        earlier.insert(name.clone(), v);
+        if rereads {
+            earlier.insert(name.clone(), v);
+        }
     }
 }
 

@@ -3,7 +3,7 @@
 //! dependencies, which the planner and the runner build on.
 
 use std::collections::HashSet;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use indexmap::{IndexMap, IndexSet};
 use serde_json::Value;
@@ -15,13 +15,17 @@ use super::model::{Capture, Expect, Matcher, Step};
 use super::suggest::{self, Suggester};
 use crate::template;
 
+/// Each step and the steps it depends on, in spec order.
+pub type Deps = IndexMap<String, IndexSet<String>>;
+
 /// What the checks found, and the dependency edges they read off the templates.
+/// The edges are shared, not copied, by every run of the spec.
 #[derive(Debug, Default)]
 pub struct Analysis {
     /// Each main step and the steps it depends on (references and `needs`), in spec order.
-    pub deps: IndexMap<String, IndexSet<String>>,
+    pub deps: Arc<Deps>,
     /// Each cleanup step and the main steps it references.
-    pub cleanup_deps: IndexMap<String, IndexSet<String>>,
+    pub cleanup_deps: Arc<Deps>,
     pub diagnostics: Vec<Diagnostic>,
 }
 
@@ -140,8 +144,12 @@ impl Checker<'_> {
                 }
                 let deps = self.step(&path, id, step, section == Section::Cleanup);
                 match section {
-                    Section::Main => self.analysis.deps.insert(id.clone(), deps),
-                    Section::Cleanup => self.analysis.cleanup_deps.insert(id.clone(), deps),
+                    Section::Main => {
+                        Arc::make_mut(&mut self.analysis.deps).insert(id.clone(), deps)
+                    }
+                    Section::Cleanup => {
+                        Arc::make_mut(&mut self.analysis.cleanup_deps).insert(id.clone(), deps)
+                    }
                 };
             }
         }
@@ -240,7 +248,7 @@ impl Checker<'_> {
             }
             if let Some(form) = &request.form {
                 let at = rp.field("form");
-                for (k, v) in form {
+                for (k, v) in form.iter() {
                     self.value_templates(&at.key(k), v, scope, &mut deps);
                 }
             }

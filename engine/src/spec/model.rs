@@ -287,7 +287,7 @@ pub struct Request {
     pub json: Option<Value>,
     /// URL-encoded form body (templates).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub form: Option<IndexMap<String, Value>>,
+    pub form: Option<Box<IndexMap<String, Value>>>,
     /// Raw body text (template); set `Content-Type` in `headers`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub body: Option<String>,
@@ -648,6 +648,10 @@ impl Capture {
     }
     pub fn secret(&self) -> bool {
         matches!(self, Self::Full(s) if s.secret)
+    }
+    /// Reads another output of its step (`output:`).
+    pub fn rereads(&self) -> bool {
+        matches!(self, Self::Full(s) if s.output.is_some())
     }
 }
 

@@ -349,7 +349,7 @@ impl<'w> Builder<'w> {
             }
             body::Converted::Form(f) => {
                 drop_default(&mut request.headers, "application/x-www-form-urlencoded");
-                request.form = Some(f);
+                request.form = Some(Box::new(f));
             }
             body::Converted::Text {
                 body,

@@ -287,7 +287,7 @@ fn redacted_step(step: &StepReport, r: &Redactor) -> StepReport {
     if let Some(l) = &mut shown.location {
         l.file = r.redact(&l.file);
     }
-    shown.outputs = redacted_map(&step.outputs, r);
+    shown.outputs = std::sync::Arc::new(redacted_map(&step.outputs, r));
     shown.steps = step.steps.iter().map(|s| redacted_step(s, r)).collect();
     shown
 }

@@ -24,8 +24,8 @@ fn spec() -> SpecReport {
     let mut token = step("token", Status::Passed, 0, 10);
     token.title = Some(format!("Get <a> token for {SECRET}"));
     token.request = Some(format!("POST http://x/token?k={SECRET}"));
-    token.outputs.insert("id".into(), json!(SECRET));
-    token.outputs.insert("pin".into(), json!(1234));
+    Arc::make_mut(&mut token.outputs).insert("id".into(), json!(SECRET));
+    Arc::make_mut(&mut token.outputs).insert("pin".into(), json!(1234));
     let mut sub = step("sub", Status::Passed, 10, 6);
     sub.needs = vec!["token".into()];
     sub.steps = vec![step("inner", Status::Passed, 0, 2), {
