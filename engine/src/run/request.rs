@@ -74,7 +74,7 @@ pub fn prepare(
         default_header(&mut headers, "Content-Type", "application/json");
         Body::Json(
             scope
-                .render_value(json)
+                .render_value(&json.value())
                 .map_err(|e| format!("request.json.{e}"))?,
         )
     } else if let Some(form) = &request.form {

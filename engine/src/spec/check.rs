@@ -244,7 +244,7 @@ impl Checker<'_> {
                 self.template(&headers.key(k), v, scope, &mut deps);
             }
             if let Some(json) = &request.json {
-                self.value_templates(&rp.field("json"), json, scope, &mut deps);
+                self.value_templates(&rp.field("json"), &json.value(), scope, &mut deps);
             }
             if let Some(form) = &request.form {
                 let at = rp.field("form");

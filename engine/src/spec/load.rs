@@ -455,7 +455,6 @@ fn compact(spec: &mut Spec) {
         let Some(request) = step.request.as_mut() else {
             continue;
         };
-        request.json.iter_mut().for_each(compact_json);
         request.query.values_mut().for_each(compact_json);
         for form in request.form.iter_mut() {
             form.values_mut().for_each(compact_json);

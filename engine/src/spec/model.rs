@@ -284,13 +284,45 @@ pub struct Request {
     pub headers: IndexMap<String, String>,
     /// JSON body; every string leaf is a template, and a leaf that is exactly `{{ expr }}` keeps the value's type.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub json: Option<Value>,
+    #[schemars(with = "Option<Value>")]
+    pub json: Option<JsonBody>,
     /// URL-encoded form body (templates).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub form: Option<Box<IndexMap<String, Value>>>,
     /// Raw body text (template); set `Content-Type` in `headers`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub body: Option<String>,
+}
+
+/// A JSON request body, kept as its compact text and read as a value where
+/// it is checked or rendered: it lives as long as the spec, and a tree of
+/// small maps costs several times its text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JsonBody(Box<str>);
+
+impl JsonBody {
+    pub fn value(&self) -> Value {
+        // The text was written from a value, so it always reads back.
+        serde_json::from_str(&self.0).unwrap_or(Value::Null)
+    }
+}
+
+impl From<&Value> for JsonBody {
+    fn from(value: &Value) -> Self {
+        Self(value.to_string().into_boxed_str())
+    }
+}
+
+impl Serialize for JsonBody {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.value().serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for JsonBody {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Value::deserialize(d).map(|v| Self::from(&v))
+    }
 }
 
 /// A captured value: a JSONPath on the JSON body (shorthand), or a source with optional transforms.

@@ -345,7 +345,7 @@ impl<'w> Builder<'w> {
             body::Converted::None => {}
             body::Converted::Json(v) => {
                 drop_default(&mut request.headers, "application/json");
-                request.json = Some(v);
+                request.json = Some((&v).into());
             }
             body::Converted::Form(f) => {
                 drop_default(&mut request.headers, "application/x-www-form-urlencoded");
