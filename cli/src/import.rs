@@ -1,10 +1,12 @@
-//! `caseflow import postman COLLECTION [--environment ENV] [-o FILE|DIR] [--pingone]`.
+//! `caseflow import postman COLLECTION [--environment ENV] [-o FILE|DIR] [--pingone]`
+//! and `caseflow import arazzo DOCUMENT [-o FILE] [--workflow ID]`.
 
 use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand};
 
 use super::{EXIT_INTERNAL, EXIT_INVALID, EXIT_OK};
+use caseflow::formats::arazzo::Arazzo;
 use caseflow::formats::postman::{self, Options};
 use caseflow::formats::{GeneratedSpec, Imported, Reader};
 use caseflow::spec::{self, Loader};
@@ -17,6 +19,23 @@ pub enum ImportSource {
 with -o FILE or no -o, one spec whose step ids are prefixed by their folders. Every written spec is validated."
     )]
     Postman(PostmanArgs),
+    /// An Arazzo 1.0/1.1 document and its local OpenAPI source descriptions
+    #[command(
+        after_help = "Converts one workflow (the first, or --workflow ID) into one spec; what is not supported yet is printed as warnings. The written spec is validated."
+    )]
+    Arazzo(ArazzoArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct ArazzoArgs {
+    /// The Arazzo document (YAML or JSON)
+    pub document: PathBuf,
+    /// Output file; default: stdout
+    #[arg(short, long)]
+    pub output: Option<PathBuf>,
+    /// The workflowId to convert (default: the first workflow)
+    #[arg(long, value_name = "ID")]
+    pub workflow: Option<String>,
 }
 
 #[derive(Args, Debug)]
@@ -35,7 +54,10 @@ pub struct PostmanArgs {
 }
 
 pub fn import(source: ImportSource) -> i32 {
-    let ImportSource::Postman(args) = source;
+    let args = match source {
+        ImportSource::Postman(args) => args,
+        ImportSource::Arazzo(args) => return import_arazzo(args),
+    };
     let per_folder = args
         .output
         .as_ref()
@@ -52,10 +74,28 @@ pub fn import(source: ImportSource) -> i32 {
                 return EXIT_INVALID;
             }
         };
+    finish(&imported, args.output.as_deref(), per_folder)
+}
+
+fn import_arazzo(args: ArazzoArgs) -> i32 {
+    let reader = Arazzo {
+        workflow: args.workflow,
+    };
+    match reader.read(&args.document, None) {
+        Ok(imported) => finish(&imported, args.output.as_deref(), false),
+        Err(e) => {
+            eprintln!("{e}");
+            EXIT_INVALID
+        }
+    }
+}
+
+/// Prints the warnings, then writes and validates the specs.
+fn finish(imported: &Imported, output: Option<&Path>, per_folder: bool) -> i32 {
     for w in &imported.warnings {
         eprintln!("warning: {w}");
     }
-    match write(&imported, args.output.as_deref(), per_folder) {
+    match write(imported, output, per_folder) {
         Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e}");

@@ -2,6 +2,7 @@
 //! from it ([`yaml`] writes caseflow's own), apart from the runner: a new
 //! format is a new module here that implements [`Reader`].
 
+pub mod arazzo;
 pub mod names;
 pub mod postman;
 pub mod yaml;

@@ -139,6 +139,11 @@ impl Loader {
                 return None;
             }
         };
+        let text = if crate::formats::arazzo::is_arazzo(path, &text) {
+            self.from_arazzo(path, &name, text)?
+        } else {
+            text
+        };
         let (spec, file) = self.parse(path, name, text)?;
         let file = Arc::new(file);
         let mut loaded = LoadedSpec {
@@ -150,6 +155,22 @@ impl Loader {
         self.merge_bases(&mut loaded);
         self.load_subspecs(&mut loaded);
         Some(loaded)
+    }
+
+    /// An Arazzo document converted in memory to the text of its spec;
+    /// what could not be carried over is reported as warnings.
+    fn from_arazzo(&mut self, path: &Path, name: &str, text: String) -> Option<String> {
+        let (spec, mut diagnostics) =
+            crate::formats::arazzo::convert_text(path, name.to_string(), text, None);
+        self.diagnostics.append(&mut diagnostics);
+        match crate::formats::yaml::render(&spec?, &[], &Default::default()) {
+            Ok(yaml) => Some(yaml),
+            Err(e) => {
+                self.diagnostics
+                    .push(Diagnostic::error(name, Loc { line: 1, col: 1 }, "", e));
+                None
+            }
+        }
     }
 
     /// Text -> model, reporting syntax and schema errors with positions.

@@ -1,0 +1,244 @@
+//! `successCriteria` as caseflow expectations: simple conditions on
+//! `$statusCode`, a body pointer or a header; regex criteria on a body
+//! pointer or a header; JSONPath criteria on the body. Anything else is
+//! reported, never dropped quietly.
+
+use serde_json::{Number, Value};
+
+use super::expression::{self, Expr, Source};
+use crate::spec::model::{Expect, Matcher, MatcherOps, StatusExpect, StatusPattern};
+
+/// Adds one criterion to `expect`, or says why it cannot be carried over.
+pub fn apply(criterion: &Value, expect: &mut Expect) -> Result<(), Unsupported> {
+    let condition = criterion
+        .get("condition")
+        .and_then(Value::as_str)
+        .ok_or_else(|| Unsupported::field("condition", "a criterion needs a `condition` string"))?;
+    let context = criterion.get("context").and_then(Value::as_str);
+    let kind = match criterion.get("type") {
+        None => "simple",
+        Some(Value::String(s)) => s.as_str(),
+        // A Criterion Expression Type Object: `{ type: jsonpath, version: ... }`.
+        Some(other) => other.get("type").and_then(Value::as_str).unwrap_or(""),
+    };
+    match kind {
+        "simple" => {
+            if context.is_some() {
+                return Err(Unsupported::field(
+                    "context",
+                    "not supported yet: a `context` on a simple condition",
+                ));
+            }
+            for part in split_and(condition) {
+                simple(part.trim(), expect)?;
+            }
+            Ok(())
+        }
+        "regex" => {
+            let at = context.ok_or_else(|| {
+                Unsupported::field("context", "a regex criterion needs a `context`")
+            })?;
+            let ops = MatcherOps {
+                matches: Some(condition.to_string()),
+                ..MatcherOps::default()
+            };
+            target(at, Matcher::Ops(Box::new(ops)), expect)
+                .map_err(|why| Unsupported::field("context", why))
+        }
+        "jsonpath" => match context {
+            Some("$response.body") => {
+                // A JSONPath criterion holds when the query selects something.
+                let ops = MatcherOps {
+                    exists: Some(true),
+                    ..MatcherOps::default()
+                };
+                expect
+                    .body
+                    .insert(condition.to_string(), Matcher::Ops(Box::new(ops)));
+                Ok(())
+            }
+            _ => Err(Unsupported::field(
+                "context",
+                "not supported yet: a JSONPath criterion on anything but `$response.body`",
+            )),
+        },
+        other => Err(Unsupported::field(
+            "type",
+            format!("not supported yet: `{other}` criteria (simple, regex and jsonpath are)"),
+        )),
+    }
+}
+
+/// Why a criterion stays behind, and at which of its fields.
+#[derive(Debug)]
+pub struct Unsupported {
+    pub field: &'static str,
+    pub message: String,
+}
+
+impl Unsupported {
+    fn field(field: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            field,
+            message: message.into(),
+        }
+    }
+}
+
+/// `a && b` into its terms, outside quotes and parentheses.
+fn split_and(condition: &str) -> Vec<&str> {
+    let (mut parts, mut start, mut depth, mut quoted) = (Vec::new(), 0, 0i32, false);
+    let bytes = condition.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\'' => quoted = !quoted,
+            b'(' if !quoted => depth += 1,
+            b')' if !quoted => depth -= 1,
+            b'&' if !quoted && depth == 0 && bytes.get(i + 1) == Some(&b'&') => {
+                parts.push(&condition[start..i]);
+                start = i + 2;
+                i += 1;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    parts.push(&condition[start..]);
+    parts
+}
+
+const OPERATORS: [&str; 6] = ["==", "!=", "<=", ">=", "<", ">"];
+
+/// `$statusCode == 200`, `$response.body#/name == 'x'`, `$response.header.X != 'y'`.
+fn simple(condition: &str, expect: &mut Expect) -> Result<(), Unsupported> {
+    let unsupported = || {
+        Unsupported::field(
+            "condition",
+            format!(
+                "not supported yet: `{condition}` (caseflow takes `EXPRESSION OPERATOR LITERAL` terms joined by `&&`)"
+            ),
+        )
+    };
+    if condition.contains("||") || condition.starts_with('!') || condition.starts_with('(') {
+        return Err(unsupported());
+    }
+    let (lhs, op, rhs) = OPERATORS
+        .iter()
+        .find_map(|op| {
+            condition
+                .split_once(op)
+                .map(|(l, r)| (l.trim(), *op, r.trim()))
+        })
+        .ok_or_else(unsupported)?;
+    let literal = literal(rhs).ok_or_else(unsupported)?;
+    let expr = expression::parse(lhs).map_err(|e| Unsupported::field("condition", e))?;
+    if expr == Expr::StatusCode {
+        let code = literal.as_u64().filter(|c| (100..=599).contains(c));
+        return match (op, code) {
+            ("==", Some(code)) => {
+                expect.status = Some(StatusExpect::One(StatusPattern::Code(code as u16)));
+                Ok(())
+            }
+            _ => Err(unsupported()),
+        };
+    }
+    let matcher = matcher(op, literal).ok_or_else(unsupported)?;
+    target(lhs, matcher, expect).map_err(|why| Unsupported::field("condition", why))
+}
+
+/// Puts a matcher on the body node or header an expression names.
+fn target(at: &str, matcher: Matcher, expect: &mut Expect) -> Result<(), String> {
+    match expression::parse(at)? {
+        Expr::Response(Source::Body(Some(pointer))) => {
+            expect
+                .body
+                .insert(expression::pointer_to_jsonpath(&pointer), matcher);
+        }
+        Expr::Response(Source::Header(name)) => {
+            expect.headers.insert(name, matcher);
+        }
+        _ => {
+            return Err(format!(
+                "not supported yet: criteria on `{at}` (a `$response.body#/pointer` or `$response.header.NAME`, or `$statusCode ==` a code)"
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn matcher(op: &str, literal: Value) -> Option<Matcher> {
+    let mut ops = MatcherOps::default();
+    match (op, &literal) {
+        // Arazzo compares strings case-insensitively.
+        ("==", Value::String(s)) => ops.matches = Some(format!("(?i)^{}$", regex::escape(s))),
+        ("==", _) => return Some(Matcher::Equals(literal)),
+        ("!=", _) => ops.not_equals = Some(literal),
+        (_, Value::Number(n)) => {
+            let n = n.as_f64()?;
+            match op {
+                "<" => ops.lt = Some(n),
+                "<=" => ops.lte = Some(n),
+                ">" => ops.gt = Some(n),
+                _ => ops.gte = Some(n),
+            }
+        }
+        _ => return None,
+    }
+    Some(Matcher::Ops(Box::new(ops)))
+}
+
+/// A condition literal: number, `'string'` (`''` escapes a quote), true, false, null.
+fn literal(text: &str) -> Option<Value> {
+    match text {
+        "true" => return Some(Value::Bool(true)),
+        "false" => return Some(Value::Bool(false)),
+        "null" => return Some(Value::Null),
+        _ => {}
+    }
+    if let Some(inner) = text.strip_prefix('\'').and_then(|t| t.strip_suffix('\'')) {
+        return Some(Value::String(inner.replace("''", "'")));
+    }
+    if let Ok(i) = text.parse::<i64>() {
+        return Some(Value::Number(i.into()));
+    }
+    text.parse::<f64>()
+        .ok()
+        .and_then(Number::from_f64)
+        .map(Value::Number)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn status_and_body_conditions_become_expectations() {
+        let mut expect = Expect::default();
+        apply(&json!({ "condition": "$statusCode == 201" }), &mut expect).unwrap();
+        apply(
+            &json!({ "condition": "$response.body#/count > 2 && $response.body#/name == 'It''s'" }),
+            &mut expect,
+        )
+        .unwrap();
+        let text = serde_json::to_string(&expect).unwrap();
+        assert_eq!(
+            text,
+            r#"{"status":201,"body":{"$.count":{"gt":2.0},"$.name":{"matches":"(?i)^It's$"}}}"#
+        );
+    }
+
+    #[test]
+    fn what_caseflow_cannot_say_is_reported() {
+        let mut expect = Expect::default();
+        for c in [
+            json!({ "condition": "$statusCode == 200 || $statusCode == 201" }),
+            json!({ "condition": "$statusCode < 300" }),
+            json!({ "context": "$response.body", "condition": "//a", "type": "xpath" }),
+            json!({ "context": "$statusCode", "condition": "^200$", "type": "regex" }),
+        ] {
+            assert!(apply(&c, &mut expect).is_err(), "{c}");
+        }
+    }
+}

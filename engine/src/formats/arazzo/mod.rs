@@ -1,0 +1,111 @@
+//! Arazzo 1.0/1.1 documents (the OpenAPI Initiative's workflow format) and
+//! their OpenAPI source descriptions, read into caseflow specs: by
+//! `caseflow import arazzo`, and in memory by `run`, `validate` and `plan`.
+
+pub mod convert;
+pub mod criteria;
+pub mod expression;
+pub mod openapi;
+
+use std::path::Path;
+
+use serde_json::Value;
+
+use super::{GeneratedSpec, Imported, Reader};
+use crate::spec::{Diagnostic, Loc, SourceFile, Spec};
+
+/// Arazzo documents as a [`Reader`]: the workflow to convert, default the first.
+pub struct Arazzo {
+    pub workflow: Option<String>,
+}
+
+impl Reader for Arazzo {
+    fn read(&self, document: &Path, _: Option<&Path>) -> Result<Imported, String> {
+        let name = document.display().to_string();
+        let text = crate::spec::load::read_text(document, &name).map_err(|d| d.to_string())?;
+        let (spec, diagnostics) = convert_text(document, name, text, self.workflow.as_deref());
+        let lines = |keep: fn(&Diagnostic) -> bool| -> Vec<String> {
+            diagnostics
+                .iter()
+                .filter(|d| keep(d))
+                .map(ToString::to_string)
+                .collect()
+        };
+        let Some(spec) = spec else {
+            return Err(lines(Diagnostic::is_error).join("\n"));
+        };
+        let warnings = lines(|d| !d.is_error());
+        let header = vec![format!(
+            "Converted from the Arazzo document {}",
+            document.display()
+        )];
+        let yaml = super::yaml::render(&spec, &header, &Default::default())?;
+        Ok(Imported {
+            specs: vec![GeneratedSpec {
+                name: spec.name.clone(),
+                spec,
+                yaml,
+            }],
+            // The import prints `warning:` before each line already.
+            warnings: warnings
+                .into_iter()
+                .map(|w| w.replacen("warning: ", "", 1))
+                .collect(),
+        })
+    }
+}
+
+/// Whether a file is an Arazzo document: named `*.arazzo.yaml`/`.yml`/`.json`,
+/// or with a top-level `arazzo` key.
+pub fn is_arazzo(path: &Path, text: &str) -> bool {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_lowercase())
+        .unwrap_or_default();
+    if [".arazzo.yaml", ".arazzo.yml", ".arazzo.json"]
+        .iter()
+        .any(|s| name.ends_with(s))
+    {
+        return true;
+    }
+    if text
+        .lines()
+        .any(|l| l.starts_with("arazzo:") || l.starts_with("\"arazzo\":"))
+    {
+        return true;
+    }
+    // A JSON document on one line or indented: look at its keys.
+    text.trim_start().starts_with('{')
+        && serde_json::from_str::<Value>(text).is_ok_and(|v| v.get("arazzo").is_some())
+}
+
+/// Converts a document's text: the spec (none when there are errors) and
+/// every diagnostic, positioned in the Arazzo document.
+pub fn convert_text(
+    path: &Path,
+    name: String,
+    text: String,
+    workflow: Option<&str>,
+) -> (Option<Spec>, Vec<Diagnostic>) {
+    let doc: Value =
+        match serde_saphyr::from_str_with_options(&text, crate::spec::load::yaml_options()) {
+            Ok(v) => v,
+            Err(e) => {
+                return (
+                    None,
+                    vec![crate::spec::load::yaml_error_in(&name, &text, &e)],
+                );
+            }
+        };
+    if !doc.is_object() {
+        let d = Diagnostic::error(
+            &name,
+            Loc { line: 1, col: 1 },
+            "",
+            "an Arazzo document is a mapping with `arazzo`, `info`, `sourceDescriptions` and `workflows`",
+        );
+        return (None, vec![d]);
+    }
+    let file = SourceFile::new(name, path.to_path_buf(), text);
+    convert::convert(&file, &doc, workflow)
+}
