@@ -1,0 +1,228 @@
+//! Arazzo documents run through the binary against a local items API, their
+//! import as YAML, and the errors of bad documents.
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::{Path as UrlPath, State};
+use axum::routing::{get, post};
+use serde_json::{Value, json};
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/arazzo")
+        .join(name)
+}
+
+/// How many creations were in flight at once, at most, and the items.
+#[derive(Default)]
+struct Items {
+    in_flight: AtomicUsize,
+    peak: AtomicUsize,
+    store: std::sync::Mutex<Vec<Value>>,
+}
+
+/// Serves POST /items (201 with the item and its id) and GET /items/{id}
+/// on 127.0.0.1; a creation takes 100ms, so concurrent ones overlap.
+fn serve() -> (String, Arc<Items>) {
+    let items = Arc::new(Items::default());
+    let state = items.clone();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async move {
+            let app = Router::new()
+                .route("/items", post(create))
+                .route("/items/{id}", get(read))
+                .with_state(state);
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            tx.send(listener.local_addr().unwrap()).unwrap();
+            axum::serve(listener, app).await.unwrap();
+        });
+    });
+    let addr = rx.recv().unwrap();
+    (format!("http://{addr}"), items)
+}
+
+async fn create(
+    State(items): State<Arc<Items>>,
+    axum::Json(mut body): axum::Json<Value>,
+) -> (
+    axum::http::StatusCode,
+    [(&'static str, String); 1],
+    axum::Json<Value>,
+) {
+    let now = items.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+    items.peak.fetch_max(now, Ordering::SeqCst);
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    items.in_flight.fetch_sub(1, Ordering::SeqCst);
+    let mut store = items.store.lock().unwrap();
+    let id = (store.len() + 1).to_string();
+    body["id"] = json!(id);
+    store.push(body.clone());
+    let location = format!("/items/{id}");
+    (
+        axum::http::StatusCode::CREATED,
+        [("location", location)],
+        axum::Json(body),
+    )
+}
+
+async fn read(
+    State(items): State<Arc<Items>>,
+    UrlPath(id): UrlPath<String>,
+) -> Result<axum::Json<Value>, axum::http::StatusCode> {
+    let store = items.store.lock().unwrap();
+    store
+        .iter()
+        .find(|i| i["id"] == json!(id))
+        .cloned()
+        .map(axum::Json)
+        .ok_or(axum::http::StatusCode::NOT_FOUND)
+}
+
+fn caseflow(args: &[&str]) -> Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_caseflow"))
+        .args(args)
+        .env("CI", "true")
+        .output()
+        .unwrap()
+}
+
+fn text(out: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+#[test]
+fn twenty_creations_run_at_once_then_the_last_is_read() {
+    let (url, items) = serve();
+    let doc = fixture("fan-out.arazzo.yaml");
+    let out = caseflow(&[
+        "run",
+        doc.to_str().unwrap(),
+        "--set",
+        &format!("items_url={url}"),
+        "--no-progress",
+    ]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("21 steps"), "{}", text(&out));
+    assert_eq!(items.store.lock().unwrap().len(), 20);
+    // Independent steps overlap: twenty in a row would never have two in flight.
+    assert!(items.peak.load(Ordering::SeqCst) >= 2, "ran one at a time");
+}
+
+#[test]
+fn a_chain_passes_each_output_to_the_next_step() {
+    let (url, items) = serve();
+    let doc = fixture("chain.arazzo.yaml");
+    let out = caseflow(&[
+        "run",
+        doc.to_str().unwrap(),
+        "--set",
+        &format!("items_url={url}"),
+        "--set",
+        "first=alpha",
+        "--no-progress",
+    ]);
+    assert!(out.status.success(), "{}", text(&out));
+    let store = items.store.lock().unwrap();
+    let names: Vec<&str> = store.iter().map(|i| i["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["alpha", "after 1", "after 2"]);
+    assert_eq!(store[2]["tags"], json!(["chain"]));
+    assert_eq!(
+        items.peak.load(Ordering::SeqCst),
+        1,
+        "a chain runs in order"
+    );
+}
+
+#[test]
+fn validate_and_plan_read_arazzo_documents() {
+    let doc = fixture("fan-out.arazzo.yaml");
+    let out = caseflow(&["validate", doc.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", text(&out));
+    let out = caseflow(&["plan", doc.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        text(&out).contains("21 steps in 2 levels, critical path 2 steps, up to 20 in parallel"),
+        "{}",
+        text(&out)
+    );
+}
+
+#[test]
+fn import_writes_the_spec() {
+    let doc = fixture("chain.arazzo.yaml");
+    let out = caseflow(&["import", "arazzo", doc.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", text(&out));
+    let yaml =
+        String::from_utf8_lossy(&out.stdout).replace(fixture("").to_str().unwrap(), "[fixtures]/");
+    insta::assert_snapshot!(yaml);
+}
+
+#[test]
+fn import_picks_a_workflow_by_id() {
+    let doc = fixture("chain.arazzo.yaml");
+    let out = caseflow(&[
+        "import",
+        "arazzo",
+        doc.to_str().unwrap(),
+        "--workflow",
+        "nope",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out).contains("workflows: no workflow `nope` (workflows: itemChain)"),
+        "{}",
+        text(&out)
+    );
+}
+
+#[test]
+fn a_missing_operation_names_the_line_and_field() {
+    let doc = fixture("bad/missing-operation.arazzo.yaml");
+    for command in [&["run"][..], &["validate"], &["import", "arazzo"]] {
+        let mut args = command.to_vec();
+        args.push(doc.to_str().unwrap());
+        let out = caseflow(&args);
+        assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+        assert!(
+            text(&out).contains(
+                "missing-operation.arazzo.yaml:10:22: workflows[0].steps[0].operationId: no operation `makeItem` in the source descriptions (operations: createItem, getItem)"
+            ),
+            "{}",
+            text(&out)
+        );
+    }
+}
+
+#[test]
+fn an_unknown_step_reference_names_the_line_and_field() {
+    let doc = fixture("bad/unknown-step.arazzo.yaml");
+    let out = caseflow(&["validate", doc.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    let out = text(&out);
+    assert!(
+        out.contains(
+            "unknown-step.arazzo.yaml:18:20: workflows[0].steps[1].parameters[0].value: `$steps.craete.outputs.id`: the workflow has no step `craete` (steps: create, read)"
+        ),
+        "{out}"
+    );
+    // What is not carried over is said, not dropped.
+    assert!(
+        out.contains("warning: workflows[0].steps[1].onSuccess: not supported yet"),
+        "{out}"
+    );
+    assert!(out.contains("1 of 1 spec(s) invalid, 1 error(s)"), "{out}");
+}
