@@ -104,18 +104,21 @@ fn text(out: &Output) -> String {
     )
 }
 
+/// Runs a fixture against a fresh items API; fails the test unless it passes.
+fn run(name: &str, extra: &[&str]) -> (Output, Arc<Items>) {
+    let (url, items) = serve();
+    let doc = fixture(name);
+    let set = format!("items_url={url}");
+    let mut args = vec!["run", doc.to_str().unwrap(), "--set", &set, "--no-progress"];
+    args.extend_from_slice(extra);
+    let out = caseflow(&args);
+    assert!(out.status.success(), "{}", text(&out));
+    (out, items)
+}
+
 #[test]
 fn twenty_creations_run_at_once_then_the_last_is_read() {
-    let (url, items) = serve();
-    let doc = fixture("fan-out.arazzo.yaml");
-    let out = caseflow(&[
-        "run",
-        doc.to_str().unwrap(),
-        "--set",
-        &format!("items_url={url}"),
-        "--no-progress",
-    ]);
-    assert!(out.status.success(), "{}", text(&out));
+    let (out, items) = run("fan-out.arazzo.yaml", &[]);
     assert!(text(&out).contains("21 steps"), "{}", text(&out));
     assert_eq!(items.store.lock().unwrap().len(), 20);
     // Independent steps overlap: twenty in a row would never have two in flight.
@@ -124,18 +127,7 @@ fn twenty_creations_run_at_once_then_the_last_is_read() {
 
 #[test]
 fn a_chain_passes_each_output_to_the_next_step() {
-    let (url, items) = serve();
-    let doc = fixture("chain.arazzo.yaml");
-    let out = caseflow(&[
-        "run",
-        doc.to_str().unwrap(),
-        "--set",
-        &format!("items_url={url}"),
-        "--set",
-        "first=alpha",
-        "--no-progress",
-    ]);
-    assert!(out.status.success(), "{}", text(&out));
+    let (out, items) = run("chain.arazzo.yaml", &["--set", "first=alpha"]);
     let store = items.store.lock().unwrap();
     let names: Vec<&str> = store.iter().map(|i| i["name"].as_str().unwrap()).collect();
     assert_eq!(names, ["alpha", "after 1", "after 2"]);
