@@ -127,7 +127,7 @@ fn twenty_creations_run_at_once_then_the_last_is_read() {
 
 #[test]
 fn a_chain_passes_each_output_to_the_next_step() {
-    let (out, items) = run("chain.arazzo.yaml", &["--set", "first=alpha"]);
+    let (_, items) = run("chain.arazzo.yaml", &["--set", "first=alpha"]);
     let store = items.store.lock().unwrap();
     let names: Vec<&str> = store.iter().map(|i| i["name"].as_str().unwrap()).collect();
     assert_eq!(names, ["alpha", "after 1", "after 2"]);

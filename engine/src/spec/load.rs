@@ -140,7 +140,7 @@ impl Loader {
             }
         };
         let text = if crate::formats::arazzo::is_arazzo(path, &text) {
-            self.from_arazzo(path, &name, text)?
+            self.convert_arazzo(path, &name, text)?
         } else {
             text
         };
@@ -159,7 +159,7 @@ impl Loader {
 
     /// An Arazzo document converted in memory to the text of its spec;
     /// what could not be carried over is reported as warnings.
-    fn from_arazzo(&mut self, path: &Path, name: &str, text: String) -> Option<String> {
+    fn convert_arazzo(&mut self, path: &Path, name: &str, text: String) -> Option<String> {
         let (spec, mut diagnostics) =
             crate::formats::arazzo::convert_text(path, name.to_string(), text, None);
         self.diagnostics.append(&mut diagnostics);
