@@ -7,6 +7,7 @@ mod import;
 mod inspect;
 mod run;
 mod sandbox;
+mod shard;
 mod signals;
 mod validate;
 
