@@ -5,8 +5,10 @@
 mod console;
 mod import;
 mod inspect;
+mod report_merge;
 mod run;
 mod sandbox;
+mod shard;
 mod signals;
 mod validate;
 
@@ -74,6 +76,11 @@ pub enum Command {
         /// Port on 127.0.0.1 (0 picks a free one)
         #[arg(long, default_value_t = 8700)]
         port: u16,
+    },
+    /// Work with JSON run reports: `merge` the reports of shards into one
+    Report {
+        #[command(subcommand)]
+        command: report_merge::ReportCommand,
     },
     /// Convert another tool's collection into specs
     Import {
@@ -153,6 +160,7 @@ fn run_main() -> i32 {
         Command::List { targets } => inspect::list(&targets),
         Command::Run(args) => run::run(args),
         Command::Sandbox { port } => sandbox::serve(port),
+        Command::Report { command } => report_merge::report(command),
         Command::Import { source } => import::import(source),
         Command::Schema => {
             emit(&caseflow::spec::schema::schema_text());

@@ -13,6 +13,7 @@ use serde_json::Value as Json;
 use super::{EXIT_FAILED, EXIT_INTERNAL, EXIT_INVALID, EXIT_OK};
 use crate::console::style::Terminal;
 use crate::console::{Console, Summary};
+use crate::shard::Shard;
 use caseflow::report::{self, SpecReport};
 use caseflow::run::{self, EventSink, Fanout, InputSources, PreparedRun, RunOptions, inputs};
 use caseflow::spec::size::ByteSize;
@@ -66,6 +67,10 @@ pub struct RunArgs {
     /// Write a report: `json=PATH`, `junit=PATH` or `html=PATH` (a page with the timeline; repeatable)
     #[arg(long = "report", value_name = "FORMAT=PATH")]
     pub reports: Vec<String>,
+    /// Run only shard K of N (1 ≤ K ≤ N): a stable part of the specs, placed
+    /// by name, shard sizes within one of each other
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<Shard>,
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -105,6 +110,8 @@ struct Setup {
     sources: InputSources,
     specs: Vec<CheckedSpec>,
     warnings: Vec<String>,
+    /// `shard K/N: X of Y specs`, when `--shard` chose the specs.
+    shard: Option<String>,
 }
 
 impl Setup {
@@ -124,12 +131,30 @@ impl Setup {
                 "no specs to run (directories hold only library specs)",
             ));
         }
+        // Against every spec, so a shard without the spec that takes an
+        // input accepts the same `--set` as the others.
         check_input_names(&specs, &sources, args.inputs.as_deref()).map_err(|e| usage(&e))?;
+        let (specs, shard) = match args.shard {
+            Some(shard) => {
+                let all = specs.len();
+                let part = shard.select(specs, |s| {
+                    (s.loaded.spec.name.as_str(), s.loaded.file.name.as_str())
+                });
+                let line = format!(
+                    "shard {shard}: {} of {}",
+                    part.len(),
+                    report::plural(all, "spec")
+                );
+                (part, Some(line))
+            }
+            None => (specs, None),
+        };
         Ok(Self {
             reports,
             sources,
             specs,
             warnings,
+            shard,
         })
     }
 }
@@ -140,6 +165,7 @@ async fn run_async(args: RunArgs, setup: Setup) -> i32 {
         mut sources,
         specs,
         warnings,
+        shard,
     } = setup;
 
     // The sandbox is started only when some input it can bind has no other value.
@@ -205,7 +231,11 @@ async fn run_async(args: RunArgs, setup: Setup) -> i32 {
     }
 
     if args.dry_run {
-        return dry_run(prepared, &options);
+        let code = dry_run(prepared, &options);
+        if let Some(line) = &shard {
+            println!("{line}");
+        }
+        return code;
     }
 
     let show_progress = !args.no_progress
@@ -229,6 +259,7 @@ async fn run_async(args: RunArgs, setup: Setup) -> i32 {
         table: args.summary == SummaryKind::Table,
         github: std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true"),
         interrupted: signals.exit_code().is_some(),
+        footer: shard,
     };
     super::emit(&crate::console::summary(&results, elapsed, &how));
     let short = redactor.short_secrets();

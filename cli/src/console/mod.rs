@@ -17,7 +17,7 @@ use style::{Paint, Terminal, timing};
 use caseflow::report::{SpecReport, Status, plural};
 
 /// How much the end of a run shows.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Summary {
     pub term: Terminal,
     /// The per-step table of every spec.
@@ -26,6 +26,8 @@ pub struct Summary {
     pub github: bool,
     /// Stopped by a signal.
     pub interrupted: bool,
+    /// A line after the summary line: which shard ran, what was merged.
+    pub footer: Option<String>,
 }
 
 /// The per-step table (on request), every failure, the summary line and
@@ -40,6 +42,10 @@ pub fn summary(reports: &[SpecReport], elapsed: Duration, how: &Summary) -> Stri
     out.push_str("────────────\n");
     out.push_str(&total_line(reports, elapsed, how));
     out.push('\n');
+    if let Some(footer) = &how.footer {
+        out.push_str(footer);
+        out.push('\n');
+    }
     out.push_str(&left_behind(reports));
     if how.github {
         out.push_str(&github::annotations(reports));

@@ -13,7 +13,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use schemars::JsonSchema;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value as Json;
 
 use crate::redact::Redactor;
@@ -112,7 +112,7 @@ impl Reporter for FileReport {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Status {
     Passed,
@@ -131,7 +131,7 @@ impl Status {
 }
 
 /// Main steps run first, cleanup steps after them (also after a failure).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Phase {
     Main,
@@ -139,7 +139,7 @@ pub enum Phase {
 }
 
 /// Where something is written: a spec file, 1-based line and column.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Location {
     pub file: String,
     pub line: u32,
@@ -147,7 +147,7 @@ pub struct Location {
 }
 
 /// One step's result.
-#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct StepReport {
     pub id: String,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -167,7 +167,11 @@ pub struct StepReport {
     /// When it started (or was skipped), in milliseconds since its spec started.
     pub started_ms: u64,
     /// How long it ran, in milliseconds, retries and polls included.
-    #[serde(rename = "duration_ms", serialize_with = "millis")]
+    #[serde(
+        rename = "duration_ms",
+        serialize_with = "millis",
+        deserialize_with = "from_millis"
+    )]
     #[schemars(with = "u64")]
     pub duration: Duration,
     /// Requests sent, retries and polls included.
@@ -221,7 +225,7 @@ impl StepReport {
 }
 
 /// One spec's run.
-#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct SpecReport {
     pub name: String,
     pub file: String,
@@ -229,7 +233,11 @@ pub struct SpecReport {
     pub run_id: String,
     /// Wall-clock start, RFC 3339 in UTC.
     pub started_at: String,
-    #[serde(rename = "duration_ms", serialize_with = "millis")]
+    #[serde(
+        rename = "duration_ms",
+        serialize_with = "millis",
+        deserialize_with = "from_millis"
+    )]
     #[schemars(with = "u64")]
     pub duration: Duration,
     /// Main steps in spec order, then cleanup steps.
@@ -301,6 +309,11 @@ pub fn redact_all(reports: &[SpecReport], text: String) -> String {
         seen.push(&r.redactor);
         r.redactor.redact(&text)
     })
+}
+
+/// Read back from a JSON report (`caseflow report merge`).
+fn from_millis<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+    u64::deserialize(d).map(Duration::from_millis)
 }
 
 fn millis<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
