@@ -13,8 +13,11 @@ use base64::Engine;
 use serde_json::{Value, json};
 use tungstenite::{Message, WebSocket};
 
-/// How long any one step may take: the browser starting, a reply, a page load.
+/// How long any one step may take: a reply, a page load.
 const TIMEOUT: Duration = Duration::from_secs(30);
+/// How long the browser may take to listen: a first start with a fresh
+/// profile on a loaded 2-core machine has taken more than 30 s.
+const START_TIMEOUT: Duration = Duration::from_secs(120);
 
 pub struct Browser {
     socket: WebSocket<TcpStream>,
@@ -225,8 +228,8 @@ impl Guard {
                 );
             }
             assert!(
-                started.elapsed() < TIMEOUT,
-                "chromium did not listen within {TIMEOUT:?}:\n{}",
+                started.elapsed() < START_TIMEOUT,
+                "chromium did not listen within {START_TIMEOUT:?}:\n{}",
                 self.log()
             );
             std::thread::sleep(Duration::from_millis(50));
