@@ -19,6 +19,8 @@ pub struct Policy {
     /// `on` was written in the spec: it also allows repeating requests that
     /// are not idempotent.
     pub explicit: bool,
+    /// Every wait is `backoff`: no doubling, no jitter.
+    pub fixed: bool,
 }
 
 impl Policy {
@@ -40,6 +42,7 @@ impl Policy {
                 max_backoff: DEFAULT_MAX_BACKOFF,
                 on: default_on,
                 explicit: false,
+                fixed: false,
             },
             Some(Retry::Attempts(n)) => Self {
                 attempts: (*n).max(1),
@@ -50,6 +53,7 @@ impl Policy {
                 backoff: p.backoff.map_or(DEFAULT_BACKOFF, |d| d.0),
                 max_backoff: p.max_backoff.map_or(DEFAULT_MAX_BACKOFF, |d| d.0),
                 explicit: !p.on.is_empty(),
+                fixed: p.fixed,
                 on: if p.on.is_empty() {
                     default_on
                 } else {
@@ -108,6 +112,18 @@ impl Policy {
     /// exponential with jitter, or the server's `Retry-After` when it asks
     /// for longer, never more than `max_backoff`.
     pub fn wait(&self, attempt: u32, retry_after: Option<Duration>) -> Wait {
+        if self.fixed {
+            return match retry_after {
+                Some(asked) if asked > self.backoff => Wait {
+                    duration: asked.min(self.max_backoff),
+                    reason: "Retry-After".into(),
+                },
+                _ => Wait {
+                    duration: self.backoff,
+                    reason: "backoff".into(),
+                },
+            };
+        }
         let exp = self
             .backoff
             .saturating_mul(1u32 << (attempt.saturating_sub(1)).min(16));
@@ -196,7 +212,21 @@ mod tests {
             max_backoff: Duration::from_millis(300),
             on,
             explicit,
+            fixed: false,
         }
+    }
+
+    #[test]
+    fn a_fixed_backoff_neither_doubles_nor_jitters() {
+        let mut p = policy(vec![], false);
+        p.fixed = true;
+        for attempt in 1..5 {
+            assert_eq!(p.wait(attempt, None).duration, Duration::from_millis(100));
+        }
+        let asked = p.wait(1, Some(Duration::from_millis(200))).duration;
+        assert_eq!(asked, Duration::from_millis(200));
+        let capped = p.wait(1, Some(Duration::from_secs(9))).duration;
+        assert_eq!(capped, Duration::from_millis(300));
     }
 
     #[test]

@@ -535,6 +535,9 @@ pub struct RetryPolicy {
     /// What is retried (default `[5xx, 429, connect]`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub on: Vec<RetryOn>,
+    /// Every wait is `backoff` exactly: no doubling, no jitter (a server's `Retry-After` still wins, up to `max_backoff`).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub fixed: bool,
 }
 
 /// Transient failures a retry policy reacts to: `5xx`, a status code such
