@@ -119,18 +119,23 @@ impl Loader {
 
     /// Loads one spec; `None` when it has errors (they are in `diagnostics`).
     pub fn load(&mut self, path: &Path) -> Option<Arc<LoadedSpec>> {
-        let key = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+        self.load_workflow(path, None)
+    }
+
+    /// Loads one spec, or one workflow of an Arazzo document (`file#workflowId`).
+    fn load_workflow(&mut self, path: &Path, workflow: Option<&str>) -> Option<Arc<LoadedSpec>> {
+        let key = workflow_key(path, workflow);
         if let Some(done) = self.cache.get(&key) {
             return done.clone();
         }
         self.loading.push(key.clone());
-        let loaded = self.load_uncached(path).map(Arc::new);
+        let loaded = self.load_uncached(path, workflow).map(Arc::new);
         self.loading.pop();
         self.cache.insert(key, loaded.clone());
         loaded
     }
 
-    fn load_uncached(&mut self, path: &Path) -> Option<LoadedSpec> {
+    fn load_uncached(&mut self, path: &Path, workflow: Option<&str>) -> Option<LoadedSpec> {
         let name = path.display().to_string();
         let text = match read_text(path, &name) {
             Ok(text) => text,
@@ -140,7 +145,7 @@ impl Loader {
             }
         };
         let text = if crate::formats::arazzo::is_arazzo(path, &text) {
-            self.convert_arazzo(path, &name, text)?
+            self.convert_arazzo(path, &name, text, workflow)?
         } else {
             text
         };
@@ -159,9 +164,15 @@ impl Loader {
 
     /// An Arazzo document converted in memory to the text of its spec;
     /// what could not be carried over is reported as warnings.
-    fn convert_arazzo(&mut self, path: &Path, name: &str, text: String) -> Option<String> {
+    fn convert_arazzo(
+        &mut self,
+        path: &Path,
+        name: &str,
+        text: String,
+        workflow: Option<&str>,
+    ) -> Option<String> {
         let (spec, mut diagnostics) =
-            crate::formats::arazzo::convert_text(path, name.to_string(), text, None);
+            crate::formats::arazzo::convert_text(path, name.to_string(), text, workflow);
         self.diagnostics.append(&mut diagnostics);
         match crate::formats::yaml::render(&spec?, &[], &Default::default()) {
             Ok(yaml) => Some(yaml),
@@ -271,7 +282,8 @@ impl Loader {
     ) -> Option<Arc<LoadedSpec>> {
         let file = from.file_of(field);
         let dir = file.path.parent().unwrap_or(Path::new(""));
-        let path = normalize(&dir.join(target));
+        let (target_file, workflow) = split_workflow(dir, target);
+        let path = normalize(&dir.join(target_file));
         if !path.is_file() {
             self.diagnostics.push(file.error(
                 field,
@@ -282,7 +294,7 @@ impl Loader {
             ));
             return None;
         }
-        let key = std::fs::canonicalize(&path).unwrap_or_else(|_| path.clone());
+        let key = workflow_key(&path, workflow);
         if let Some(start) = self.loading.iter().position(|p| *p == key) {
             let cycle: Vec<String> = self.loading[start..]
                 .iter()
@@ -297,12 +309,34 @@ impl Loader {
                 .push(file.error(field, format!("`{what}` cycle: {}", cycle.join(" -> "))));
             return None;
         }
-        let loaded = self.load(&path);
+        let loaded = self.load_workflow(&path, workflow);
         if loaded.is_none() {
             self.diagnostics
                 .push(file.error(field, format!("`{target}` has errors")));
         }
         loaded
+    }
+}
+
+/// `file#workflowId` names one workflow of an Arazzo document; a file
+/// whose own name holds a `#` is still found.
+fn split_workflow<'a>(dir: &Path, target: &'a str) -> (&'a str, Option<&'a str>) {
+    match target.rsplit_once('#') {
+        Some((file, id)) if !id.is_empty() && !dir.join(target).is_file() => (file, Some(id)),
+        _ => (target, None),
+    }
+}
+
+/// The cache and cycle key of a file, or of one workflow in it.
+fn workflow_key(path: &Path, workflow: Option<&str>) -> PathBuf {
+    let key = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+    match workflow {
+        Some(id) => {
+            let mut k = key.into_os_string();
+            k.push(format!("#{id}"));
+            PathBuf::from(k)
+        }
+        None => key,
     }
 }
 
