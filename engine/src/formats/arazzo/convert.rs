@@ -8,6 +8,7 @@ use std::collections::{HashMap, HashSet};
 use indexmap::IndexMap;
 use serde_json::Value;
 
+use super::actions::{self, Actions};
 use super::criteria;
 use super::expression::{self, Expr, Part, Source, Text};
 use super::openapi::{Description, Operation};
@@ -29,6 +30,8 @@ struct Converter<'a> {
     inputs: HashMap<String, String>,
     steps: HashMap<String, StepNames>,
     sources: Vec<(Description, String)>,
+    /// Every workflow of the document by id, with its output names: steps may run them.
+    workflows: HashMap<String, Vec<String>>,
 }
 
 /// Converts the workflow `id` (default: the first) of a parsed document.
@@ -43,6 +46,7 @@ pub fn convert(
         inputs: HashMap::new(),
         steps: HashMap::new(),
         sources: Vec::new(),
+        workflows: HashMap::new(),
     };
     let spec = c.document(doc, workflow);
     let failed = c.diagnostics.iter().any(Diagnostic::is_error);
@@ -113,6 +117,16 @@ impl Converter<'_> {
         }
         self.read_sources(doc);
         let workflows = list(doc.get("workflows"));
+        for w in workflows {
+            if let Some(id) = w.get("workflowId").and_then(Value::as_str) {
+                let outputs = w
+                    .get("outputs")
+                    .and_then(Value::as_object)
+                    .map(|o| o.keys().cloned().collect())
+                    .unwrap_or_default();
+                self.workflows.insert(id.to_string(), outputs);
+            }
+        }
         let ids: Vec<&str> = workflows
             .iter()
             .filter_map(|w| w.get("workflowId")?.as_str())
@@ -179,7 +193,7 @@ impl Converter<'_> {
             description: text_of(w.get("description")),
             ..Spec::default()
         };
-        self.not_yet(w, path, "dependsOn,successActions,failureActions");
+        self.not_yet(w, path, "dependsOn");
         for (d, client) in &self.sources {
             let input = format!("{client}_url");
             spec.inputs.insert(
@@ -202,9 +216,12 @@ impl Converter<'_> {
         let steps = list(w.get("steps"));
         self.name_steps(steps, path);
         let shared = list(w.get("parameters")).to_vec();
+        let mut warned = HashSet::new();
         for (i, s) in steps.iter().enumerate() {
             let spath = index(&at(path, "steps"), i);
-            if let Some((id, step)) = self.step(s, &spath, &shared) {
+            if let Some((id, mut step)) = self.step(s, &spath, &shared) {
+                let last = i + 1 == steps.len();
+                self.actions(s, &spath, w, path, last, &mut step, &mut warned);
                 spec.steps.insert(id, step);
             }
         }
@@ -269,11 +286,19 @@ impl Converter<'_> {
                 continue;
             }
             let id = names::unique(&ident(step_id), &mut taken, "_");
-            let outputs = s
-                .get("outputs")
-                .and_then(Value::as_object)
-                .map(|o| o.keys().map(|k| (k.clone(), ident(k))).collect())
-                .unwrap_or_default();
+            // A step that runs a workflow has that workflow's outputs.
+            let sub = s
+                .get("workflowId")
+                .and_then(Value::as_str)
+                .and_then(|w| self.workflows.get(w));
+            let outputs = match sub {
+                Some(names) => names.iter().map(|k| (k.clone(), ident(k))).collect(),
+                None => s
+                    .get("outputs")
+                    .and_then(Value::as_object)
+                    .map(|o| o.keys().map(|k| (k.clone(), ident(k))).collect())
+                    .unwrap_or_default(),
+            };
             self.steps
                 .insert(step_id.to_string(), StepNames { id, outputs });
         }
@@ -282,7 +307,10 @@ impl Converter<'_> {
     fn step(&mut self, s: &Value, path: &str, shared: &[Value]) -> Option<(String, Step)> {
         let step_id = s.get("stepId")?.as_str()?;
         let id = self.steps.get(step_id)?.id.clone();
-        self.not_yet(s, path, "onSuccess,onFailure");
+        if let Some(workflow) = s.get("workflowId") {
+            let step = self.workflow_step(s, path, workflow)?;
+            return Some((id, self.needs(s, path, step)));
+        }
         let (op, client) = self.operation(s, path)?;
         let mut request = Request {
             method: op.method,
@@ -321,6 +349,11 @@ impl Converter<'_> {
                 }
             }
         }
+        Some((id, self.needs(s, path, step)))
+    }
+
+    /// A step's `dependsOn` as `needs`.
+    fn needs(&mut self, s: &Value, path: &str, mut step: Step) -> Step {
         for (i, need) in list(s.get("dependsOn")).iter().enumerate() {
             let npath = index(&at(path, "dependsOn"), i);
             match need.as_str().and_then(|n| self.steps.get(n)) {
@@ -328,7 +361,121 @@ impl Converter<'_> {
                 None => self.error(&npath, format!("unknown step {need}")),
             }
         }
-        Some((id, step))
+        step
+    }
+
+    /// A step running another workflow of this document: a `uses` step on
+    /// `document#workflowId`, its parameters as the workflow's inputs. The
+    /// servers of the sources are passed on, so `--set` reaches every level.
+    fn workflow_step(&mut self, s: &Value, path: &str, workflow: &Value) -> Option<Step> {
+        let field = at(path, "workflowId");
+        let Some(wid) = workflow.as_str() else {
+            self.error(
+                &field,
+                "`workflowId` is the id of a workflow of this document",
+            );
+            return None;
+        };
+        if wid.starts_with("$sourceDescriptions.") {
+            self.error(
+                &field,
+                "not supported yet: workflows of `arazzo` source descriptions",
+            );
+            return None;
+        }
+        if !self.workflows.contains_key(wid) {
+            let mut known: Vec<&str> = self.workflows.keys().map(String::as_str).collect();
+            known.sort();
+            self.error(
+                &field,
+                format!(
+                    "no workflow `{wid}` in the document (workflows: {})",
+                    known.join(", ")
+                ),
+            );
+            return None;
+        }
+        self.not_yet(s, path, "outputs,successCriteria");
+        let document = self
+            .file
+            .path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let mut with = IndexMap::new();
+        for (_, client) in &self.sources {
+            let input = format!("{client}_url");
+            with.insert(
+                input.clone(),
+                Value::String(format!("{{{{ inputs.{input} }}}}")),
+            );
+        }
+        for (i, p) in list(s.get("parameters")).iter().enumerate() {
+            let ppath = index(&at(path, "parameters"), i);
+            let Some((name, value)) = self.name_and_value(p, &ppath) else {
+                continue;
+            };
+            if let Some(value) = self.value(value, &at(&ppath, "value")) {
+                with.insert(ident(name), value);
+            }
+        }
+        Some(Step {
+            description: text_of(s.get("description")),
+            uses: Some(format!("{document}#{wid}")),
+            with,
+            ..Step::default()
+        })
+    }
+
+    /// A parameter's `name` and `value`; what is missing or not supported is reported.
+    fn name_and_value<'v>(&mut self, p: &'v Value, path: &str) -> Option<(&'v str, &'v Value)> {
+        if p.get("reference").is_some() {
+            self.warn(
+                &at(path, "reference"),
+                "not supported yet: parameters from `components`",
+            );
+            return None;
+        }
+        let named = (p.get("name").and_then(Value::as_str), p.get("value"));
+        let (Some(name), Some(value)) = named else {
+            self.error(path, "a parameter needs `name` and `value`");
+            return None;
+        };
+        Some((name, value))
+    }
+
+    /// The step's success and failure actions, with the workflow's defaults;
+    /// a default's warning is given once, at the workflow.
+    #[allow(clippy::too_many_arguments)]
+    fn actions(
+        &mut self,
+        s: &Value,
+        spath: &str,
+        w: &Value,
+        wpath: &str,
+        last: bool,
+        step: &mut Step,
+        warned: &mut HashSet<String>,
+    ) {
+        let failure = Actions::new(s, spath, "onFailure", w, wpath, "failureActions");
+        let failed = actions::on_failure(&failure);
+        if let Some(retry) = failed.retry {
+            if step.uses.is_some() {
+                self.warn(
+                    &format!("{spath}.onFailure"),
+                    "not supported yet: `retry` of a step that runs a workflow",
+                );
+            } else {
+                step.retry = Some(Box::new(retry));
+            }
+        }
+        let success = Actions::new(s, spath, "onSuccess", w, wpath, "successActions");
+        let succeeded = actions::on_success(&success, last);
+        for (path, message) in failed.unsupported.into_iter().chain(succeeded.unsupported) {
+            if warned.insert(path.clone()) {
+                self.warn(&path, message);
+            }
+        }
     }
 
     /// The operation a step calls and the client of its source.
@@ -417,16 +564,7 @@ impl Converter<'_> {
         let mut cookies = Vec::new();
         let mut unfilled = false;
         for (ppath, p) in all {
-            if p.get("reference").is_some() {
-                self.warn(
-                    &at(&ppath, "reference"),
-                    "not supported yet: parameters from `components`",
-                );
-                continue;
-            }
-            let (Some(name), Some(value)) = (p.get("name").and_then(Value::as_str), p.get("value"))
-            else {
-                self.error(&ppath, "a parameter needs `name` and `value`");
+            let Some((name, value)) = self.name_and_value(p, &ppath) else {
                 continue;
             };
             let vpath = at(&ppath, "value");

@@ -2,6 +2,7 @@
 //! their OpenAPI source descriptions, read into caseflow specs: by
 //! `caseflow import arazzo`, and in memory by `run`, `validate` and `plan`.
 
+pub mod actions;
 pub mod convert;
 pub mod criteria;
 pub mod expression;
@@ -108,4 +109,34 @@ pub fn convert_text(
     }
     let file = SourceFile::new(name, path.to_path_buf(), text);
     convert::convert(&file, &doc, workflow)
+}
+
+/// The plan's dependencies of a converted document, each marked with what
+/// made it: a `$steps` output reference or a step's `dependsOn`.
+pub fn edge_origins(spec: &Spec, deps: &crate::spec::check::Deps) -> String {
+    let mut out = String::new();
+    for (id, on) in deps.iter().filter(|(_, on)| !on.is_empty()) {
+        let needs = spec
+            .steps
+            .get(id)
+            .map(|s| s.needs.as_slice())
+            .unwrap_or(&[]);
+        let marked: Vec<String> = on
+            .iter()
+            .map(|dep| {
+                let origin = if needs.contains(dep) {
+                    "dependsOn"
+                } else {
+                    "output"
+                };
+                format!("{dep} ({origin})")
+            })
+            .collect();
+        out.push_str(&format!("    {id} <- {}\n", marked.join(", ")));
+    }
+    if out.is_empty() {
+        out
+    } else {
+        format!("  dependencies:\n{out}")
+    }
 }
