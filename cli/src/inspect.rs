@@ -43,6 +43,14 @@ pub fn plan(path: &Path, format: PlanFormat) -> i32 {
     if !cleanup.is_empty() {
         text.push_str(&format!("  cleanup: {}\n", cleanup.join(", ")));
     }
+    let text_of_file = std::fs::read_to_string(path).unwrap_or_default();
+    if caseflow::formats::arazzo::is_arazzo(path, &text_of_file) {
+        let spec_deps = &spec.analysis.deps;
+        text.push_str(&caseflow::formats::arazzo::edge_origins(
+            &spec.loaded.spec,
+            spec_deps,
+        ));
+    }
     emit(&text);
     EXIT_OK
 }
