@@ -213,7 +213,7 @@ fn an_unknown_step_reference_names_the_line_and_field() {
     );
     // What is not carried over is said, not dropped.
     assert!(
-        out.contains("warning: workflows[0].steps[1].onSuccess: not supported yet"),
+        out.contains("warning: workflows[0].steps[1].onSuccess[0].type: not supported yet"),
         "{out}"
     );
     assert!(out.contains("1 of 1 spec(s) invalid, 1 error(s)"), "{out}");

@@ -1,0 +1,204 @@
+//! Arazzo failure and success actions, sub-workflows and a long chain, run
+//! through the binary against a local items API that can fail on purpose.
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use axum::Router;
+use axum::extract::{Path as UrlPath, State};
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use serde_json::{Value, json};
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/arazzo")
+        .join(name)
+}
+
+/// The items API: the first `fail_first` creations answer 500.
+#[derive(Default)]
+struct Items {
+    fail_first: usize,
+    posts: AtomicUsize,
+    gets: AtomicUsize,
+    store: std::sync::Mutex<Vec<Value>>,
+}
+
+fn serve(fail_first: usize) -> (String, Arc<Items>) {
+    let items = Arc::new(Items {
+        fail_first,
+        ..Items::default()
+    });
+    let state = items.clone();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async move {
+            let app = Router::new()
+                .route("/items", post(create))
+                .route("/items/{id}", get(read))
+                .with_state(state);
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            tx.send(listener.local_addr().unwrap()).unwrap();
+            axum::serve(listener, app).await.unwrap();
+        });
+    });
+    (format!("http://{}", rx.recv().unwrap()), items)
+}
+
+async fn create(
+    State(items): State<Arc<Items>>,
+    axum::Json(mut body): axum::Json<Value>,
+) -> (StatusCode, axum::Json<Value>) {
+    let n = items.posts.fetch_add(1, Ordering::SeqCst) + 1;
+    if n <= items.fail_first {
+        return (StatusCode::INTERNAL_SERVER_ERROR, axum::Json(json!({})));
+    }
+    let mut store = items.store.lock().unwrap();
+    // Ids that are not positions: a step given the wrong one is seen.
+    body["id"] = json!(format!("i{}", (store.len() + 1) * 7919 % 10007));
+    store.push(body.clone());
+    (StatusCode::CREATED, axum::Json(body))
+}
+
+async fn read(
+    State(items): State<Arc<Items>>,
+    UrlPath(id): UrlPath<String>,
+) -> Result<axum::Json<Value>, StatusCode> {
+    items.gets.fetch_add(1, Ordering::SeqCst);
+    let store = items.store.lock().unwrap();
+    store
+        .iter()
+        .find(|i| i["id"] == json!(id))
+        .cloned()
+        .map(axum::Json)
+        .ok_or(StatusCode::NOT_FOUND)
+}
+
+fn text(out: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+/// Runs a document against a fresh items API.
+fn run(doc: &Path, fail_first: usize) -> (Output, Arc<Items>) {
+    let (url, items) = serve(fail_first);
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_caseflow"))
+        .args(["run", doc.to_str().unwrap(), "--no-progress", "--set"])
+        .arg(format!("items_url={url}"))
+        .env("CI", "true")
+        .output()
+        .unwrap();
+    (out, items)
+}
+
+#[test]
+fn a_retry_action_sends_the_step_again_until_it_succeeds() {
+    let (out, items) = run(&fixture("retry.arazzo.yaml"), 2);
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(items.posts.load(Ordering::SeqCst), 3);
+    assert_eq!(items.gets.load(Ordering::SeqCst), 1);
+    // The workflow's `end` default and the last step's `end` are carried over.
+    assert!(!text(&out).contains("not supported"), "{}", text(&out));
+}
+
+#[test]
+fn a_retry_action_stops_at_its_limit_and_dependents_do_not_run() {
+    let (out, items) = run(&fixture("retry.arazzo.yaml"), 100);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    // One attempt and `retryLimit: 3` retries.
+    assert_eq!(items.posts.load(Ordering::SeqCst), 4);
+    assert_eq!(items.gets.load(Ordering::SeqCst), 0);
+}
+
+#[test]
+fn an_end_action_on_failure_stops_the_steps_that_need_it() {
+    let (out, items) = run(&fixture("end.arazzo.yaml"), 100);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert_eq!(items.posts.load(Ordering::SeqCst), 1);
+    assert_eq!(items.gets.load(Ordering::SeqCst), 0);
+    assert!(!text(&out).contains("not supported"), "{}", text(&out));
+}
+
+#[test]
+fn a_sub_workflow_takes_parameters_and_gives_its_outputs() {
+    let (out, items) = run(&fixture("sub-workflow.arazzo.yaml"), 0);
+    assert!(out.status.success(), "{}", text(&out));
+    let store = items.store.lock().unwrap();
+    assert_eq!(store.len(), 1);
+    assert_eq!(store[0]["name"], "made elsewhere");
+    // `read` found the item by the id the sub-workflow returned.
+    assert_eq!(items.gets.load(Ordering::SeqCst), 1);
+}
+
+/// A document of `n` creations, each named after the id the one before returned.
+fn chain(n: usize) -> String {
+    let mut doc = String::from(
+        "arazzo: 1.1.0\ninfo: { title: A long chain, version: 1.0.0 }\n\
+         sourceDescriptions:\n  - { name: items, url: items.openapi.json, type: openapi }\n\
+         workflows:\n  - workflowId: chain\n    steps:\n",
+    );
+    for i in 1..=n {
+        let name = if i == 1 {
+            "first".to_string()
+        } else {
+            format!("after {{$steps.s{}.outputs.id}}", i - 1)
+        };
+        doc.push_str(&format!(
+            "      - stepId: s{i}\n        operationId: createItem\n        \
+             requestBody: {{ contentType: application/json, payload: {{ name: \"{name}\" }} }}\n        \
+             successCriteria: [{{ condition: $statusCode == 201 }}]\n        \
+             outputs: {{ id: $response.body#/id }}\n"
+        ));
+    }
+    doc
+}
+
+#[test]
+fn two_hundred_chained_steps_each_receive_the_id_before_theirs() {
+    let dir = std::env::temp_dir().join(format!("caseflow-arazzo-chain-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::copy(
+        fixture("items.openapi.json"),
+        dir.join("items.openapi.json"),
+    )
+    .unwrap();
+    let doc = dir.join("chain.arazzo.yaml");
+    std::fs::write(&doc, chain(200)).unwrap();
+    let (out, items) = run(&doc, 0);
+    std::fs::remove_dir_all(&dir).ok();
+    assert!(out.status.success(), "{}", text(&out));
+    let store = items.store.lock().unwrap();
+    assert_eq!(store.len(), 200);
+    assert_eq!(store[0]["name"], "first");
+    for pair in store.windows(2) {
+        let expected = format!("after {}", pair[0]["id"].as_str().unwrap());
+        assert_eq!(pair[1]["name"], json!(expected));
+    }
+}
+
+#[test]
+fn plan_marks_each_dependency_with_what_made_it() {
+    let doc = fixture("depends-on.arazzo.yaml");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_caseflow"))
+        .args(["plan", doc.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+    let out = text(&out);
+    let line = out
+        .lines()
+        .find(|l| l.trim_start().starts_with("read <- "))
+        .unwrap_or_else(|| panic!("no dependency line for `read`:\n{out}"));
+    assert!(line.contains("create (output)"), "{out}");
+    assert!(line.contains("audit (dependsOn)"), "{out}");
+}
