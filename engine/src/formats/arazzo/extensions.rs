@@ -46,10 +46,10 @@ pub fn apply(doc: &Value, workflow: Option<&str>, spec: Spec) -> (Spec, Option<S
         .into_iter()
         .flatten()
     {
-        if let Some(name) = d.get("name").and_then(Value::as_str) {
-            if let Some(Value::Object(inputs)) = s.get_mut("inputs") {
-                inputs.shift_remove(&format!("{name}_url"));
-            }
+        if let (Some(name), Some(Value::Object(inputs))) =
+            (d.get("name").and_then(Value::as_str), s.get_mut("inputs"))
+        {
+            inputs.shift_remove(&format!("{name}_url"));
         }
     }
     for field in ["clients", "cleanup", "tags", "secrets"] {
