@@ -159,7 +159,7 @@ mod tests {
         assert!(string("worker-{{ run.id }}").is_err());
         assert!(string("{{ uuid() }}").is_err());
         assert!(string("{{ inputs.x | upper }}").is_err());
-        assert!(string("$.literal").is_err());
+        assert!(string("$inputs.not_a_template").is_err());
         assert!(string("{{ inputs.x").is_err());
     }
 
