@@ -3,6 +3,7 @@
 //! SIGINT/SIGTERM (after cleanup, the summary and the reports).
 
 mod console;
+mod export;
 mod import;
 mod inspect;
 mod report_merge;
@@ -87,6 +88,11 @@ pub enum Command {
         #[command(subcommand)]
         source: import::ImportSource,
     },
+    /// Write a spec in another format
+    Export {
+        #[command(subcommand)]
+        format: export::ExportFormat,
+    },
     /// Print the JSON Schema of specs (for editors and CI)
     Schema,
     /// Print shell completions
@@ -162,6 +168,7 @@ fn run_main() -> i32 {
         Command::Sandbox { port } => sandbox::serve(port),
         Command::Report { command } => report_merge::report(command),
         Command::Import { source } => import::import(source),
+        Command::Export { format } => export::export(format),
         Command::Schema => {
             emit(&caseflow::spec::schema::schema_text());
             EXIT_OK

@@ -5,8 +5,12 @@
 pub mod actions;
 pub mod convert;
 pub mod criteria;
+pub mod export;
+mod export_criteria;
 pub mod expression;
+mod extensions;
 pub mod openapi;
+mod template;
 
 use std::path::Path;
 
@@ -108,7 +112,15 @@ pub fn convert_text(
         return (None, vec![d]);
     }
     let file = SourceFile::new(name, path.to_path_buf(), text);
-    convert::convert(&file, &doc, workflow)
+    let (spec, mut diagnostics) = convert::convert(&file, &doc, workflow);
+    let spec = spec.map(|s| {
+        let (s, problem) = extensions::apply(&doc, workflow, s);
+        if let Some(p) = problem {
+            diagnostics.push(file.error("workflows", p).warning());
+        }
+        s
+    });
+    (spec, diagnostics)
 }
 
 /// The plan's dependencies of a converted document, each marked with what
