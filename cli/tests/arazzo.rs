@@ -1,16 +1,17 @@
 //! Arazzo documents run through the binary against a local items API, their
 //! import as YAML, and the errors of bad documents.
 
+mod support;
+
 use std::path::{Path, PathBuf};
 use std::process::Output;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use axum::Router;
-use axum::extract::{Path as UrlPath, State};
-use axum::routing::{get, post};
-use serde_json::{Value, json};
+use serde_json::json;
+use support::binary::text;
+use support::items::{self, Items};
 
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -18,95 +19,17 @@ fn fixture(name: &str) -> PathBuf {
         .join(name)
 }
 
-/// How many creations were in flight at once, at most, and the items.
-#[derive(Default)]
-struct Items {
-    in_flight: AtomicUsize,
-    peak: AtomicUsize,
-    store: std::sync::Mutex<Vec<Value>>,
-}
-
-/// Serves POST /items (201 with the item and its id) and GET /items/{id}
-/// on 127.0.0.1; a creation takes 100ms, so concurrent ones overlap.
-fn serve() -> (String, Arc<Items>) {
-    let items = Arc::new(Items::default());
-    let state = items.clone();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        runtime.block_on(async move {
-            let app = Router::new()
-                .route("/items", post(create))
-                .route("/items/{id}", get(read))
-                .with_state(state);
-            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-            tx.send(listener.local_addr().unwrap()).unwrap();
-            axum::serve(listener, app).await.unwrap();
-        });
-    });
-    let addr = rx.recv().unwrap();
-    (format!("http://{addr}"), items)
-}
-
-async fn create(
-    State(items): State<Arc<Items>>,
-    axum::Json(mut body): axum::Json<Value>,
-) -> (
-    axum::http::StatusCode,
-    [(&'static str, String); 1],
-    axum::Json<Value>,
-) {
-    let now = items.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
-    items.peak.fetch_max(now, Ordering::SeqCst);
-    tokio::time::sleep(Duration::from_millis(100)).await;
-    items.in_flight.fetch_sub(1, Ordering::SeqCst);
-    let mut store = items.store.lock().unwrap();
-    let id = (store.len() + 1).to_string();
-    body["id"] = json!(id);
-    store.push(body.clone());
-    let location = format!("/items/{id}");
-    (
-        axum::http::StatusCode::CREATED,
-        [("location", location)],
-        axum::Json(body),
-    )
-}
-
-async fn read(
-    State(items): State<Arc<Items>>,
-    UrlPath(id): UrlPath<String>,
-) -> Result<axum::Json<Value>, axum::http::StatusCode> {
-    let store = items.store.lock().unwrap();
-    store
-        .iter()
-        .find(|i| i["id"] == json!(id))
-        .cloned()
-        .map(axum::Json)
-        .ok_or(axum::http::StatusCode::NOT_FOUND)
-}
-
+/// `caseflow ARGS` in the test's directory.
 fn caseflow(args: &[&str]) -> Output {
-    std::process::Command::new(env!("CARGO_BIN_EXE_caseflow"))
-        .args(args)
-        .env("CI", "true")
-        .output()
-        .unwrap()
-}
-
-fn text(out: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
+    support::binary::caseflow(args, Path::new("."))
 }
 
 /// Runs a fixture against a fresh items API; fails the test unless it passes.
 fn run(name: &str, extra: &[&str]) -> (Output, Arc<Items>) {
-    let (url, items) = serve();
+    let (url, items) = items::serve(Items {
+        delay: Duration::from_millis(100),
+        ..Items::default()
+    });
     let doc = fixture(name);
     let set = format!("items_url={url}");
     let mut args = vec!["run", doc.to_str().unwrap(), "--set", &set, "--no-progress"];

@@ -1,16 +1,16 @@
 //! Arazzo failure and success actions, sub-workflows and a long chain, run
 //! through the binary against a local items API that can fail on purpose.
 
+mod support;
+
 use std::path::{Path, PathBuf};
 use std::process::Output;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::Ordering;
 
-use axum::Router;
-use axum::extract::{Path as UrlPath, State};
-use axum::http::StatusCode;
-use axum::routing::{get, post};
-use serde_json::{Value, json};
+use serde_json::json;
+use support::binary::{caseflow, text};
+use support::items::{self, Items};
 
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -18,86 +18,16 @@ fn fixture(name: &str) -> PathBuf {
         .join(name)
 }
 
-/// The items API: the first `fail_first` creations answer 500.
-#[derive(Default)]
-struct Items {
-    fail_first: usize,
-    posts: AtomicUsize,
-    gets: AtomicUsize,
-    store: std::sync::Mutex<Vec<Value>>,
-}
-
-fn serve(fail_first: usize) -> (String, Arc<Items>) {
-    let items = Arc::new(Items {
-        fail_first,
-        ..Items::default()
-    });
-    let state = items.clone();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        runtime.block_on(async move {
-            let app = Router::new()
-                .route("/items", post(create))
-                .route("/items/{id}", get(read))
-                .with_state(state);
-            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-            tx.send(listener.local_addr().unwrap()).unwrap();
-            axum::serve(listener, app).await.unwrap();
-        });
-    });
-    (format!("http://{}", rx.recv().unwrap()), items)
-}
-
-async fn create(
-    State(items): State<Arc<Items>>,
-    axum::Json(mut body): axum::Json<Value>,
-) -> (StatusCode, axum::Json<Value>) {
-    let n = items.posts.fetch_add(1, Ordering::SeqCst) + 1;
-    if n <= items.fail_first {
-        return (StatusCode::INTERNAL_SERVER_ERROR, axum::Json(json!({})));
-    }
-    let mut store = items.store.lock().unwrap();
-    // Ids that are not positions: a step given the wrong one is seen.
-    body["id"] = json!(format!("i{}", (store.len() + 1) * 7919 % 10007));
-    store.push(body.clone());
-    (StatusCode::CREATED, axum::Json(body))
-}
-
-async fn read(
-    State(items): State<Arc<Items>>,
-    UrlPath(id): UrlPath<String>,
-) -> Result<axum::Json<Value>, StatusCode> {
-    items.gets.fetch_add(1, Ordering::SeqCst);
-    let store = items.store.lock().unwrap();
-    store
-        .iter()
-        .find(|i| i["id"] == json!(id))
-        .cloned()
-        .map(axum::Json)
-        .ok_or(StatusCode::NOT_FOUND)
-}
-
-fn text(out: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
-}
-
 /// Runs a document against a fresh items API.
 fn run(doc: &Path, fail_first: usize) -> (Output, Arc<Items>) {
-    let (url, items) = serve(fail_first);
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_caseflow"))
-        .args(["run", doc.to_str().unwrap(), "--no-progress", "--set"])
-        .arg(format!("items_url={url}"))
-        .env("CI", "true")
-        .output()
-        .unwrap();
+    let (url, items) = items::serve(Items {
+        fail_first,
+        scrambled_ids: true,
+        ..Items::default()
+    });
+    let set = format!("items_url={url}");
+    let args = ["run", doc.to_str().unwrap(), "--no-progress", "--set", &set];
+    let out = caseflow(&args, Path::new("."));
     (out, items)
 }
 

@@ -503,6 +503,18 @@ async fn pi_flow_authorize(
     .await
 }
 
+/// A transaction approval started with `request` as both the request object
+/// and the login hint token: the flow is at the OTP, its passcode sent.
+async fn approval_at_otp<'a>(ctx: &'a Ctx, env: &str, app: &str, request: &str) -> SignIn<'a> {
+    let mut sign_in = SignIn::new(ctx, env);
+    let query = [("request", request), ("login_hint_token", request)];
+    let (status, flow) = pi_flow_authorize(&sign_in, app, &query).await;
+    assert_eq!(status, 200, "{flow}");
+    assert_eq!(flow["status"], "OTP_REQUIRED", "{flow}");
+    sign_in.flow = flow["id"].as_str().unwrap().to_string();
+    sign_in
+}
+
 #[tokio::test]
 async fn mfa_only_sign_on_with_a_login_hint_token_skips_the_login_step() {
     let (ctx, env) = start().await;
@@ -649,15 +661,7 @@ async fn a_request_object_with_a_subject_doubles_as_the_login_hint_token() {
     claims["pi.template"] = json!({"name": "transaction",
         "variables": {"sum": "1,000,000", "currency": "USD", "recipient": "Bob"}});
     let request = sign(hs256(), claims.clone(), &secret);
-    let mut sign_in = SignIn::new(&ctx, &env);
-    let query = [
-        ("request", request.as_str()),
-        ("login_hint_token", request.as_str()),
-    ];
-    let (status, flow) = pi_flow_authorize(&sign_in, &app, &query).await;
-    assert_eq!(status, 200, "{flow}");
-    assert_eq!(flow["status"], "OTP_REQUIRED", "{flow}");
-    sign_in.flow = flow["id"].as_str().unwrap().to_string();
+    let mut sign_in = approval_at_otp(&ctx, &env, &app, &request).await;
     let sent = ctx.outbox(&env, &user_id).await.last().unwrap().clone();
     let otp = sent["code"].clone();
     // The passcode went out in the transaction template the request object named.
@@ -759,15 +763,7 @@ async fn transaction_approval_picks_the_named_variant_and_refuses_expired_or_for
 
     // A valid one sends the passcode in the variant it named, variables filled in.
     let request = sign(hs256(), claims, &secret);
-    let mut sign_in = SignIn::new(&ctx, &env);
-    let query = [
-        ("request", request.as_str()),
-        ("login_hint_token", request.as_str()),
-    ];
-    let (status, flow) = pi_flow_authorize(&sign_in, &app, &query).await;
-    assert_eq!(status, 200, "{flow}");
-    assert_eq!(flow["status"], "OTP_REQUIRED", "{flow}");
-    sign_in.flow = flow["id"].as_str().unwrap().to_string();
+    let mut sign_in = approval_at_otp(&ctx, &env, &app, &request).await;
     let sent = ctx.outbox(&env, &user_id).await;
     assert_eq!(sent.len(), 1);
     let otp = sent[0]["code"].as_str().unwrap();

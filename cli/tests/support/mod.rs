@@ -4,6 +4,7 @@
 
 pub mod binary;
 pub mod faults;
+pub mod items;
 pub mod reflector;
 pub mod terminal;
 pub mod wire;

@@ -268,17 +268,7 @@ impl Exporter {
         if s.get("title").is_some() {
             out.insert(extension("title"), s["title"].clone());
         }
-        for field in [
-            "if",
-            "for_each",
-            "concurrency",
-            "retry",
-            "until",
-            "timeout",
-            "continue_on_error",
-            "uses",
-            "with",
-        ] {
+        for &field in super::extensions::UNSAID_STEP_FIELDS {
             if let Some(v) = s.get(field) {
                 self.keep(
                     &format!("{path}.{field}"),

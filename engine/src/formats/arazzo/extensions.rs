@@ -6,10 +6,8 @@ use serde_json::{Map, Value};
 use super::export::extension;
 use crate::spec::Spec;
 
-const STEP_FIELDS: &[&str] = &[
-    "title",
-    "request",
-    "expect",
+/// Step fields no Arazzo field says, kept whole as extensions by the export.
+pub(super) const UNSAID_STEP_FIELDS: &[&str] = &[
     "if",
     "for_each",
     "concurrency",
@@ -80,7 +78,11 @@ pub fn apply(doc: &Value, workflow: Option<&str>, spec: Spec) -> (Spec, Option<S
         let Some(Value::Object(out)) = s.get_mut("steps").and_then(|st| st.get_mut(id)) else {
             continue;
         };
-        for field in STEP_FIELDS {
+        // Title, request and expectation are kept when only part of them is said.
+        for field in ["title", "request", "expect"]
+            .iter()
+            .chain(UNSAID_STEP_FIELDS)
+        {
             if let Some(v) = step.get(extension(field)) {
                 out.insert((*field).into(), v.clone());
             }
