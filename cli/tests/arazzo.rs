@@ -141,3 +141,15 @@ fn an_unknown_step_reference_names_the_line_and_field() {
     );
     assert!(out.contains("1 of 1 spec(s) invalid, 1 error(s)"), "{out}");
 }
+
+#[test]
+fn errors_found_after_conversion_point_into_the_document() {
+    // A dependency cycle and a bad regex are found by the checks of the
+    // converted spec; they are reported at the Arazzo step and criteria.
+    let out = caseflow(&[
+        "validate",
+        "tests/fixtures/arazzo/bad/cycle-and-regex.arazzo.yaml",
+    ]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    insta::assert_snapshot!(String::from_utf8_lossy(&out.stderr));
+}

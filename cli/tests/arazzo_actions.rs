@@ -132,3 +132,47 @@ fn plan_marks_each_dependency_with_what_made_it() {
     assert!(line.contains("create (output)"), "{out}");
     assert!(line.contains("audit (dependsOn)"), "{out}");
 }
+
+#[test]
+fn a_workflow_runs_the_workflows_it_depends_on_first_and_reads_their_outputs() {
+    let doc = fixture("workflow-depends-on.arazzo.yaml");
+    let (out, items) = run(&doc, 2);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(!text(&out).contains("warning"), "{}", text(&out));
+    let store = items.store.lock().unwrap();
+    // The seed ran first (its first two attempts got a 500: retried on that code),
+    // and was given the input of the same name.
+    assert_eq!(store[0]["name"], json!("seed"));
+    assert_eq!(store[0]["label"], json!("from-report"));
+    let seed = store[0]["id"].as_str().unwrap();
+    // Its output reached the report's payload, once as a value, once by a replacement.
+    assert_eq!(store[1]["seed"], json!(seed));
+    assert_eq!(store[1]["name"], json!(format!("summary of {seed}")));
+    assert_eq!(
+        store[1]["about"],
+        json!({"kind": "summary", "label": "from-report"})
+    );
+    assert_eq!(items.posts.load(Ordering::SeqCst), 4);
+}
+
+#[test]
+fn a_retry_on_a_status_code_does_not_retry_other_failures() {
+    // The items API fails with 500; a retry `criteria: $statusCode == 503` does not apply.
+    let text_doc = std::fs::read_to_string(fixture("workflow-depends-on.arazzo.yaml"))
+        .unwrap()
+        .replace("$statusCode == 500", "$statusCode == 503");
+    let dir = support::write_spec("items.openapi.json", "")
+        .parent()
+        .unwrap()
+        .to_path_buf();
+    std::fs::copy(
+        fixture("items.openapi.json"),
+        dir.join("items.openapi.json"),
+    )
+    .unwrap();
+    let doc = dir.join("workflow-depends-on.arazzo.yaml");
+    std::fs::write(&doc, text_doc).unwrap();
+    let (out, items) = run(&doc, 1);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert_eq!(items.posts.load(Ordering::SeqCst), 1);
+}

@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod binary;
+pub mod example_apis;
 pub mod faults;
 pub mod items;
 pub mod reflector;

@@ -687,7 +687,7 @@ fn dump_response(ctx: &Ctx, resp: &Response, body: bool) -> String {
 
 /// The innermost cause: "Connection refused (os error 111)". reqwest's own
 /// text would repeat the URL, which the message already names.
-fn root_cause(e: &reqwest::Error) -> String {
+pub(crate) fn root_cause(e: &reqwest::Error) -> String {
     let mut last: &dyn std::error::Error = e;
     while let Some(s) = last.source() {
         last = s;

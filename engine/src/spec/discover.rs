@@ -17,7 +17,7 @@ pub fn spec_files(targets: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
                     target.display()
                 ));
             }
-        } else if target.is_file() {
+        } else if target.is_file() || names_a_workflow(target) {
             out.push(target.clone());
         } else {
             return Err(format!("{}: no such file or directory", target.display()));
@@ -26,6 +26,13 @@ pub fn spec_files(targets: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
     out.sort();
     out.dedup();
     Ok(out)
+}
+
+/// `doc.arazzo.yaml#workflowId`: one workflow of a document that exists.
+fn names_a_workflow(target: &Path) -> bool {
+    let text = target.to_string_lossy();
+    let (file, id) = super::load::split_workflow(Path::new(""), &text);
+    id.is_some() && Path::new(file).is_file()
 }
 
 fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {

@@ -23,6 +23,8 @@ pub struct SourceFile {
     pub name: String,
     pub path: PathBuf,
     pub text: String,
+    /// For a spec converted from another document: where its fields came from.
+    pub origin: Option<Box<super::origin::Origin>>,
     /// Built on first use: only diagnostics need positions, and a clean
     /// 10,000-step spec should not pay for mapping every node.
     map: OnceLock<SourceMap>,
@@ -34,6 +36,7 @@ impl SourceFile {
             name,
             path,
             text,
+            origin: None,
             map: OnceLock::new(),
         }
     }
@@ -43,15 +46,26 @@ impl SourceFile {
     }
 
     pub fn error(&self, path: &str, message: impl Into<String>) -> Diagnostic {
+        if let Some(origin) = &self.origin {
+            let (path, loc) = origin.locate(path);
+            return Diagnostic::error(&self.name, loc, path, message);
+        }
         Diagnostic::error(&self.name, self.map().value(path), path, message)
     }
     pub fn key_error(&self, path: &str, message: impl Into<String>) -> Diagnostic {
+        if self.origin.is_some() {
+            return self.error(path, message);
+        }
         Diagnostic::error(&self.name, self.map().key(path), path, message)
     }
 
     /// The position of `line:col` (1-based) inside the string value at `path`,
     /// e.g. a template syntax error; skips the opening quote of quoted scalars.
     pub fn inside_value(&self, path: &str, line: usize, col: usize) -> Loc {
+        if let Some(origin) = &self.origin {
+            // The generated text is not the document's: its field's start it is.
+            return origin.locate(path).1;
+        }
         let at = self.map().value(path);
         if line > 1 {
             return Loc {
@@ -117,9 +131,14 @@ impl Loader {
         Self::default()
     }
 
-    /// Loads one spec; `None` when it has errors (they are in `diagnostics`).
+    /// Loads one spec, or one workflow of an Arazzo document named
+    /// `file#workflowId`; `None` when it has errors (they are in `diagnostics`).
     pub fn load(&mut self, path: &Path) -> Option<Arc<LoadedSpec>> {
-        self.load_workflow(path, None)
+        let target = path.to_string_lossy();
+        match split_workflow(Path::new(""), &target) {
+            (file, Some(id)) => self.load_workflow(Path::new(file), Some(id)),
+            _ => self.load_workflow(path, None),
+        }
     }
 
     /// Loads one spec, or one workflow of an Arazzo document (`file#workflowId`).
@@ -144,12 +163,14 @@ impl Loader {
                 return None;
             }
         };
-        let text = if crate::formats::arazzo::is_arazzo(path, &text) {
-            self.convert_arazzo(path, &name, text, workflow)?
+        let (text, origin) = if crate::formats::arazzo::is_arazzo(path, &text) {
+            let (text, origin) = self.convert_arazzo(path, &name, text, workflow)?;
+            (text, Some(Box::new(origin)))
         } else {
-            text
+            (text, None)
         };
-        let (spec, file) = self.parse(path, name, text)?;
+        let (spec, mut file) = self.parse(path, name, text)?;
+        file.origin = origin;
         let file = Arc::new(file);
         let mut loaded = LoadedSpec {
             spec,
@@ -170,12 +191,13 @@ impl Loader {
         name: &str,
         text: String,
         workflow: Option<&str>,
-    ) -> Option<String> {
+    ) -> Option<(String, super::origin::Origin)> {
         let (spec, mut diagnostics) =
             crate::formats::arazzo::convert_text(path, name.to_string(), text, workflow);
         self.diagnostics.append(&mut diagnostics);
-        match crate::formats::yaml::render(&spec?, &[], &Default::default()) {
-            Ok(yaml) => Some(yaml),
+        let (spec, origin) = spec?;
+        match crate::formats::yaml::render(&spec, &[], &Default::default()) {
+            Ok(yaml) => Some((yaml, origin)),
             Err(e) => {
                 self.diagnostics
                     .push(Diagnostic::error(name, Loc { line: 1, col: 1 }, "", e));
@@ -320,7 +342,7 @@ impl Loader {
 
 /// `file#workflowId` names one workflow of an Arazzo document; a file
 /// whose own name holds a `#` is still found.
-fn split_workflow<'a>(dir: &Path, target: &'a str) -> (&'a str, Option<&'a str>) {
+pub(crate) fn split_workflow<'a>(dir: &Path, target: &'a str) -> (&'a str, Option<&'a str>) {
     match target.rsplit_once('#') {
         Some((file, id)) if !id.is_empty() && !dir.join(target).is_file() => (file, Some(id)),
         _ => (target, None),

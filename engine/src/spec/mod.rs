@@ -7,6 +7,7 @@ pub mod duration;
 pub mod field_path;
 pub mod load;
 pub mod model;
+pub mod origin;
 pub mod plain_yaml;
 pub mod schema;
 pub mod size;

@@ -107,7 +107,12 @@ pub struct Input {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Value used when nothing else provides one; may be a template over `run` and other inputs.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// `default: null` makes the input optional, null when not given.
+    #[serde(
+        default,
+        deserialize_with = "null_is_a_value",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub default: Option<Value>,
     /// Mask this value (and values derived from it) in every output. Defaults to `true` when
     /// the name says it holds a credential (its last word is token, secret, password, key in
@@ -124,6 +129,11 @@ pub struct Input {
     /// When such inputs get no value, `caseflow run` starts the sandbox and binds them.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sandbox: Option<SandboxValue>,
+}
+
+/// A field written as `null` holds null, unlike one left out.
+fn null_is_a_value<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Value>, D::Error> {
+    Value::deserialize(d).map(Some)
 }
 
 impl Input {

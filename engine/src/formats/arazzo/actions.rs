@@ -12,8 +12,9 @@ use std::time::Duration;
 
 use serde_json::Value;
 
+use super::components;
 use crate::spec::duration::Duration as SpecDuration;
-use crate::spec::model::{Retry, RetryOn, RetryPolicy};
+use crate::spec::model::{RETRY_STATUSES, Retry, RetryOn, RetryPolicy};
 
 /// What the actions of one step become.
 #[derive(Default)]
@@ -24,14 +25,17 @@ pub struct Mapped {
 }
 
 /// One action list: the step's own first, then the workflow's defaults whose
-/// names the step does not override.
+/// names the step does not override; `reference`s to `components` resolved.
 pub struct Actions<'a> {
     pub own: Vec<(String, &'a Value)>,
     pub defaults: Vec<(String, &'a Value)>,
+    /// (field path, message) of references that name nothing.
+    pub errors: Vec<(String, String)>,
 }
 
 impl<'a> Actions<'a> {
     pub fn new(
+        doc: &'a Value,
         step: &'a Value,
         step_path: &str,
         field: &str,
@@ -39,14 +43,23 @@ impl<'a> Actions<'a> {
         wpath: &str,
         wfield: &str,
     ) -> Self {
-        let read = |v: &'a Value, path: &str, f: &str| -> Vec<(String, &'a Value)> {
-            v.get(f)
-                .and_then(Value::as_array)
-                .map_or(&[][..], Vec::as_slice)
-                .iter()
-                .enumerate()
-                .map(|(i, a)| (format!("{path}.{f}[{i}]"), a))
-                .collect()
+        let kind = if field == "onSuccess" {
+            "successActions"
+        } else {
+            "failureActions"
+        };
+        let mut errors = Vec::new();
+        let mut read = |v: &'a Value, path: &str, f: &str| -> Vec<(String, &'a Value)> {
+            let mut out = Vec::new();
+            let listed = v.get(f).and_then(Value::as_array);
+            for (i, a) in listed.map_or(&[][..], Vec::as_slice).iter().enumerate() {
+                let at = format!("{path}.{f}[{i}]");
+                match components::action(doc, a, kind) {
+                    Ok(a) => out.push((at, a)),
+                    Err(e) => errors.push((format!("{at}.reference"), e)),
+                }
+            }
+            out
         };
         let own = read(step, step_path, field);
         let name = |a: &Value| a.get("name").and_then(Value::as_str).map(str::to_string);
@@ -57,7 +70,11 @@ impl<'a> Actions<'a> {
                     .any(|(_, a)| name(a).is_some() && name(a) == name(d))
             })
             .collect();
-        Self { own, defaults }
+        Self {
+            own,
+            defaults,
+            errors,
+        }
     }
 
     fn all(&self) -> impl Iterator<Item = &(String, &'a Value)> {
@@ -73,21 +90,24 @@ fn not_yet(path: &str, what: &str) -> (String, String) {
 pub fn on_failure(actions: &Actions) -> Mapped {
     let mut out = Mapped::default();
     for (path, a) in actions.all() {
-        if a.get("reference").is_some() {
-            out.unsupported.push(not_yet(
-                &format!("{path}.reference"),
-                "actions from `components`",
-            ));
-            return out;
-        }
-        if a.get("criteria").is_some() {
+        // A retry on some status codes is a retry `on` those codes.
+        let on_codes = a.get("criteria").map(retry_codes);
+        if let Some(None) = on_codes {
             out.unsupported.push(not_yet(
                 &format!("{path}.criteria"),
-                "actions with `criteria` (the step fails as it would without the action)",
+                "actions with `criteria` other than `$statusCode == 4xx/5xx` on a retry (the step fails as it would without the action)",
             ));
             return out;
         }
-        match a.get("type").and_then(Value::as_str) {
+        let kind = a.get("type").and_then(Value::as_str);
+        if on_codes.is_some() && kind != Some("retry") {
+            out.unsupported.push(not_yet(
+                &format!("{path}.criteria"),
+                "actions with `criteria` other than a retry's",
+            ));
+            return out;
+        }
+        match kind {
             // A failed step stops its dependents: what `end` asks.
             Some("end") => return out,
             Some("retry") if a.get("stepId").is_some() || a.get("workflowId").is_some() => {
@@ -103,14 +123,28 @@ pub fn on_failure(actions: &Actions) -> Mapped {
                 return out;
             }
             Some("retry") if out.retry.is_none() => match retry(a, path) {
-                Ok(r) => out.retry = Some(r),
+                Ok(mut r) => {
+                    if let (Some(Some(codes)), Retry::Policy(p)) = (&on_codes, &mut r) {
+                        p.on = codes.iter().map(|c| RetryOn::Status(*c)).collect();
+                    }
+                    out.retry = Some(r);
+                    if on_codes.is_none() {
+                        return out;
+                    }
+                }
                 Err(e) => {
                     out.unsupported.push(e);
                     return out;
                 }
             },
-            // A second retry runs only once the first is spent: never reached by a graph retry.
-            Some("retry") => {}
+            // After a retry on some codes, a retry for the other failures.
+            Some("retry") => {
+                out.unsupported.push(not_yet(
+                    &format!("{path}.type"),
+                    "a second `retry` (one retry policy a step)",
+                ));
+                return out;
+            }
             Some("goto") => {
                 out.unsupported.push(not_yet(
                     &format!("{path}.type"),
@@ -135,9 +169,7 @@ pub fn on_failure(actions: &Actions) -> Mapped {
 pub fn on_success(actions: &Actions, last: bool) -> Mapped {
     let mut out = Mapped::default();
     if let Some((path, a)) = actions.all().next() {
-        let message = if a.get("reference").is_some() {
-            Some((format!("{path}.reference"), "actions from `components`"))
-        } else if a.get("criteria").is_some() {
+        let message = if a.get("criteria").is_some() {
             Some((format!("{path}.criteria"), "actions with `criteria`"))
         } else {
             match a.get("type").and_then(Value::as_str) {
@@ -157,6 +189,17 @@ pub fn on_success(actions: &Actions, last: bool) -> Mapped {
         }
     }
     out
+}
+
+/// The 4xx/5xx codes of criteria that are one `$statusCode == N` condition
+/// (`|| $statusCode == M` ...).
+fn retry_codes(criteria: &Value) -> Option<Vec<u16>> {
+    let [c] = criteria.as_array()?.as_slice() else {
+        return None;
+    };
+    let simple = c.get("type").is_none() && c.get("context").is_none();
+    let codes = super::criteria::status_codes(c.get("condition")?.as_str()?)?;
+    (simple && codes.iter().all(|c| RETRY_STATUSES.contains(c))).then_some(codes)
 }
 
 /// `retryLimit` retries (default one) `retryAfter` seconds apart, on any failure.

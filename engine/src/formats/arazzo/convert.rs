@@ -3,20 +3,21 @@
 //! `$steps.x.outputs.y` becomes a template reference, so caseflow orders
 //! the steps by their data flow and runs independent ones at once.
 
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 
 use indexmap::IndexMap;
 use serde_json::Value;
 
 use super::actions::{self, Actions};
-use super::criteria;
 use super::expression::{self, Expr, Part, Source, Text};
 use super::openapi::{Description, Operation};
+use super::{components, criteria};
 use crate::formats::names;
 use crate::spec::model::{
     Capture, CaptureSpec, Client, Expect, Input, JsonBody, Request, Spec, Step, WorkflowOutput,
 };
-use crate::spec::{Diagnostic, SourceFile, field_path};
+use crate::spec::{Diagnostic, SourceFile, field_path, suggest};
 
 /// What a step of the workflow is called in the spec, and its outputs.
 struct StepNames {
@@ -26,31 +27,46 @@ struct StepNames {
 
 struct Converter<'a> {
     file: &'a SourceFile,
+    doc: &'a Value,
     diagnostics: Vec<Diagnostic>,
     inputs: HashMap<String, String>,
     steps: HashMap<String, StepNames>,
     sources: Vec<(Description, String)>,
     /// Every workflow of the document by id, with its output names: steps may run them.
     workflows: HashMap<String, Vec<String>>,
+    /// The workflows of `dependsOn` by id, with the step that runs each.
+    depended: HashMap<String, StepNames>,
+    /// (spec field path, document field path) of what was converted.
+    origins: Vec<(String, String)>,
+    /// Sources that could not be read: reported once, at their `url`.
+    unreadable: HashSet<String>,
 }
+
+/// A converted workflow: the spec and where its fields came from.
+pub type Converted = (Spec, Vec<(String, String)>);
 
 /// Converts the workflow `id` (default: the first) of a parsed document.
 pub fn convert(
     file: &SourceFile,
     doc: &Value,
     workflow: Option<&str>,
-) -> (Option<Spec>, Vec<Diagnostic>) {
+) -> (Option<Converted>, Vec<Diagnostic>) {
     let mut c = Converter {
         file,
+        doc,
         diagnostics: Vec::new(),
         inputs: HashMap::new(),
         steps: HashMap::new(),
         sources: Vec::new(),
         workflows: HashMap::new(),
+        depended: HashMap::new(),
+        origins: Vec::new(),
+        unreadable: HashSet::new(),
     };
     let spec = c.document(doc, workflow);
     let failed = c.diagnostics.iter().any(Diagnostic::is_error);
-    (spec.filter(|_| !failed), c.diagnostics)
+    let converted = spec.filter(|_| !failed).map(|s| (s, c.origins));
+    (converted, c.diagnostics)
 }
 
 /// A name as a caseflow identifier: other characters become `_`.
@@ -83,27 +99,38 @@ fn list(v: Option<&Value>) -> &[Value] {
     v.and_then(Value::as_array).map_or(&[], Vec::as_slice)
 }
 
+/// A workflow step's `outputs` of the form `name: $outputs.other`, as (name, other).
+fn renamed_outputs(s: &Value) -> impl Iterator<Item = (String, String)> + '_ {
+    s.get("outputs")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+        .filter_map(|(name, v)| {
+            let other = v.as_str()?.strip_prefix("$outputs.")?;
+            Some((name.clone(), other.to_string()))
+        })
+}
+
+/// The `{name}`s of a path template.
+fn path_holes(path: &str) -> Vec<String> {
+    path.split('{')
+        .skip(1)
+        .filter_map(|p| Some(p.split_once('}')?.0.to_string()))
+        .filter(|h| !h.starts_with('{'))
+        .collect()
+}
+
 fn text_of(v: Option<&Value>) -> Option<String> {
     v.and_then(Value::as_str).map(str::to_string)
 }
 
-impl Converter<'_> {
+impl<'a> Converter<'a> {
     fn error(&mut self, path: &str, message: impl Into<String>) {
         self.diagnostics.push(self.file.error(path, message));
     }
     fn warn(&mut self, path: &str, message: impl Into<String>) {
         self.diagnostics
             .push(self.file.error(path, message).warning());
-    }
-    fn not_yet(&mut self, v: &Value, path: &str, what: &str) {
-        for field in what.split(',') {
-            if v.get(field).is_some() {
-                self.warn(
-                    &at(path, field),
-                    format!("not supported yet: `{field}` is not carried over"),
-                );
-            }
-        }
     }
 
     fn document(&mut self, doc: &Value, workflow: Option<&str>) -> Option<Spec> {
@@ -145,7 +172,6 @@ impl Converter<'_> {
             self.error("workflows", message);
             return None;
         };
-        self.not_yet(doc, "", "components");
         Some(self.workflow(doc, &workflows[i], &index("workflows", i)))
     }
 
@@ -177,9 +203,16 @@ impl Converter<'_> {
             match Description::read(&name, url, &base) {
                 Ok(d) => {
                     let client = ident(&name);
+                    self.origins
+                        .push((format!("clients.{client}"), path.clone()));
+                    self.origins
+                        .push((format!("inputs.{client}_url"), at(&path, "url")));
                     self.sources.push((d, client));
                 }
-                Err(e) => self.error(&at(&path, "url"), e),
+                Err(e) => {
+                    self.error(&at(&path, "url"), e);
+                    self.unreadable.insert(name);
+                }
             }
         }
     }
@@ -193,7 +226,6 @@ impl Converter<'_> {
             description: text_of(w.get("description")),
             ..Spec::default()
         };
-        self.not_yet(w, path, "dependsOn");
         for (d, client) in &self.sources {
             let input = format!("{client}_url");
             spec.inputs.insert(
@@ -215,6 +247,8 @@ impl Converter<'_> {
         self.inputs_of(w, path, &mut spec);
         let steps = list(w.get("steps"));
         self.name_steps(steps, path);
+        self.origins.push((String::new(), path.to_string()));
+        let before = self.depends_on(w, path, &spec);
         let shared = list(w.get("parameters")).to_vec();
         let mut warned = HashSet::new();
         for (i, s) in steps.iter().enumerate() {
@@ -222,13 +256,21 @@ impl Converter<'_> {
             if let Some((id, mut step)) = self.step(s, &spath, &shared) {
                 let last = i + 1 == steps.len();
                 self.actions(s, &spath, w, path, last, &mut step, &mut warned);
+                step.needs.extend(before.iter().map(|(id, _)| id.clone()));
+                self.record_step(&id, &spath, s);
                 spec.steps.insert(id, step);
             }
+        }
+        // The workflows it depends on run first, as steps of their own.
+        for (id, step) in before.into_iter().rev() {
+            spec.steps.shift_insert(0, id, step);
         }
         if let Some(outputs) = w.get("outputs").and_then(Value::as_object) {
             for (name, v) in outputs {
                 let opath = at(&at(path, "outputs"), name);
                 if let Some(Value::String(t)) = self.value(v, &opath) {
+                    self.origins
+                        .push((format!("outputs.{}", ident(name)), opath));
                     spec.outputs.insert(ident(name), WorkflowOutput::Value(t));
                 }
             }
@@ -241,9 +283,13 @@ impl Converter<'_> {
             return;
         };
         let ipath = at(path, "inputs");
-        if schema.get("$ref").is_some() {
-            self.warn(&at(&ipath, "$ref"), "not supported yet: inputs by `$ref`");
-        }
+        let schema = match components::schema(self.doc, schema) {
+            Ok(s) => s,
+            Err(e) => {
+                self.error(&at(&ipath, "$ref"), e);
+                return;
+            }
+        };
         let required: HashSet<&str> = list(schema.get("required"))
             .iter()
             .filter_map(Value::as_str)
@@ -252,14 +298,23 @@ impl Converter<'_> {
             return;
         };
         for (name, p) in props {
+            let p = components::schema(self.doc, p).unwrap_or(p);
             let id = ident(name);
+            self.origins
+                .push((format!("inputs.{id}"), at(&at(&ipath, "properties"), name)));
             let secret = p.get("format").and_then(Value::as_str) == Some("password")
                 || p.get("writeOnly") == Some(&Value::Bool(true));
             spec.inputs.insert(
                 id.clone(),
                 Input {
                     description: text_of(p.get("description")),
-                    default: p.get("default").cloned(),
+                    // An input the workflow does not require is null when not given.
+                    // An input whose caseflow extension names its source (env, sandbox) has none.
+                    default: p.get("default").cloned().or_else(|| {
+                        let optional = !required.contains(name.as_str())
+                            && p.get(super::export::extension("input")).is_none();
+                        optional.then_some(Value::Null)
+                    }),
                     secret: secret.then_some(true),
                     required: required.contains(name.as_str()),
                     ..Input::default()
@@ -292,7 +347,13 @@ impl Converter<'_> {
                 .and_then(Value::as_str)
                 .and_then(|w| self.workflows.get(w));
             let outputs = match sub {
-                Some(names) => names.iter().map(|k| (k.clone(), ident(k))).collect(),
+                // Its own `outputs` rename the workflow's (`mine: $outputs.theirs`).
+                Some(names) => names
+                    .iter()
+                    .map(|k| (k.clone(), k.clone()))
+                    .chain(renamed_outputs(s).filter(|(_, to)| names.contains(to)))
+                    .map(|(from, to)| (from, ident(&to)))
+                    .collect(),
                 None => s
                     .get("outputs")
                     .and_then(Value::as_object)
@@ -321,7 +382,7 @@ impl Converter<'_> {
             form: None,
             body: None,
         };
-        self.parameters(s, path, shared, &mut request);
+        self.parameters(s, path, shared, &op, &mut request);
         if let Some(body) = s.get("requestBody") {
             self.body(body, &at(path, "requestBody"), &op, &mut request);
         }
@@ -344,12 +405,47 @@ impl Converter<'_> {
         if let Some(outputs) = s.get("outputs").and_then(Value::as_object) {
             for (name, v) in outputs {
                 let opath = at(&at(path, "outputs"), name);
-                if let Some(capture) = self.capture(v, &opath) {
+                if let Some(capture) = self.capture(v, &opath, op.text_response) {
                     step.outputs.insert(ident(name), capture);
                 }
             }
         }
         Some((id, self.needs(s, path, step)))
+    }
+
+    /// Where the parts of step `id` came from in the Arazzo step at `path`.
+    fn record_step(&mut self, id: &str, path: &str, s: &Value) {
+        let step = format!("steps.{id}");
+        let mut parts = vec![
+            ("", String::new()),
+            (".expect", at(path, "successCriteria")),
+            (".needs", at(path, "dependsOn")),
+            (".request.json", at(path, "requestBody")),
+            (".request.form", at(path, "requestBody")),
+            (".request.body", at(path, "requestBody")),
+            (".retry", at(path, "onFailure")),
+            (".with", at(path, "parameters")),
+        ];
+        let named = ["operationId", "operationPath", "workflowId"];
+        if let Some(field) = named.iter().find(|f| s.get(**f).is_some()) {
+            parts.push((".request", at(path, field)));
+            parts.push((".uses", at(path, field)));
+        }
+        for (from, to) in parts {
+            let to = if to.is_empty() { path.to_string() } else { to };
+            self.origins.push((format!("{step}{from}"), to));
+        }
+        for name in s
+            .get("outputs")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flatten()
+            .map(|o| o.0)
+        {
+            let to = at(&at(path, "outputs"), name);
+            self.origins
+                .push((format!("{step}.outputs.{}", ident(name)), to));
+        }
     }
 
     /// A step's `dependsOn` as `needs`.
@@ -395,7 +491,68 @@ impl Converter<'_> {
             );
             return None;
         }
-        self.not_yet(s, path, "outputs,successCriteria");
+        if s.get("successCriteria").is_some() {
+            self.warn(
+                &at(path, "successCriteria"),
+                "a step that runs a workflow succeeds when the workflow's steps do: its `successCriteria` are not checked",
+            );
+        }
+        let known = self.workflows.get(wid).cloned().unwrap_or_default();
+        let (uses, mut with) = self.runs(wid);
+        for (name, v) in s
+            .get("outputs")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flatten()
+        {
+            let renamed = renamed_outputs(s).find(|(from, _)| from == name);
+            if !renamed.is_some_and(|(_, to)| known.contains(&to)) {
+                self.error(
+                    &at(&at(path, "outputs"), name),
+                    format!(
+                        "`{}`: a step that runs a workflow outputs `$outputs.NAME`, one of the workflow's outputs ({})",
+                        v.as_str().unwrap_or_default(),
+                        known.join(", ")
+                    ),
+                );
+            }
+        }
+        for (ppath, p) in self.resolved(list(s.get("parameters")), &at(path, "parameters")) {
+            let Some((name, value)) = self.name_and_value(&p, &ppath) else {
+                continue;
+            };
+            if let Some(value) = self.value(value, &at(&ppath, "value")) {
+                with.insert(ident(name), value);
+            }
+        }
+        Some(Step {
+            description: text_of(s.get("description")),
+            uses: Some(uses),
+            with,
+            ..Step::default()
+        })
+    }
+
+    /// Parameters with their `reference`s to `components` resolved, each with
+    /// its field path; a reference that names nothing is reported.
+    fn resolved<'x>(&mut self, ps: &'x [Value], path: &str) -> Vec<(String, Cow<'x, Value>)>
+    where
+        'a: 'x,
+    {
+        let mut out = Vec::new();
+        for (i, p) in ps.iter().enumerate() {
+            let ppath = index(path, i);
+            match components::parameter(self.doc, p) {
+                Ok(p) => out.push((ppath, p)),
+                Err(e) => self.error(&at(&ppath, "reference"), e),
+            }
+        }
+        out
+    }
+
+    /// What a step running workflow `wid` of this document uses, and the
+    /// inputs it passes on: the servers of the sources.
+    fn runs(&self, wid: &str) -> (String, IndexMap<String, Value>) {
         let document = self
             .file
             .path
@@ -410,32 +567,77 @@ impl Converter<'_> {
                 Value::String(format!("{{{{ inputs.{input} }}}}")),
             );
         }
-        for (i, p) in list(s.get("parameters")).iter().enumerate() {
-            let ppath = index(&at(path, "parameters"), i);
-            let Some((name, value)) = self.name_and_value(p, &ppath) else {
-                continue;
-            };
-            if let Some(value) = self.value(value, &at(&ppath, "value")) {
-                with.insert(ident(name), value);
-            }
-        }
-        Some(Step {
-            description: text_of(s.get("description")),
-            uses: Some(format!("{document}#{wid}")),
-            with,
-            ..Step::default()
-        })
+        (format!("{document}#{wid}"), with)
     }
 
-    /// A parameter's `name` and `value`; what is missing or not supported is reported.
-    fn name_and_value<'v>(&mut self, p: &'v Value, path: &str) -> Option<(&'v str, &'v Value)> {
-        if p.get("reference").is_some() {
-            self.warn(
-                &at(path, "reference"),
-                "not supported yet: parameters from `components`",
+    /// The workflow's `dependsOn` as steps that run those workflows, by id;
+    /// each is given the inputs of the same name this workflow has.
+    fn depends_on(&mut self, w: &Value, path: &str, spec: &Spec) -> Vec<(String, Step)> {
+        let mut out = Vec::new();
+        for (i, dep) in list(w.get("dependsOn")).iter().enumerate() {
+            let dpath = index(&at(path, "dependsOn"), i);
+            let wid = dep.as_str().unwrap_or_default();
+            let Some(outputs) = self.workflows.get(wid).cloned() else {
+                let message = if wid.starts_with("$sourceDescriptions.") {
+                    "not supported yet: workflows of `arazzo` source descriptions".to_string()
+                } else {
+                    let mut known: Vec<&str> = self.workflows.keys().map(String::as_str).collect();
+                    known.sort();
+                    format!(
+                        "no workflow `{wid}` in the document (workflows: {})",
+                        known.join(", ")
+                    )
+                };
+                self.error(&dpath, message);
+                continue;
+            };
+            let mut taken: HashSet<String> = self.steps.values().map(|n| n.id.clone()).collect();
+            taken.extend(out.iter().map(|(id, _): &(String, Step)| id.clone()));
+            let id = names::unique(&format!("workflow_{}", ident(wid)), &mut taken, "_");
+            self.origins.push((format!("steps.{id}"), dpath.clone()));
+            let (uses, mut with) = self.runs(wid);
+            let inputs = self.sub_inputs(wid);
+            for name in inputs.iter().filter(|n| spec.inputs.contains_key(*n)) {
+                with.insert(
+                    name.clone(),
+                    Value::String(format!("{{{{ inputs.{name} }}}}")),
+                );
+            }
+            self.depended.insert(
+                wid.to_string(),
+                StepNames {
+                    id: id.clone(),
+                    outputs: outputs.iter().map(|o| (o.clone(), ident(o))).collect(),
+                },
             );
-            return None;
+            let step = Step {
+                description: Some(format!("The workflow `{wid}`, which this one depends on")),
+                uses: Some(uses),
+                with,
+                ..Step::default()
+            };
+            out.push((id, step));
         }
+        out
+    }
+
+    /// The input names (as caseflow identifiers) of workflow `wid`.
+    fn sub_inputs(&self, wid: &str) -> Vec<String> {
+        let found = list(self.doc.get("workflows"))
+            .iter()
+            .find(|w| w.get("workflowId").and_then(Value::as_str) == Some(wid));
+        let schema = found
+            .and_then(|w| w.get("inputs"))
+            .and_then(|s| components::schema(self.doc, s).ok());
+        schema
+            .and_then(|s| s.get("properties"))
+            .and_then(Value::as_object)
+            .map(|p| p.keys().map(|k| ident(k)).collect())
+            .unwrap_or_default()
+    }
+
+    /// A parameter's `name` and `value`; what is missing is reported.
+    fn name_and_value<'v>(&mut self, p: &'v Value, path: &str) -> Option<(&'v str, &'v Value)> {
         let named = (p.get("name").and_then(Value::as_str), p.get("value"));
         let (Some(name), Some(value)) = named else {
             self.error(path, "a parameter needs `name` and `value`");
@@ -457,7 +659,7 @@ impl Converter<'_> {
         step: &mut Step,
         warned: &mut HashSet<String>,
     ) {
-        let failure = Actions::new(s, spath, "onFailure", w, wpath, "failureActions");
+        let failure = Actions::new(self.doc, s, spath, "onFailure", w, wpath, "failureActions");
         let failed = actions::on_failure(&failure);
         if let Some(retry) = failed.retry {
             if step.uses.is_some() {
@@ -469,7 +671,12 @@ impl Converter<'_> {
                 step.retry = Some(Box::new(retry));
             }
         }
-        let success = Actions::new(s, spath, "onSuccess", w, wpath, "successActions");
+        let success = Actions::new(self.doc, s, spath, "onSuccess", w, wpath, "successActions");
+        for (path, message) in failure.errors.iter().chain(&success.errors) {
+            if warned.insert(path.clone()) {
+                self.error(path, message.clone());
+            }
+        }
         let succeeded = actions::on_success(&success, last);
         for (path, message) in failed.unsupported.into_iter().chain(succeeded.unsupported) {
             if warned.insert(path.clone()) {
@@ -500,6 +707,14 @@ impl Converter<'_> {
                 .iter()
                 .filter(|(d, _)| source.is_none_or(|n| d.name == n))
                 .find_map(|(d, client)| d.by_id(id).map(|op| (op, client.clone())));
+            // An operation of a source that could not be read is not a second error.
+            let unread = match source {
+                Some(n) => self.unreadable.contains(n),
+                None => !self.unreadable.is_empty(),
+            };
+            if found.is_none() && unread {
+                return None;
+            }
             if found.is_none() {
                 let known: Vec<String> = self.sources.iter().flat_map(|(d, _)| d.ids()).collect();
                 let message = match source {
@@ -528,7 +743,9 @@ impl Converter<'_> {
                 return None;
             };
             let Some((d, client)) = self.sources.iter().find(|(d, _)| d.name == name) else {
-                self.error(&field, format!("unknown source description `{name}`"));
+                if !self.unreadable.contains(name) {
+                    self.error(&field, format!("unknown source description `{name}`"));
+                }
                 return None;
             };
             return match d.by_pointer(pointer) {
@@ -546,28 +763,31 @@ impl Converter<'_> {
         None
     }
 
-    fn parameters(&mut self, s: &Value, path: &str, shared: &[Value], request: &mut Request) {
+    fn parameters(
+        &mut self,
+        s: &Value,
+        path: &str,
+        shared: &[Value],
+        op: &Operation,
+        request: &mut Request,
+    ) {
         // Workflow parameters apply to every step; a step's own of the same name and place win.
-        let own = list(s.get("parameters"));
+        let own = self.resolved(list(s.get("parameters")), &at(path, "parameters"));
         let key = |p: &Value| (text_of(p.get("name")), text_of(p.get("in")));
-        let mut all: Vec<(String, &Value)> = shared
-            .iter()
-            .enumerate()
-            .filter(|(_, p)| !own.iter().any(|o| key(o) == key(p)))
-            .map(|(i, p)| (format!("parameters[{i}]"), p))
+        let mut all: Vec<(String, Cow<Value>)> = self
+            .resolved(shared, "parameters")
+            .into_iter()
+            .filter(|(_, p)| !own.iter().any(|(_, o)| key(o) == key(p)))
             .collect();
-        all.extend(
-            own.iter()
-                .enumerate()
-                .map(|(i, p)| (index(&at(path, "parameters"), i), p)),
-        );
+        all.extend(own);
         let mut cookies = Vec::new();
         let mut unfilled = false;
-        for (ppath, p) in all {
-            let Some((name, value)) = self.name_and_value(p, &ppath) else {
+        for (ppath, p) in &all {
+            let (ppath, p) = (ppath.as_str(), p.as_ref());
+            let Some((name, value)) = self.name_and_value(p, ppath) else {
                 continue;
             };
-            let vpath = at(&ppath, "value");
+            let vpath = at(ppath, "value");
             let Some(value) = self.value(value, &vpath) else {
                 // Reported already; the hole it leaves is no second error.
                 unfilled = true;
@@ -581,14 +801,30 @@ impl Converter<'_> {
                 Some("path") => {
                     let hole = format!("{{{name}}}");
                     if !request.url.contains(&hole) {
+                        let holes = path_holes(&request.url);
                         self.error(
-                            &at(&ppath, "name"),
-                            format!("the operation's path `{}` has no `{hole}`", request.url),
+                            &at(ppath, "name"),
+                            format!(
+                                "the operation's path `{}` has no `{hole}`{}",
+                                request.url,
+                                suggest::hint(name, &holes)
+                            ),
                         );
+                        unfilled = true;
                     }
                     request.url = request.url.replace(&hole, &text);
                 }
                 Some("query") => {
+                    if !op.query.is_empty() && !op.query.iter().any(|q| q == name) {
+                        self.warn(
+                            &at(ppath, "name"),
+                            format!(
+                                "the operation declares no query parameter `{name}` (it declares {}){}",
+                                suggest::list(&op.query),
+                                suggest::hint(name, &op.query)
+                            ),
+                        );
+                    }
                     request.query.insert(name.to_string(), value);
                 }
                 Some("header") => {
@@ -596,11 +832,11 @@ impl Converter<'_> {
                 }
                 Some("cookie") => cookies.push(format!("{name}={text}")),
                 Some(other) => self.error(
-                    &at(&ppath, "in"),
+                    &at(ppath, "in"),
                     format!("`{other}` is not path, query, header or cookie"),
                 ),
                 None => self.error(
-                    &ppath,
+                    ppath,
                     "a parameter of an operation needs `in` (path, query, header or cookie)",
                 ),
             }
@@ -624,7 +860,6 @@ impl Converter<'_> {
     }
 
     fn body(&mut self, body: &Value, path: &str, op: &Operation, request: &mut Request) {
-        self.not_yet(body, path, "replacements");
         let Some(payload) = body.get("payload") else {
             return;
         };
@@ -639,9 +874,10 @@ impl Converter<'_> {
             _ => None,
         };
         let structured = parsed.as_ref().unwrap_or(payload);
-        let Some(value) = self.value(structured, &ppath) else {
+        let Some(mut value) = self.value(structured, &ppath) else {
             return;
         };
+        self.replacements(body, path, json, &mut value);
         // Text that is not one whole expression is a body template as written (XML, a form string).
         let text = structured
             .as_str()
@@ -666,7 +902,38 @@ impl Converter<'_> {
         }
     }
 
-    fn capture(&mut self, v: &Value, path: &str) -> Option<Capture> {
+    /// `replacements`: values put at JSON pointers of a JSON payload.
+    fn replacements(&mut self, body: &Value, path: &str, json: bool, payload: &mut Value) {
+        for (i, r) in list(body.get("replacements")).iter().enumerate() {
+            let rpath = index(&at(path, "replacements"), i);
+            let (Some(target), Some(v)) = (r.get("target").and_then(Value::as_str), r.get("value"))
+            else {
+                self.error(&rpath, "a replacement needs `target` and `value`");
+                continue;
+            };
+            if !json || !(target.is_empty() || target.starts_with('/')) {
+                self.warn(
+                    &at(&rpath, "target"),
+                    "not supported yet: replacements other than JSON pointers into a JSON payload",
+                );
+                continue;
+            }
+            let Some(value) = self.value(v, &at(&rpath, "value")) else {
+                continue;
+            };
+            match payload.pointer_mut(target) {
+                Some(slot) => *slot = value,
+                None => self.error(
+                    &at(&rpath, "target"),
+                    format!("`{target}` names nothing in the payload"),
+                ),
+            }
+        }
+    }
+
+    /// A step output; `text` when the operation answers with text only, so
+    /// that the whole body is read as text rather than as JSON.
+    fn capture(&mut self, v: &Value, path: &str, text_body: bool) -> Option<Capture> {
         let Some(text) = v.as_str() else {
             self.error(
                 path,
@@ -689,6 +956,10 @@ impl Converter<'_> {
             }),
             Expr::Url => full(CaptureSpec {
                 url: true,
+                ..CaptureSpec::default()
+            }),
+            Expr::Response(Source::Body(None)) if text_body => full(CaptureSpec {
+                body: true,
                 ..CaptureSpec::default()
             }),
             Expr::Response(Source::Body(None)) => Some(Capture::Path("$".into())),
@@ -801,8 +1072,30 @@ impl Converter<'_> {
                     }
                 }
             }
+            Expr::Workflows(rest) => {
+                let found = rest.split_once(".outputs.").and_then(|(wid, output)| {
+                    let names = self.depended.get(wid)?;
+                    Some(format!(
+                        "steps.{}.outputs.{}",
+                        names.id,
+                        names.outputs.get(output)?
+                    ))
+                });
+                if found.is_none() {
+                    let mut known: Vec<&str> = self.depended.keys().map(String::as_str).collect();
+                    known.sort();
+                    self.error(
+                        path,
+                        format!(
+                            "`{text}`: `$workflows.ID.outputs.NAME` reads an output of a workflow in `dependsOn` ({})",
+                            known.join(", ")
+                        ),
+                    );
+                }
+                found
+            }
             _ => {
-                self.warn(path, format!("not supported yet: `{text}` in a value (values read `$inputs` and `$steps`)"));
+                self.warn(path, format!("not supported yet: `{text}` in a value (values read `$inputs`, `$steps` and `$workflows`)"));
                 None
             }
         }

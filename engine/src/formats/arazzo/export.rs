@@ -173,7 +173,11 @@ impl Exporter {
                 }
                 p.insert("default".into(), d.clone());
             }
-            if input.get("required") == Some(&Value::Bool(true)) {
+            // Without a default or a source, a caseflow input is required.
+            let sourced = ["default", "env", "sandbox"]
+                .iter()
+                .any(|f| input.get(*f).is_some());
+            if input.get("required") == Some(&Value::Bool(true)) || !sourced {
                 required.push(Value::String(name.clone()));
             }
             let mut kept = Map::new();

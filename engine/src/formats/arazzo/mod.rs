@@ -3,6 +3,7 @@
 //! `caseflow import arazzo`, and in memory by `run`, `validate` and `plan`.
 
 pub mod actions;
+mod components;
 pub mod convert;
 pub mod criteria;
 pub mod export;
@@ -17,6 +18,7 @@ use std::path::Path;
 use serde_json::Value;
 
 use super::{GeneratedSpec, Imported, Reader};
+use crate::spec::origin::Origin;
 use crate::spec::{Diagnostic, Loc, SourceFile, Spec};
 
 /// Arazzo documents as a [`Reader`]: the workflow to convert, default the first.
@@ -36,7 +38,7 @@ impl Reader for Arazzo {
                 .map(ToString::to_string)
                 .collect()
         };
-        let Some(spec) = spec else {
+        let Some((spec, _)) = spec else {
             return Err(lines(Diagnostic::is_error).join("\n"));
         };
         let warnings = lines(|d| !d.is_error());
@@ -91,7 +93,7 @@ pub fn convert_text(
     name: String,
     text: String,
     workflow: Option<&str>,
-) -> (Option<Spec>, Vec<Diagnostic>) {
+) -> (Option<(Spec, Origin)>, Vec<Diagnostic>) {
     let doc: Value =
         match serde_saphyr::from_str_with_options(&text, crate::spec::load::yaml_options()) {
             Ok(v) => v,
@@ -112,15 +114,15 @@ pub fn convert_text(
         return (None, vec![d]);
     }
     let file = SourceFile::new(name, path.to_path_buf(), text);
-    let (spec, mut diagnostics) = convert::convert(&file, &doc, workflow);
-    let spec = spec.map(|s| {
-        let (s, problem) = extensions::apply(&doc, workflow, s);
-        if let Some(p) = problem {
-            diagnostics.push(file.error("workflows", p).warning());
-        }
-        s
-    });
-    (spec, diagnostics)
+    let (converted, mut diagnostics) = convert::convert(&file, &doc, workflow);
+    let Some((spec, paths)) = converted else {
+        return (None, diagnostics);
+    };
+    let (spec, problem) = extensions::apply(&doc, workflow, spec);
+    if let Some(p) = problem {
+        diagnostics.push(file.error("workflows", p).warning());
+    }
+    (Some((spec, Origin::new(file, paths))), diagnostics)
 }
 
 /// The plan's dependencies of a converted document, each marked with what

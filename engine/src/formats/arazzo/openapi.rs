@@ -6,6 +6,7 @@ use std::path::Path;
 
 use serde_json::Value;
 
+use crate::run::step::root_cause;
 use crate::spec::model::Method;
 
 /// One OpenAPI operation, as much of it as a request needs.
@@ -16,6 +17,10 @@ pub struct Operation {
     pub path: String,
     /// The media types its request body takes, first the preferred one.
     pub body_types: Vec<String>,
+    /// Its successful responses declare content, none of it JSON.
+    pub text_response: bool,
+    /// The query parameters it declares (its own and its path's).
+    pub query: Vec<String>,
 }
 
 /// An OpenAPI 3.0/3.1 description read from a local file.
@@ -32,27 +37,31 @@ const METHODS: [&str; 8] = [
 ];
 
 impl Description {
-    /// Reads `url` relative to the Arazzo document's directory.
+    /// Reads `url`: an `http(s)` address, or a path relative to the Arazzo
+    /// document's directory.
     pub fn read(name: &str, url: &str, base: &Path) -> Result<Self, String> {
-        if url.contains("://") {
+        let (shown, text) = if url.starts_with("http://") || url.starts_with("https://") {
+            (url.to_string(), download(url)?)
+        } else if url.contains("://") {
             return Err(format!(
-                "`{url}` is not a local file: caseflow reads source descriptions from files next to the Arazzo document (download it and name the file)"
+                "`{url}` is neither an http(s) address nor a file next to the Arazzo document"
             ));
-        }
-        let path = base.join(url);
-        let text = std::fs::read_to_string(&path).map_err(|e| {
-            format!(
-                "cannot read `{}`: {}",
-                path.display(),
-                crate::spec::load::io_reason(&e).to_lowercase()
-            )
-        })?;
+        } else {
+            let path = base.join(url);
+            let text = std::fs::read_to_string(&path).map_err(|e| {
+                format!(
+                    "cannot read `{}`: {}",
+                    path.display(),
+                    crate::spec::load::io_reason(&e).to_lowercase()
+                )
+            })?;
+            (path.display().to_string(), text)
+        };
         let document: Value =
             serde_saphyr::from_str_with_options(&text, crate::spec::load::yaml_options()).map_err(
                 |e| {
                     format!(
-                        "`{}` is not YAML or JSON: {}",
-                        path.display(),
+                        "`{shown}` is not YAML or JSON: {}",
                         crate::spec::wording::yaml(&e)
                     )
                 },
@@ -63,11 +72,16 @@ impl Description {
             .unwrap_or("");
         if !version.starts_with("3.") {
             return Err(format!(
-                "`{}` is not an OpenAPI 3.0 or 3.1 description (its `openapi` field is `{version}`)",
-                path.display()
+                "`{shown}` is not an OpenAPI 3.0 or 3.1 description (its `openapi` field is `{version}`)"
             ));
         }
-        let server = first_server(&document);
+        let mut server = first_server(&document);
+        // A relative server is relative to where the description was served.
+        if let Some(relative) = server.as_deref().filter(|s| !s.contains("://"))
+            && let Ok(joined) = url::Url::parse(&shown).and_then(|u| u.join(relative))
+        {
+            server = Some(joined.as_str().trim_end_matches('/').to_string());
+        }
         Ok(Self {
             name: name.to_string(),
             server,
@@ -81,29 +95,58 @@ impl Description {
         paths.iter().find_map(|(path, item)| {
             METHODS.iter().find_map(|m| {
                 let op = item.get(*m)?;
-                (op.get("operationId")?.as_str()? == id).then(|| operation(path, m, op))?
+                (op.get("operationId")?.as_str()? == id)
+                    .then(|| operation(&self.document, path, m, item))?
             })
         })
     }
 
-    /// The operation a JSON pointer such as `/paths/~1items/post` names.
+    /// The operation a JSON pointer such as `/paths/~1items/post` names; a
+    /// pointer to a path item (`/paths/~1items`) names its one operation.
     pub fn by_pointer(&self, pointer: &str) -> Result<Operation, String> {
         let tokens: Vec<String> = pointer
             .split('/')
             .skip(1)
             .map(|t| t.replace("~1", "/").replace("~0", "~"))
             .collect();
-        let [paths, path, method] = tokens.as_slice() else {
-            return Err(format!(
-                "`#{pointer}` does not name an operation (`#/paths/~1items/post`)"
-            ));
+        let none = || format!("`#{pointer}` names no operation of `{}`", self.name);
+        let (path, method) = match tokens.as_slice() {
+            [paths, path, method] if paths == "paths" => (path, method.clone()),
+            [paths, path] if paths == "paths" => {
+                let item = self.document.pointer(pointer).ok_or_else(none)?;
+                let methods: Vec<&str> = METHODS
+                    .iter()
+                    .copied()
+                    .filter(|m| item.get(*m).is_some())
+                    .collect();
+                match methods.as_slice() {
+                    [one] => (path, one.to_string()),
+                    [] => return Err(none()),
+                    several => {
+                        return Err(format!(
+                            "`#{pointer}` has {} operations ({}): add the method, e.g. `#{pointer}/{}`",
+                            several.len(),
+                            several.join(", "),
+                            several[0]
+                        ));
+                    }
+                }
+            }
+            _ => {
+                return Err(format!(
+                    "`#{pointer}` does not name an operation (`#/paths/~1items/post`)"
+                ));
+            }
         };
-        let op = self
+        let item = self
             .document
-            .pointer(pointer)
-            .filter(|_| paths == "paths" && METHODS.contains(&method.as_str()))
-            .ok_or_else(|| format!("`#{pointer}` names no operation of `{}`", self.name))?;
-        operation(path, method, op)
+            .pointer(&format!(
+                "/paths/{}",
+                path.replace('~', "~0").replace('/', "~1")
+            ))
+            .filter(|i| METHODS.contains(&method.as_str()) && i.get(&method).is_some())
+            .ok_or_else(none)?;
+        operation(&self.document, path, &method, item)
             .ok_or_else(|| format!("`{method}` is not a method caseflow sends"))
     }
 
@@ -120,7 +163,47 @@ impl Description {
     }
 }
 
-fn operation(path: &str, method: &str, op: &Value) -> Option<Operation> {
+/// A description served over HTTP, read on a thread of its own so that the
+/// loader works the same inside a run and outside one.
+fn download(url: &str) -> Result<String, String> {
+    let fetch = async {
+        let client = reqwest::Client::builder()
+            .timeout(std::time::Duration::from_secs(30))
+            .build()
+            .map_err(|e| root_cause(&e))?;
+        let response = client
+            .get(url)
+            .send()
+            .await
+            .map_err(|e| match e.is_timeout() {
+                true => "no answer within 30 s".to_string(),
+                false => root_cause(&e),
+            })?;
+        let status = response.status();
+        if !status.is_success() {
+            return Err(format!("the server answered {status}"));
+        }
+        response.text().await.map_err(|e| root_cause(&e))
+    };
+    let got = std::thread::scope(|s| {
+        s.spawn(|| {
+            tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .map_err(|e| e.to_string())?
+                .block_on(fetch)
+        })
+        .join()
+    });
+    match got {
+        Ok(Ok(text)) => Ok(text),
+        Ok(Err(reason)) => Err(format!("cannot download `{url}`: {reason}")),
+        Err(_) => Err(format!("cannot download `{url}`")),
+    }
+}
+
+fn operation(document: &Value, path: &str, method: &str, item: &Value) -> Option<Operation> {
+    let op = item.get(method)?;
     let method = match method {
         "get" => Method::GET,
         "put" => Method::PUT,
@@ -136,10 +219,34 @@ fn operation(path: &str, method: &str, op: &Value) -> Option<Operation> {
         .and_then(Value::as_object)
         .map(|c| c.keys().cloned().collect())
         .unwrap_or_default();
+    let answers: Vec<&String> = op
+        .get("responses")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+        .filter(|(code, _)| code.starts_with('2') || *code == "default")
+        .filter_map(|(_, r)| r.get("content")?.as_object())
+        .flat_map(|c| c.keys())
+        .collect();
+    let text_response = !answers.is_empty() && !answers.iter().any(|t| t.contains("json"));
+    let declared = [item, op]
+        .into_iter()
+        .filter_map(|v| v.get("parameters")?.as_array());
+    let query = declared
+        .flatten()
+        .filter_map(|p| match p.get("$ref").and_then(Value::as_str) {
+            Some(r) => document.pointer(r.strip_prefix('#')?),
+            None => Some(p),
+        })
+        .filter(|p| p.get("in").and_then(Value::as_str) == Some("query"))
+        .filter_map(|p| Some(p.get("name")?.as_str()?.to_string()))
+        .collect();
     Some(Operation {
         method,
         path: path.to_string(),
         body_types,
+        text_response,
+        query,
     })
 }
 
