@@ -1,6 +1,8 @@
-//! The example documents of the Arazzo specification's repository
-//! (`examples/1.0.0`, copied unchanged into `tests/fixtures/arazzo-examples`),
-//! checked and run against local servers of the APIs they describe.
+//! Arazzo documents written for other tools, copied unchanged: the examples
+//! of the Arazzo specification's repository (`examples/1.0.0`, in
+//! `tests/fixtures/arazzo-examples`) and Redocly's museum workflows for its
+//! Respect runner (`tests/fixtures/respect-museum`), checked and run
+//! against local servers of the APIs they describe.
 
 mod support;
 
@@ -214,4 +216,61 @@ fn the_oauth_example_gets_a_client_credentials_token() {
     // A wrong secret is refused and the step fails.
     let out = run(&dir, doc, &[&set, &id, "client_secret=wrong"]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+}
+
+const MUSEUM: &str = "tests/fixtures/respect-museum/arazzo/museum-api.arazzo.yaml";
+
+#[test]
+fn the_museum_workflow_runs_a_workflow_of_another_arazzo_document() {
+    let (base, seen) = example_apis::serve();
+    let dir = support::write_spec("placeholder", "")
+        .parent()
+        .unwrap()
+        .to_path_buf();
+    let report = dir.join("report.json");
+    let (set, report_arg) = (
+        format!("museum_api_url={base}"),
+        format!("json={}", report.display()),
+    );
+    let args = ["run", MUSEUM, "--set", &set, "--report", &report_arg];
+    let out = caseflow(&args, Path::new("."));
+    assert!(out.status.success(), "{}", text(&out));
+    let seen = seen.lock().unwrap();
+    // `museum-api.getMuseumHours` and, through `$sourceDescriptions.tickets-from-museum-api.workflows.get-museum-tickets`,
+    // the ticket workflow of museum-tickets.arazzo.yaml; both with the workflow's header.
+    let mut calls = seen.museum_calls.clone();
+    calls.sort();
+    assert_eq!(calls, ["GET /museum-hours", "POST /tickets"]);
+    assert_eq!(seen.tickets[0]["email"], json!("todd@example.com"));
+    let report = binary::json_report(&dir);
+    assert_eq!(
+        binary::report_step(&report, "buy_ticket")["outputs"]["ticketId"],
+        json!("ticket-1")
+    );
+}
+
+#[test]
+fn the_museum_events_workflow_creates_reads_updates_and_deletes_an_event() {
+    let (base, seen) = example_apis::serve();
+    let set = format!("museum_api_url={base}");
+    let doc = format!("{MUSEUM}#events-crud");
+    // The document reads the event and updates it at once (neither uses the
+    // other's output), and deletes it after the update: one at a time here,
+    // so that the read never meets a deleted event.
+    let args = ["run", &doc, "--set", &set, "--max-parallel", "1"];
+    let out = caseflow(&args, Path::new("."));
+    assert!(out.status.success(), "{}", text(&out));
+    let seen = seen.lock().unwrap();
+    let calls: Vec<&str> = seen.museum_calls.iter().map(String::as_str).collect();
+    assert_eq!(
+        calls,
+        [
+            "GET /special-events",
+            "POST /special-events",
+            "GET /special-events/evt-100",
+            "PATCH /special-events/evt-100",
+            "DELETE /special-events/evt-100",
+        ]
+    );
+    assert!(seen.events.is_empty());
 }

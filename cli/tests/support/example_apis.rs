@@ -2,7 +2,9 @@
 //! enough to check each request: a pet store (pets by tag and status,
 //! coupons, orders, a login whose token the pet search requires, and its
 //! own OpenAPI description with a relative server) and an OAuth service
-//! (codes, client credentials, refresh tokens).
+//! (codes, client credentials, refresh tokens), and Redocly's museum
+//! (hours, special events, tickets; every call with the document's
+//! `Authorization: Basic Og==`).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -22,6 +24,10 @@ pub struct Seen {
     pub codes: HashMap<String, String>,
     pub refresh_tokens: Vec<String>,
     pub grants: Vec<String>,
+    /// Museum events by id; calls as `METHOD /path` in the order they came.
+    pub events: HashMap<String, Value>,
+    pub museum_calls: Vec<String>,
+    pub tickets: Vec<Value>,
 }
 
 pub type Shared = Arc<Mutex<Seen>>;
@@ -48,6 +54,13 @@ pub fn serve() -> (String, Shared) {
                 .route("/specs/petstore.yaml", get(description))
                 .route("/authorize", get(authorize))
                 .route("/oauth/token", post(token))
+                .route("/museum-hours", get(museum_hours))
+                .route("/special-events", get(list_events).post(create_event))
+                .route(
+                    "/special-events/{id}",
+                    get(read_event).patch(update_event).delete(delete_event),
+                )
+                .route("/tickets", post(buy_tickets))
                 .with_state(state);
             let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
             tx.send(listener.local_addr().unwrap()).unwrap();
@@ -217,4 +230,97 @@ async fn token(State(seen): St, Form(f): Form<HashMap<String, String>>) -> Respo
         }
         _ => denied("invalid_client"),
     }
+}
+
+/// Records a museum call; `false` when it lacks the document's credentials.
+fn museum_call(seen: &Shared, headers: &HeaderMap, call: String) -> bool {
+    seen.lock().unwrap().museum_calls.push(call);
+    headers.get("authorization").and_then(|v| v.to_str().ok()) == Some("Basic Og==")
+}
+
+async fn museum_hours(State(seen): St, headers: HeaderMap) -> Response {
+    if !museum_call(&seen, &headers, "GET /museum-hours".into()) {
+        return StatusCode::UNAUTHORIZED.into_response();
+    }
+    axum::Json(json!([{"date": "2023-09-11", "timeOpen": "09:00", "timeClose": "18:00"}]))
+        .into_response()
+}
+
+async fn list_events(State(seen): St, headers: HeaderMap) -> Response {
+    if !museum_call(&seen, &headers, "GET /special-events".into()) {
+        return StatusCode::UNAUTHORIZED.into_response();
+    }
+    let events: Vec<Value> = seen.lock().unwrap().events.values().cloned().collect();
+    axum::Json(events).into_response()
+}
+
+async fn create_event(
+    State(seen): St,
+    headers: HeaderMap,
+    axum::Json(mut e): axum::Json<Value>,
+) -> Response {
+    if !museum_call(&seen, &headers, "POST /special-events".into()) {
+        return StatusCode::UNAUTHORIZED.into_response();
+    }
+    let mut seen = seen.lock().unwrap();
+    let id = format!("evt-{}", seen.events.len() + 100);
+    e["eventId"] = json!(id);
+    seen.events.insert(id, e.clone());
+    (StatusCode::CREATED, axum::Json(e)).into_response()
+}
+
+async fn read_event(State(seen): St, headers: HeaderMap, Path(id): Path<String>) -> Response {
+    if !museum_call(&seen, &headers, format!("GET /special-events/{id}")) {
+        return StatusCode::UNAUTHORIZED.into_response();
+    }
+    match seen.lock().unwrap().events.get(&id) {
+        Some(e) => axum::Json(e.clone()).into_response(),
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
+async fn update_event(
+    State(seen): St,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    axum::Json(change): axum::Json<Value>,
+) -> Response {
+    if !museum_call(&seen, &headers, format!("PATCH /special-events/{id}")) {
+        return StatusCode::UNAUTHORIZED.into_response();
+    }
+    let mut seen = seen.lock().unwrap();
+    let Some(e) = seen.events.get_mut(&id) else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    for (k, v) in change.as_object().into_iter().flatten() {
+        e[k] = v.clone();
+    }
+    axum::Json(e.clone()).into_response()
+}
+
+async fn delete_event(State(seen): St, headers: HeaderMap, Path(id): Path<String>) -> Response {
+    if !museum_call(&seen, &headers, format!("DELETE /special-events/{id}")) {
+        return StatusCode::UNAUTHORIZED.into_response();
+    }
+    match seen.lock().unwrap().events.remove(&id) {
+        Some(_) => StatusCode::NO_CONTENT.into_response(),
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
+async fn buy_tickets(
+    State(seen): St,
+    headers: HeaderMap,
+    axum::Json(mut t): axum::Json<Value>,
+) -> Response {
+    if !museum_call(&seen, &headers, "POST /tickets".into()) {
+        return StatusCode::UNAUTHORIZED.into_response();
+    }
+    let mut seen = seen.lock().unwrap();
+    let n = seen.tickets.len() + 1;
+    t["ticketId"] = json!(format!("ticket-{n}"));
+    t["message"] = json!("Museum general entry ticket purchased");
+    t["confirmationCode"] = json!(format!("ticket-general-{n:04}"));
+    seen.tickets.push(t.clone());
+    (StatusCode::CREATED, axum::Json(t)).into_response()
 }

@@ -214,6 +214,9 @@ impl Redactor {
                             .decode(credential.trim())
                             .ok()
                             .and_then(|b| String::from_utf8(b).ok())
+                        // `Og==` is `:`, no user and no password: nothing to hide
+                        // beyond the credential, and masking every `:` would garble output.
+                        && pair.split_once(':').is_some_and(|(_, p)| !p.is_empty())
                     {
                         self.add(&pair);
                         if let Some((_, password)) = pair.split_once(':') {

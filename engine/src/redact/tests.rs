@@ -138,6 +138,18 @@ fn headers_keep_their_scheme() {
 }
 
 #[test]
+fn empty_basic_credentials_mask_the_credential_and_nothing_else() {
+    // `Basic Og==` is the pair `:`: masking that would take every `:` of a report.
+    let r = Redactor::new();
+    r.learn_header("Authorization", "Basic Og==");
+    assert_eq!(r.short_secrets(), 0);
+    assert_eq!(
+        r.redact(r#"{"version": 1, "auth": "Basic Og=="}"#),
+        r#"{"version": 1, "auth": "Basic •••"}"#
+    );
+}
+
+#[test]
 fn jwts_are_masked_by_shape() {
     let r = Redactor::new();
     let header = URL_SAFE_NO_PAD.encode(br#"{"alg":"RS256","kid":"k1"}"#);

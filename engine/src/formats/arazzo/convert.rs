@@ -40,6 +40,17 @@ struct Converter<'a> {
     origins: Vec<(String, String)>,
     /// Sources that could not be read: reported once, at their `url`.
     unreadable: HashSet<String>,
+    /// Workflows of `arazzo` sources by the expression that names them
+    /// (`$sourceDescriptions.name.workflowId`).
+    external: HashMap<String, External>,
+}
+
+/// A workflow of another Arazzo document.
+struct External {
+    /// What a `uses` step names: `other.arazzo.yaml#workflowId`.
+    uses: String,
+    /// The clients of that document, whose servers are passed on.
+    clients: Vec<String>,
 }
 
 /// A converted workflow: the spec and where its fields came from.
@@ -62,6 +73,7 @@ pub fn convert(
         depended: HashMap::new(),
         origins: Vec::new(),
         unreadable: HashSet::new(),
+        external: HashMap::new(),
     };
     let spec = c.document(doc, workflow);
     let failed = c.diagnostics.iter().any(Diagnostic::is_error);
@@ -189,17 +201,26 @@ impl<'a> Converter<'a> {
                 .get("type")
                 .and_then(Value::as_str)
                 .unwrap_or("openapi");
-            if kind != "openapi" {
-                self.warn(
-                    &at(&path, "type"),
-                    format!("not supported yet: `{kind}` source descriptions (sub-workflows from other documents)"),
-                );
-                continue;
-            }
             let Some(url) = source.get("url").and_then(Value::as_str) else {
                 self.error(&path, "a source description needs a `url`");
                 continue;
             };
+            if kind == "arazzo" {
+                if let Err(e) = self.read_arazzo_source(&name, url, &base) {
+                    self.error(&at(&path, "url"), e);
+                    self.unreadable.insert(name);
+                }
+                continue;
+            }
+            if kind != "openapi" {
+                self.warn(
+                    &at(&path, "type"),
+                    format!("not supported: `{kind}` source descriptions (openapi and arazzo are)"),
+                );
+                continue;
+            }
+            // Redocly's `x-serverUrl` names the server to use instead of the description's.
+            let server = source.get("x-serverUrl").and_then(Value::as_str);
             match Description::read(&name, url, &base) {
                 Ok(d) => {
                     let client = ident(&name);
@@ -207,6 +228,10 @@ impl<'a> Converter<'a> {
                         .push((format!("clients.{client}"), path.clone()));
                     self.origins
                         .push((format!("inputs.{client}_url"), at(&path, "url")));
+                    let mut d = d;
+                    if let Some(url) = server {
+                        d.server = Some(url.trim_end_matches('/').to_string());
+                    }
                     self.sources.push((d, client));
                 }
                 Err(e) => {
@@ -215,6 +240,53 @@ impl<'a> Converter<'a> {
                 }
             }
         }
+    }
+
+    /// The workflows of another Arazzo document, a file next to this one,
+    /// with their outputs: steps may run them.
+    fn read_arazzo_source(
+        &mut self,
+        name: &str,
+        url: &str,
+        base: &std::path::Path,
+    ) -> Result<(), String> {
+        if url.contains("://") {
+            return Err(format!(
+                "`{url}`: caseflow runs workflows of Arazzo documents in files next to this one"
+            ));
+        }
+        let other = super::openapi::read_file(&base.join(url))?;
+        let clients: Vec<String> = list(other.get("sourceDescriptions"))
+            .iter()
+            .filter(|s| s.get("type").and_then(Value::as_str).unwrap_or("openapi") == "openapi")
+            .filter_map(|s| Some(ident(s.get("name")?.as_str()?)))
+            .collect();
+        for w in list(other.get("workflows")) {
+            let Some(id) = w.get("workflowId").and_then(Value::as_str) else {
+                continue;
+            };
+            let outputs: Vec<String> = w
+                .get("outputs")
+                .and_then(Value::as_object)
+                .map(|o| o.keys().cloned().collect())
+                .unwrap_or_default();
+            // Arazzo writes `$sourceDescriptions.name.id`; Redocly also `.workflows.id`.
+            for key in [
+                format!("$sourceDescriptions.{name}.{id}"),
+                format!("$sourceDescriptions.{name}.workflows.{id}"),
+            ] {
+                self.workflows.insert(key.clone(), outputs.clone());
+                let uses = format!("{url}#{id}");
+                self.external.insert(
+                    key,
+                    External {
+                        uses,
+                        clients: clients.clone(),
+                    },
+                );
+            }
+        }
+        Ok(())
     }
 
     fn workflow(&mut self, doc: &Value, w: &Value, path: &str) -> Spec {
@@ -472,11 +544,10 @@ impl<'a> Converter<'a> {
             );
             return None;
         };
-        if wid.starts_with("$sourceDescriptions.") {
-            self.error(
-                &field,
-                "not supported yet: workflows of `arazzo` source descriptions",
-            );
+        let source = wid
+            .strip_prefix("$sourceDescriptions.")
+            .and_then(|r| r.split('.').next());
+        if source.is_some_and(|s| self.unreadable.contains(s)) {
             return None;
         }
         if !self.workflows.contains_key(wid) {
@@ -553,20 +624,29 @@ impl<'a> Converter<'a> {
     /// What a step running workflow `wid` of this document uses, and the
     /// inputs it passes on: the servers of the sources.
     fn runs(&self, wid: &str) -> (String, IndexMap<String, Value>) {
+        let input = |client: &String| {
+            let input = format!("{client}_url");
+            let value = Value::String(format!("{{{{ inputs.{input} }}}}"));
+            (input, value)
+        };
+        if let Some(other) = self.external.get(wid) {
+            // Only the servers both documents name.
+            let with = self
+                .sources
+                .iter()
+                .map(|(_, c)| c)
+                .filter(|c| other.clients.contains(c))
+                .map(input)
+                .collect();
+            return (other.uses.clone(), with);
+        }
         let document = self
             .file
             .path
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        let mut with = IndexMap::new();
-        for (_, client) in &self.sources {
-            let input = format!("{client}_url");
-            with.insert(
-                input.clone(),
-                Value::String(format!("{{{{ inputs.{input} }}}}")),
-            );
-        }
+        let with = self.sources.iter().map(|(_, c)| input(c)).collect();
         (format!("{document}#{wid}"), with)
     }
 
@@ -700,7 +780,13 @@ impl<'a> Converter<'a> {
                     Some((source, id)) => (Some(source), id),
                     None => (None, rest),
                 },
-                None => (None, op_id),
+                // Redocly's `source.operationId`, when `source` is one.
+                None => match op_id.split_once('.') {
+                    Some((source, id)) if self.sources.iter().any(|(d, _)| d.name == source) => {
+                        (Some(source), id)
+                    }
+                    _ => (None, op_id),
+                },
             };
             let found = self
                 .sources
@@ -732,9 +818,15 @@ impl<'a> Converter<'a> {
         }
         if let Some(op_path) = s.get("operationPath").and_then(Value::as_str) {
             let field = at(path, "operationPath");
+            // `{$sourceDescriptions.name.url}#/paths/...`, or Redocly's `$sourceDescriptions.name#/paths/...`.
             let parsed = op_path
                 .strip_prefix("{$sourceDescriptions.")
-                .and_then(|r| r.split_once(".url}#"));
+                .and_then(|r| r.split_once(".url}#"))
+                .or_else(|| {
+                    op_path
+                        .strip_prefix("$sourceDescriptions.")?
+                        .split_once('#')
+                });
             let Some((name, pointer)) = parsed else {
                 self.error(
                     &field,

@@ -38,6 +38,13 @@ pub fn apply(criterion: &Value, expect: &mut Expect) -> Result<(), Unsupported> 
             let at = context.ok_or_else(|| {
                 Unsupported::field("context", "a regex criterion needs a `context`")
             })?;
+            // `^200$` on the status code names one code.
+            let code = condition.trim_start_matches('^').trim_end_matches('$');
+            if at == "$statusCode" && code.len() == 3 && code.bytes().all(|b| b.is_ascii_digit()) {
+                let code: u16 = code.parse().unwrap_or_default();
+                expect.status = Some(StatusExpect::One(StatusPattern::Code(code)));
+                return Ok(());
+            }
             let ops = MatcherOps {
                 matches: Some(condition.to_string()),
                 ..MatcherOps::default()
@@ -46,6 +53,15 @@ pub fn apply(criterion: &Value, expect: &mut Expect) -> Result<(), Unsupported> 
                 .map_err(|why| Unsupported::field("context", why))
         }
         "jsonpath" => match context {
+            // `$.name == 'x'`, as Redocly writes it: a comparison of what the path selects.
+            Some("$response.body") if comparison(condition).is_some() => {
+                let (path, op, literal) = comparison(condition).unwrap_or_default();
+                let m = matcher(op, literal).ok_or_else(|| {
+                    Unsupported::field("condition", format!("not supported yet: `{condition}`"))
+                })?;
+                expect.body.insert(path.to_string(), m);
+                Ok(())
+            }
             Some("$response.body") => {
                 // A JSONPath criterion holds when the query selects something.
                 let ops = MatcherOps {
@@ -149,6 +165,19 @@ fn simple(condition: &str, expect: &mut Expect) -> Result<(), Unsupported> {
     }
     let matcher = matcher(op, literal).ok_or_else(unsupported)?;
     target(lhs, matcher, expect).map_err(|why| Unsupported::field("condition", why))
+}
+
+/// `$.a.b == 'x'`: a JSONPath that is no filter, an operator and a literal.
+fn comparison(condition: &str) -> Option<(&str, &'static str, Value)> {
+    if condition.starts_with("$[?") || condition.contains("&&") || condition.contains("||") {
+        return None;
+    }
+    let (path, op, rhs) = OPERATORS.iter().find_map(|op| {
+        let (l, r) = condition.split_once(op)?;
+        Some((l.trim(), *op, r.trim()))
+    })?;
+    (path.starts_with('$') && !path.contains('?')).then_some(())?;
+    Some((path, op, literal(rhs)?))
 }
 
 /// `$statusCode == 200 || $statusCode == 201`: the codes, when every term is one.
@@ -259,6 +288,22 @@ mod tests {
     }
 
     #[test]
+    fn redocly_comparisons_and_a_status_regex_become_expectations() {
+        let mut expect = Expect::default();
+        let c = json!({ "context": "$response.body", "type": "jsonpath", "condition": "$.name == 'Orca'" });
+        apply(&c, &mut expect).unwrap();
+        let c = json!({ "context": "$statusCode", "type": "regex", "condition": "^200$" });
+        apply(&c, &mut expect).unwrap();
+        let c = json!({ "context": "$response.body", "type": "jsonpath", "condition": "$[?count(@.products) > 0]" });
+        apply(&c, &mut expect).unwrap();
+        let text = serde_json::to_string(&expect).unwrap();
+        assert_eq!(
+            text,
+            r#"{"status":200,"body":{"$.name":{"matches":"(?i)^Orca$"},"$[?count(@.products) > 0]":{"exists":true}}}"#
+        );
+    }
+
+    #[test]
     fn what_caseflow_cannot_say_is_reported() {
         let mut expect = Expect::default();
         apply(
@@ -271,7 +316,7 @@ mod tests {
             json!({ "condition": "$statusCode == 200 || $response.body#/ok == true" }),
             json!({ "condition": "$statusCode < 300" }),
             json!({ "context": "$response.body", "condition": "//a", "type": "xpath" }),
-            json!({ "context": "$statusCode", "condition": "^200$", "type": "regex" }),
+            json!({ "context": "$statusCode", "condition": "^2..$", "type": "regex" }),
         ] {
             assert!(apply(&c, &mut expect).is_err(), "{c}");
         }

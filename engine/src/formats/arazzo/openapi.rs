@@ -40,32 +40,16 @@ impl Description {
     /// Reads `url`: an `http(s)` address, or a path relative to the Arazzo
     /// document's directory.
     pub fn read(name: &str, url: &str, base: &Path) -> Result<Self, String> {
-        let (shown, text) = if url.starts_with("http://") || url.starts_with("https://") {
-            (url.to_string(), download(url)?)
+        let (shown, document) = if url.starts_with("http://") || url.starts_with("https://") {
+            (url.to_string(), parse(url, &download(url)?)?)
         } else if url.contains("://") {
             return Err(format!(
                 "`{url}` is neither an http(s) address nor a file next to the Arazzo document"
             ));
         } else {
             let path = base.join(url);
-            let text = std::fs::read_to_string(&path).map_err(|e| {
-                format!(
-                    "cannot read `{}`: {}",
-                    path.display(),
-                    crate::spec::load::io_reason(&e).to_lowercase()
-                )
-            })?;
-            (path.display().to_string(), text)
+            (path.display().to_string(), read_file(&path)?)
         };
-        let document: Value =
-            serde_saphyr::from_str_with_options(&text, crate::spec::load::yaml_options()).map_err(
-                |e| {
-                    format!(
-                        "`{shown}` is not YAML or JSON: {}",
-                        crate::spec::wording::yaml(&e)
-                    )
-                },
-            )?;
         let version = document
             .get("openapi")
             .and_then(Value::as_str)
@@ -161,6 +145,27 @@ impl Description {
             .filter_map(|op| op.get("operationId")?.as_str().map(str::to_string))
             .collect()
     }
+}
+
+/// A YAML or JSON document in a file.
+pub fn read_file(path: &Path) -> Result<Value, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        format!(
+            "cannot read `{}`: {}",
+            path.display(),
+            crate::spec::load::io_reason(&e).to_lowercase()
+        )
+    })?;
+    parse(&path.display().to_string(), &text)
+}
+
+fn parse(shown: &str, text: &str) -> Result<Value, String> {
+    serde_saphyr::from_str_with_options(text, crate::spec::load::yaml_options()).map_err(|e| {
+        format!(
+            "`{shown}` is not YAML or JSON: {}",
+            crate::spec::wording::yaml(&e)
+        )
+    })
 }
 
 /// A description served over HTTP, read on a thread of its own so that the
