@@ -176,3 +176,29 @@ fn a_retry_on_a_status_code_does_not_retry_other_failures() {
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     assert_eq!(items.posts.load(Ordering::SeqCst), 1);
 }
+
+#[test]
+fn a_goto_back_to_the_step_while_it_is_pending_polls_it() {
+    let server = support::serve(std::time::Duration::ZERO);
+    let dir = support::write_spec("report.json", "")
+        .parent()
+        .unwrap()
+        .to_path_buf();
+    let set = format!("jobs_url={}", server.base);
+    let report = format!("json={}", dir.join("report.json").display());
+    let doc = fixture("poll.arazzo.yaml");
+    let args = [
+        "run",
+        doc.to_str().unwrap(),
+        "--set",
+        &set,
+        "--report",
+        &report,
+    ];
+    let out = caseflow(&args, Path::new("."));
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(!text(&out).contains("warning"), "{}", text(&out));
+    // Sent again while `status` was PENDING (compared without case): three times.
+    let report = support::binary::json_report(&dir);
+    assert_eq!(report["specs"][0]["outputs"]["calls"], json!(3));
+}

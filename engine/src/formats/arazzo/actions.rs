@@ -12,14 +12,16 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use super::components;
+use super::{components, condition};
 use crate::spec::duration::Duration as SpecDuration;
-use crate::spec::model::{RETRY_STATUSES, Retry, RetryOn, RetryPolicy};
+use crate::spec::model::{RETRY_STATUSES, Retry, RetryOn, RetryPolicy, Until};
 
 /// What the actions of one step become.
 #[derive(Default)]
 pub struct Mapped {
     pub retry: Option<Retry>,
+    /// A `goto` back to the step itself while criteria hold: a poll.
+    pub until: Option<Until>,
     /// (field path, message) of what is not carried over.
     pub unsupported: Vec<(String, String)>,
 }
@@ -165,10 +167,32 @@ pub fn on_failure(actions: &Actions) -> Mapped {
     out
 }
 
-/// Success actions of a step; `last` when no step follows it in the document.
-pub fn on_success(actions: &Actions, last: bool) -> Mapped {
+/// Success actions of a step `step_id`; `last` when no step follows it in
+/// the document.
+pub fn on_success(actions: &Actions, step_id: &str, last: bool) -> Mapped {
     let mut out = Mapped::default();
     if let Some((path, a)) = actions.all().next() {
+        let again = a.get("type").and_then(Value::as_str) == Some("goto")
+            && a.get("stepId").and_then(Value::as_str) == Some(step_id);
+        let criteria = a.get("criteria").and_then(Value::as_array);
+        if let (true, Some(criteria)) = (again, criteria) {
+            match condition::all(criteria) {
+                // Sent again while the criteria hold: until they do not.
+                Ok(holds) => {
+                    out.until = Some(Until {
+                        condition: format!("not ({holds})"),
+                        interval: None,
+                        timeout: None,
+                        max_attempts: None,
+                    });
+                }
+                Err(why) => out.unsupported.push(not_yet(
+                    &format!("{path}.criteria"),
+                    &format!("a `goto` to the step itself on {why}"),
+                )),
+            }
+            return out;
+        }
         let message = if a.get("criteria").is_some() {
             Some((format!("{path}.criteria"), "actions with `criteria`"))
         } else {
@@ -180,7 +204,7 @@ pub fn on_success(actions: &Actions, last: bool) -> Mapped {
                 )),
                 _ => Some((
                     format!("{path}.type"),
-                    "`goto` actions (a graph has no jumps)",
+                    "`goto` actions to other steps (a graph has no jumps)",
                 )),
             }
         };

@@ -496,6 +496,7 @@ impl<'a> Converter<'a> {
             (".request.form", at(path, "requestBody")),
             (".request.body", at(path, "requestBody")),
             (".retry", at(path, "onFailure")),
+            (".until", at(path, "onSuccess")),
             (".with", at(path, "parameters")),
         ];
         let named = ["operationId", "operationPath", "workflowId"];
@@ -757,7 +758,11 @@ impl<'a> Converter<'a> {
                 self.error(path, message.clone());
             }
         }
-        let succeeded = actions::on_success(&success, last);
+        let step_id = s.get("stepId").and_then(Value::as_str).unwrap_or_default();
+        let succeeded = actions::on_success(&success, step_id, last);
+        if let Some(until) = succeeded.until {
+            step.until = Some(Box::new(until));
+        }
         for (path, message) in failed.unsupported.into_iter().chain(succeeded.unsupported) {
             if warned.insert(path.clone()) {
                 self.warn(&path, message);

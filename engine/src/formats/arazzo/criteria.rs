@@ -102,7 +102,7 @@ impl Unsupported {
 }
 
 /// `a && b` into its terms, outside quotes and parentheses.
-fn split_and(condition: &str) -> Vec<&str> {
+pub fn split_and(condition: &str) -> Vec<&str> {
     let (mut parts, mut start, mut depth, mut quoted) = (Vec::new(), 0, 0i32, false);
     let bytes = condition.as_bytes();
     let mut i = 0;
@@ -143,15 +143,7 @@ fn simple(condition: &str, expect: &mut Expect) -> Result<(), Unsupported> {
     if condition.contains("||") || condition.starts_with('!') || condition.starts_with('(') {
         return Err(unsupported());
     }
-    let (lhs, op, rhs) = OPERATORS
-        .iter()
-        .find_map(|op| {
-            condition
-                .split_once(op)
-                .map(|(l, r)| (l.trim(), *op, r.trim()))
-        })
-        .ok_or_else(unsupported)?;
-    let literal = literal(rhs).ok_or_else(unsupported)?;
+    let Comparison { lhs, op, literal } = comparison_of(condition).ok_or_else(unsupported)?;
     let expr = expression::parse(lhs).map_err(|e| Unsupported::field("condition", e))?;
     if expr == Expr::StatusCode {
         let code = literal.as_u64().filter(|c| (100..=599).contains(c));
@@ -172,12 +164,9 @@ fn comparison(condition: &str) -> Option<(&str, &'static str, Value)> {
     if condition.starts_with("$[?") || condition.contains("&&") || condition.contains("||") {
         return None;
     }
-    let (path, op, rhs) = OPERATORS.iter().find_map(|op| {
-        let (l, r) = condition.split_once(op)?;
-        Some((l.trim(), *op, r.trim()))
-    })?;
-    (path.starts_with('$') && !path.contains('?')).then_some(())?;
-    Some((path, op, literal(rhs)?))
+    let Comparison { lhs, op, literal } = comparison_of(condition)?;
+    (lhs.starts_with('$') && !lhs.contains('?')).then_some(())?;
+    Some((lhs, op, literal))
 }
 
 /// `$statusCode == 200 || $statusCode == 201`: the codes, when every term is one.
@@ -203,6 +192,25 @@ pub fn status_codes(condition: &str) -> Option<Vec<u16>> {
             (lhs.trim() == "$statusCode" && (100..=599).contains(&code)).then_some(code)
         })
         .collect()
+}
+
+/// `LHS OPERATOR LITERAL`, the operator the first of [`OPERATORS`] found.
+pub struct Comparison<'a> {
+    pub lhs: &'a str,
+    pub op: &'static str,
+    pub literal: Value,
+}
+
+pub fn comparison_of(condition: &str) -> Option<Comparison<'_>> {
+    let (lhs, op, rhs) = OPERATORS.iter().find_map(|op| {
+        let (l, r) = condition.split_once(op)?;
+        Some((l.trim(), *op, r.trim()))
+    })?;
+    Some(Comparison {
+        lhs,
+        op,
+        literal: literal(rhs)?,
+    })
 }
 
 /// Puts a matcher on the body node or header an expression names.

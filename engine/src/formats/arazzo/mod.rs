@@ -4,6 +4,7 @@
 
 pub mod actions;
 mod components;
+mod condition;
 pub mod convert;
 pub mod criteria;
 pub mod export;
