@@ -4,6 +4,7 @@
 //! (`fixtures/lsp/neovim.lua`). `.ci/setup` installs Neovim when missing.
 
 mod lsp_client;
+mod support;
 
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
@@ -11,25 +12,8 @@ use std::time::{Duration, Instant};
 
 use lsp_client::library_copy;
 
-/// `nvim` on the PATH, installed by `.ci/setup` when missing; a test that
-/// cannot get the editor fails, it is not skipped.
 fn nvim() -> PathBuf {
-    let find = || {
-        let path = std::env::var_os("PATH").unwrap_or_default();
-        std::env::split_paths(&path)
-            .map(|dir| dir.join("nvim"))
-            .find(|p| p.is_file())
-    };
-    if let Some(found) = find() {
-        return found;
-    }
-    let setup = concat!(env!("CARGO_MANIFEST_DIR"), "/../.ci/setup");
-    let installed = Command::new("bash").arg(setup).status();
-    find().unwrap_or_else(|| {
-        panic!(
-            "nvim is not installed and `.ci/setup` could not install it ({installed:?}): install Debian's `neovim` package"
-        )
-    })
+    support::installed::program("nvim", "neovim")
 }
 
 #[test]

@@ -4,6 +4,7 @@
 
 pub mod binary;
 pub mod faults;
+pub mod installed;
 pub mod items;
 pub mod reflector;
 pub mod terminal;
