@@ -409,3 +409,33 @@ fn broken_text_gives_diagnostics_and_requests_still_answer() {
     );
     assert_eq!(lsp.shutdown(), Some(0));
 }
+
+#[test]
+fn an_unsaved_change_to_the_base_file_reaches_the_spec_that_extends_it() {
+    let (path, text) = spec("unsaved-base");
+    let text = with_admin_token_need(&text);
+    let base = path.parent().unwrap().join("lib/pingone.yaml");
+    let base_text = std::fs::read_to_string(&base).unwrap();
+    let mut lsp = Lsp::start();
+    lsp.open(&path, &text);
+    assert_eq!(lsp.diagnostics(&path), Vec::<Value>::new());
+    lsp.open(&base, &base_text);
+    lsp.diagnostics(&base);
+    // Opening the base analyses the spec that reads it again: still clean.
+    assert_eq!(lsp.diagnostics(&path), Vec::<Value>::new());
+    // The step is renamed in the base buffer only, never saved.
+    let edited = base_text.replacen("  admin_token:\n", "  admin_tokn:\n", 1);
+    lsp.change(&base, 2, &edited);
+    let diagnostics = lsp.diagnostics(&path);
+    let messages: Vec<&str> = diagnostics
+        .iter()
+        .map(|d| d["message"].as_str().unwrap())
+        .collect();
+    assert!(
+        messages.contains(
+            &"steps.get_secret.needs[0]: unknown step `admin_token`, did you mean `admin_tokn`?"
+        ),
+        "{messages:?}"
+    );
+    assert_eq!(lsp.shutdown(), Some(0));
+}

@@ -37,14 +37,8 @@ fn in_spec(spec: &CheckedSpec, symbol: &Symbol, out: &mut Vec<Location>) {
     if let Some(def) = symbols::definition(spec, symbol) {
         out.push(def);
     }
-    let mut files = vec![loaded.file.clone()];
-    for file in loaded.origins.values() {
-        if !files.iter().any(|f| f.path == file.path) {
-            files.push(file.clone());
-        }
-    }
     if let Some(text) = written_as(symbol) {
-        for file in &files {
+        for file in &super::workspace::own_files(spec) {
             in_text(file, &text, out);
         }
     }

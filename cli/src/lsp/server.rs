@@ -109,38 +109,28 @@ impl<'c> Server<'c> {
             Some((to_proto::path(&uri)?, text.map(str::to_string)))
         };
         let changed = match n.method.as_str() {
-            DidOpenTextDocument::METHOD => match text_of("/textDocument/text") {
-                Some((path, text)) => {
-                    self.workspace.open(path, text.unwrap_or_default());
-                    true
-                }
-                None => false,
-            },
+            DidOpenTextDocument::METHOD => text_of("/textDocument/text").map(|(path, text)| {
+                self.workspace.open(path.clone(), text.unwrap_or_default());
+                path
+            }),
             DidChangeTextDocument::METHOD => {
                 // Full sync: the last change holds the whole text.
                 let last = n.params["contentChanges"]
                     .as_array()
                     .map_or(0, |changes| changes.len().saturating_sub(1));
-                match text_of(&format!("/contentChanges/{last}/text")) {
-                    Some((path, Some(text))) => {
-                        self.workspace.change(&path, text);
-                        true
-                    }
-                    _ => false,
-                }
+                text_of(&format!("/contentChanges/{last}/text")).and_then(|(path, text)| {
+                    self.workspace.change(&path, text?);
+                    Some(path)
+                })
             }
-            DidSaveTextDocument::METHOD => match text_of("/text") {
-                Some((path, Some(text))) => {
+            DidSaveTextDocument::METHOD => text_of("/text").map(|(path, text)| {
+                if let Some(text) = text {
                     self.workspace.change(&path, text);
-                    true
                 }
-                Some(_) => true,
-                None => false,
-            },
-            DidCloseTextDocument::METHOD => {
-                if let Some((path, _)) = text_of("")
-                    && let Some(doc) = self.workspace.close(&path)
-                {
+                path
+            }),
+            DidCloseTextDocument::METHOD => text_of("").map(|(path, _)| {
+                if let Some(doc) = self.workspace.close(&path) {
                     for file in doc.published.iter().chain([&doc.path]) {
                         self.notify(
                             PublishDiagnostics::METHOD,
@@ -152,19 +142,19 @@ impl<'c> Server<'c> {
                         );
                     }
                 }
-                true
-            }
-            _ => false,
+                path
+            }),
+            _ => None,
         };
-        if changed {
-            self.workspace.analyze_all();
-            let mut all = Vec::new();
-            for doc in self.workspace.documents.values_mut() {
+        let Some(changed) = changed else { return };
+        let mut all = Vec::new();
+        for path in self.workspace.analyze_affected(&changed) {
+            if let Some(doc) = self.workspace.documents.get_mut(&path) {
                 all.extend(diagnostics::publish(doc));
             }
-            for params in all {
-                self.notify(PublishDiagnostics::METHOD, params);
-            }
+        }
+        for params in all {
+            self.notify(PublishDiagnostics::METHOD, params);
         }
     }
 

@@ -48,15 +48,20 @@ impl Workspace {
         self.documents.remove(path)
     }
 
-    /// Analyses every open document again: a change to a base file changes
-    /// the specs that extend it.
-    pub fn analyze_all(&mut self) {
+    /// Analyses again the document at `changed` and the open specs that
+    /// read it (a change to a base file changes the specs that extend it).
+    pub fn analyze_affected(&mut self, changed: &Path) -> Vec<PathBuf> {
+        let mut analyzed = Vec::new();
         let texts: Vec<(PathBuf, String)> = self
             .documents
             .values()
             .map(|d| (d.path.clone(), d.text.clone()))
             .collect();
         for doc in self.documents.values_mut() {
+            let reads = doc.path == changed || doc.files().iter().any(|f| f.path == changed);
+            if !reads {
+                continue;
+            }
             let mut loader = Loader::new();
             for (path, text) in &texts {
                 loader.set_text(path, text.clone());
@@ -66,7 +71,9 @@ impl Workspace {
             if let Some(checked) = checked {
                 doc.spec = Some(Arc::new(checked));
             }
+            analyzed.push(doc.path.clone());
         }
+        analyzed
     }
 
     pub fn get(&self, path: &Path) -> Option<&Document> {
@@ -75,15 +82,16 @@ impl Workspace {
 }
 
 impl Document {
-    /// The spec's source files: its own and those it inherits entries from.
+    /// The spec's source files ([`own_files`]) and those of the specs its
+    /// `uses` steps run.
     pub fn files(&self) -> Vec<Arc<SourceFile>> {
         let Some(spec) = &self.spec else {
             return Vec::new();
         };
-        let mut files = vec![spec.loaded.file.clone()];
-        for file in spec.loaded.origins.values() {
-            if !files.iter().any(|f| f.path == file.path) {
-                files.push(file.clone());
+        let mut files = own_files(spec);
+        for sub in spec.loaded.subspecs.values() {
+            if !files.iter().any(|f| f.path == sub.file.path) {
+                files.push(sub.file.clone());
             }
         }
         files
@@ -121,4 +129,15 @@ impl Document {
         }
         redactor
     }
+}
+
+/// A spec's file and the files it inherits entries from through `extends`.
+pub fn own_files(spec: &CheckedSpec) -> Vec<Arc<SourceFile>> {
+    let mut files = vec![spec.loaded.file.clone()];
+    for file in spec.loaded.origins.values() {
+        if !files.iter().any(|f| f.path == file.path) {
+            files.push(file.clone());
+        }
+    }
+    files
 }
