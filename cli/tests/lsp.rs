@@ -12,6 +12,11 @@ use serde_json::{Value, json};
 
 const SPEC: &str = "authorization-code-grant.yaml";
 
+/// The built `caseflow lsp`, initialized.
+fn start() -> Lsp {
+    Lsp::start_binary(Path::new(env!("CARGO_BIN_EXE_caseflow")))
+}
+
 /// The library spec and its text, in a folder of its own.
 fn spec(name: &str) -> (PathBuf, String) {
     let dir = library_copy(name).canonicalize().unwrap();
@@ -33,7 +38,7 @@ fn find(text: &str, needle: &str) -> (u32, u32) {
 /// A server with the library spec open, its first diagnostics read.
 fn opened(name: &str) -> (Lsp, PathBuf, String) {
     let (path, text) = spec(name);
-    let mut lsp = Lsp::start();
+    let mut lsp = start();
     lsp.open(&path, &text);
     lsp.diagnostics(&path);
     (lsp, path, text)
@@ -74,7 +79,7 @@ fn diagnostics_are_validates_at_the_reference_they_name() {
         "steps.create_ap.outputs.id",
         1,
     );
-    let mut lsp = Lsp::start();
+    let mut lsp = start();
     lsp.open(&path, &text);
     assert_eq!(lsp.diagnostics(&path), Vec::<Value>::new());
 
@@ -132,7 +137,7 @@ fn completes_steps_outputs_inputs_clients_and_needs_across_extends() {
     let (path, text) = spec("completion");
     let (line, _) = find(&text, "/secret");
     let original = text.lines().nth(line as usize).unwrap().to_string();
-    let mut lsp = Lsp::start();
+    let mut lsp = start();
     let mut version = 1;
     let mut complete_at_end = |lsp: &mut Lsp, typed: &str| {
         let edited = text.replacen(&original, &format!("      url: /x/{typed}"), 1);
@@ -207,7 +212,7 @@ fn definition_and_rename_reach_into_the_extended_file() {
     std::fs::write(&path, &text).unwrap();
     let base = path.parent().unwrap().join("lib/pingone.yaml");
     let base_text = std::fs::read_to_string(&base).unwrap();
-    let mut lsp = Lsp::start();
+    let mut lsp = start();
     lsp.open(&path, &text);
     lsp.open(&base, &base_text);
     lsp.diagnostics(&base);
@@ -227,6 +232,14 @@ fn definition_and_rename_reach_into_the_extended_file() {
     let (step_line, _) = find(&base_text, "  admin_token:");
     assert_eq!(def["uri"], uri(&base));
     assert_eq!(def["range"]["start"]["line"], step_line);
+    // `client: admin` too.
+    let (line, col) = find(&text, "    client: admin");
+    let def = lsp.at("textDocument/definition", &path, line, col + 13);
+    assert_eq!(def["uri"], uri(&base));
+    assert_eq!(
+        def["range"]["start"]["line"],
+        line_of(&base_text, "  admin:")
+    );
     // `extends:` leads to the file.
     let (line, col) = find(&text, "lib/pingone.yaml");
     let def = lsp.at("textDocument/definition", &path, line, col + 2);
@@ -416,7 +429,7 @@ fn an_unsaved_change_to_the_base_file_reaches_the_spec_that_extends_it() {
     let text = with_admin_token_need(&text);
     let base = path.parent().unwrap().join("lib/pingone.yaml");
     let base_text = std::fs::read_to_string(&base).unwrap();
-    let mut lsp = Lsp::start();
+    let mut lsp = start();
     lsp.open(&path, &text);
     assert_eq!(lsp.diagnostics(&path), Vec::<Value>::new());
     lsp.open(&base, &base_text);
@@ -437,5 +450,37 @@ fn an_unsaved_change_to_the_base_file_reaches_the_spec_that_extends_it() {
         ),
         "{messages:?}"
     );
+    assert_eq!(lsp.shutdown(), Some(0));
+}
+
+#[test]
+fn every_position_of_a_spec_answers_without_failing() {
+    let (mut lsp, path, text) = opened("every-position");
+    let base = path.parent().unwrap().join("lib/pingone.yaml");
+    let base_text = std::fs::read_to_string(&base).unwrap();
+    // Also a text that is not YAML at all, and one that is empty.
+    for (version, now) in [(2, text.as_str()), (3, "{{ [\n\t: é😀"), (4, "")] {
+        lsp.change(&path, version, now);
+        lsp.diagnostics(&path);
+        let lines: Vec<&str> = now.lines().chain([""]).collect();
+        for (row, line) in lines.iter().enumerate() {
+            let width = line.encode_utf16().count() as u32;
+            for col in [0, width / 3, width / 2, width, width + 4] {
+                for method in [
+                    "textDocument/completion",
+                    "textDocument/hover",
+                    "textDocument/definition",
+                    "textDocument/references",
+                ] {
+                    lsp.at(method, &path, row as u32, col);
+                }
+            }
+        }
+    }
+    // The base file's positions, through the spec that extends it.
+    lsp.open(&base, &base_text);
+    for row in 0..base_text.lines().count() as u32 {
+        lsp.at("textDocument/references", &base, row, 4);
+    }
     assert_eq!(lsp.shutdown(), Some(0));
 }

@@ -25,9 +25,9 @@ pub struct Lsp {
 }
 
 impl Lsp {
-    /// Starts `caseflow lsp` and completes the initialize handshake.
-    pub fn start() -> Lsp {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_caseflow"))
+    /// Starts `BINARY lsp` and completes the initialize handshake.
+    pub fn start_binary(binary: &Path) -> Lsp {
+        let mut child = Command::new(binary)
             .arg("lsp")
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
