@@ -81,8 +81,8 @@ pub fn markdown(spec: &CheckedSpec, symbol: &Symbol) -> Option<String> {
                 out.push_str("required\n\n");
             }
             out.push_str("value from, in order:\n");
-            let _ = writeln!(out, "1. `--set {name}=…`");
-            let _ = writeln!(out, "2. `--inputs FILE` (key `{name}`)");
+            out.push_str("1. the command line: `--set`\n");
+            out.push_str("2. an inputs file: `--inputs FILE`\n");
             let mut n = 3;
             if let Some(env) = &input.env {
                 let _ = writeln!(out, "{n}. environment variable `{env}`");

@@ -78,7 +78,16 @@ impl<'c> Server<'c> {
                         return Ok(());
                     }
                     let id = request.id.clone();
-                    let answer = self.request(request);
+                    // A bug in one answer fails that request, not the editor's session.
+                    let answer = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                        self.request(request)
+                    }))
+                    .unwrap_or_else(|_| {
+                        Err((
+                            ErrorCode::InternalError,
+                            "caseflow lsp failed on this request (an internal error)".into(),
+                        ))
+                    });
                     self.respond(id, answer);
                 }
                 Message::Notification(notification) => self.notification(notification),
