@@ -88,12 +88,10 @@ pub fn at(spec: &CheckedSpec, text: &str, pos: Position) -> Option<Symbol> {
     let field = field_at(&spec.loaded.file, to_proto::loc(text, pos))?;
     let path = segments(&field);
     match path.as_slice() {
-        ["steps" | "cleanup", step, "needs", ..] => {
-            let cleanup = path[0] == "cleanup";
-            let in_cleanup = cleanup && model.cleanup.contains_key(&word);
-            (model.steps.contains_key(&word) || in_cleanup)
-                .then(|| step_symbol(&word, in_cleanup))
-                .filter(|_| !step.is_empty())
+        [section @ ("steps" | "cleanup"), _, "needs", ..] => {
+            // A cleanup step may also wait for other cleanup steps.
+            let in_cleanup = *section == "cleanup" && model.cleanup.contains_key(&word);
+            (model.steps.contains_key(&word) || in_cleanup).then(|| step_symbol(&word, in_cleanup))
         }
         ["steps" | "cleanup", _, "client"] => Some(Symbol::Client(word)),
         ["steps" | "cleanup", _, "uses"] | ["extends", ..] => {
