@@ -481,3 +481,43 @@ fn every_position_of_a_spec_answers_without_failing() {
     }
     assert_eq!(lsp.shutdown(), Some(0));
 }
+
+#[test]
+fn a_uses_step_leads_to_the_spec_it_runs_and_offers_its_outputs() {
+    let dir = library_copy("uses").canonicalize().unwrap();
+    let sub = dir.join("sign-in.yaml");
+    std::fs::write(
+        &sub,
+        "version: 1\nname: sign-in\ninputs:\n  username: { default: alice }\nsteps:\n  token:\n    request: { method: POST, url: \"http://127.0.0.1:1/token\" }\n    outputs: { access_token: $.access_token }\noutputs:\n  token: \"{{ steps.token.outputs.access_token }}\"\n",
+    )
+    .unwrap();
+    let path = dir.join("main.yaml");
+    let text = "version: 1\nname: main\nsteps:\n  login:\n    uses: sign-in.yaml\n    with: { username: bob }\n  me:\n    request:\n      method: GET\n      url: \"http://127.0.0.1:1/me?t={{ steps.login.outputs.token }}\"\n";
+    std::fs::write(&path, text).unwrap();
+    let mut lsp = start();
+    lsp.open(&path, text);
+    assert_eq!(lsp.diagnostics(&path), Vec::<Value>::new());
+
+    let (line, col) = find(text, "sign-in.yaml");
+    let def = lsp.at("textDocument/definition", &path, line, col + 2);
+    assert_eq!(def["uri"], uri(&sub));
+    let (line, col) = find(text, "outputs.token");
+    let def = lsp.at("textDocument/definition", &path, line, col + 9);
+    assert_eq!(def["uri"], uri(&sub));
+    assert_eq!(
+        def["range"]["start"]["line"],
+        line_of(&std::fs::read_to_string(&sub).unwrap(), "  token: \"")
+    );
+    let items = lsp.at(
+        "textDocument/completion",
+        &path,
+        line,
+        col + "outputs.".len() as u32,
+    );
+    assert_eq!(labels(&items), ["token"]);
+    assert_eq!(
+        detail(&items, "token"),
+        "output of `sign-in`: {{ steps.token.outputs.access_token }}"
+    );
+    assert_eq!(lsp.shutdown(), Some(0));
+}
