@@ -24,14 +24,8 @@ fn checked(command: &str, path: &Path) -> Option<CheckedSpec> {
     spec
 }
 
-pub fn plan(path: &Path, format: PlanFormat) -> i32 {
-    let Some(spec) = checked("plan", path) else {
-        return EXIT_INVALID;
-    };
-    if let PlanFormat::Html = format {
-        emit(&caseflow::report::html::render_plan(&spec));
-        return EXIT_OK;
-    }
+/// The levels, the critical path and the cleanup steps of a valid spec.
+pub(crate) fn plan_text(spec: &CheckedSpec) -> String {
     let plan = Plan::new(&spec.analysis.deps);
     let mut text = plan::render_text(&spec.loaded.spec.name, &plan);
     let cleanup: Vec<&str> = spec
@@ -43,6 +37,18 @@ pub fn plan(path: &Path, format: PlanFormat) -> i32 {
     if !cleanup.is_empty() {
         text.push_str(&format!("  cleanup: {}\n", cleanup.join(", ")));
     }
+    text
+}
+
+pub fn plan(path: &Path, format: PlanFormat) -> i32 {
+    let Some(spec) = checked("plan", path) else {
+        return EXIT_INVALID;
+    };
+    if let PlanFormat::Html = format {
+        emit(&caseflow::report::html::render_plan(&spec));
+        return EXIT_OK;
+    }
+    let mut text = plan_text(&spec);
     let text_of_file = std::fs::read_to_string(path).unwrap_or_default();
     if caseflow::formats::arazzo::is_arazzo(path, &text_of_file) {
         let spec_deps = &spec.analysis.deps;

@@ -6,6 +6,7 @@ mod console;
 mod export;
 mod import;
 mod inspect;
+mod lsp;
 mod report_merge;
 mod run;
 mod sandbox;
@@ -95,6 +96,8 @@ pub enum Command {
     },
     /// Print the JSON Schema of specs (for editors and CI)
     Schema,
+    /// Serve the Language Server Protocol on stdin/stdout, for editors
+    Lsp,
     /// Print shell completions
     Completions {
         /// The shell
@@ -169,6 +172,7 @@ fn run_main() -> i32 {
         Command::Report { command } => report_merge::report(command),
         Command::Import { source } => import::import(source),
         Command::Export { format } => export::export(format),
+        Command::Lsp => lsp::serve(),
         Command::Schema => {
             emit(&caseflow::spec::schema::schema_text());
             EXIT_OK

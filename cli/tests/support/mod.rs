@@ -5,6 +5,7 @@
 pub mod binary;
 pub mod example_apis;
 pub mod faults;
+pub mod installed;
 pub mod items;
 pub mod reflector;
 pub mod terminal;

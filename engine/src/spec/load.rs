@@ -123,12 +123,20 @@ impl LoadedSpec {
 pub struct Loader {
     cache: HashMap<PathBuf, Option<Arc<LoadedSpec>>>,
     loading: Vec<PathBuf>,
+    /// Texts that stand in for files on disk (an editor's unsaved buffers).
+    texts: HashMap<PathBuf, String>,
     pub diagnostics: Vec<Diagnostic>,
 }
 
 impl Loader {
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// Reads `path` as `text` instead of from disk, also where another spec
+    /// names it in `extends` or `uses`; give paths as absolute ones.
+    pub fn set_text(&mut self, path: &Path, text: String) {
+        self.texts.insert(normalize(path), text);
     }
 
     /// Loads one spec, or one workflow of an Arazzo document named
@@ -156,7 +164,12 @@ impl Loader {
 
     fn load_uncached(&mut self, path: &Path, workflow: Option<&str>) -> Option<LoadedSpec> {
         let name = path.display().to_string();
-        let text = match read_text(path, &name) {
+        let text = match self
+            .texts
+            .get(&normalize(path))
+            .cloned()
+            .map_or_else(|| read_text(path, &name), Ok)
+        {
             Ok(text) => text,
             Err(d) => {
                 self.diagnostics.push(*d);
@@ -306,7 +319,7 @@ impl Loader {
         let dir = file.path.parent().unwrap_or(Path::new(""));
         let (target_file, workflow) = split_workflow(dir, target);
         let path = normalize(&dir.join(target_file));
-        if !path.is_file() {
+        if !path.is_file() && !self.texts.contains_key(&path) {
             self.diagnostics.push(file.error(
                 field,
                 format!(

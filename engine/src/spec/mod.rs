@@ -33,6 +33,14 @@ pub struct CheckedSpec {
 /// Loads and checks one file. Returns the spec when it has no errors, and
 /// every diagnostic (errors and warnings) sorted by position.
 pub fn check_file(loader: &mut Loader, path: &Path) -> (Option<CheckedSpec>, Vec<Diagnostic>) {
+    let (checked, diagnostics) = inspect_file(loader, path);
+    let ok = !diagnostics.iter().any(Diagnostic::is_error);
+    (checked.filter(|_| ok), diagnostics)
+}
+
+/// [`check_file`], also giving back a spec that loaded but failed its
+/// checks (an editor still completes and navigates in it).
+pub fn inspect_file(loader: &mut Loader, path: &Path) -> (Option<CheckedSpec>, Vec<Diagnostic>) {
     let loaded = loader.load(path);
     let mut diagnostics = std::mem::take(&mut loader.diagnostics);
     let checked = loaded.map(|loaded| {
@@ -42,6 +50,5 @@ pub fn check_file(loader: &mut Loader, path: &Path) -> (Option<CheckedSpec>, Vec
     });
     diagnostics.sort();
     diagnostics.dedup();
-    let ok = !diagnostics.iter().any(Diagnostic::is_error);
-    (checked.filter(|_| ok), diagnostics)
+    (checked, diagnostics)
 }
