@@ -220,7 +220,8 @@ impl Inference {
         if v == MASK {
             let name = self.secret_name(site);
             let key = format!("\0masked:{name}");
-            let expr = self.input(i, &key, &name, Rank::Field, true, None, site);
+            let secret = site.place != Place::BasicUser;
+            let expr = self.input(i, &key, &name, Rank::Field, secret, None, site);
             return Some(template(&expr));
         }
         let key = snake(site.name);
@@ -311,6 +312,8 @@ impl Inference {
             Place::BasicPassword if self.at_token => "client_secret".into(),
             Place::BasicPassword => "password".into(),
             Place::Bearer => "access_token".into(),
+            Place::BasicUser if self.at_token => "client_id".into(),
+            Place::BasicUser => "username".into(),
             _ if is_secret_name(site.name) => snake(site.name),
             _ => "password".into(),
         }

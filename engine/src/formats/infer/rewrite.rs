@@ -8,7 +8,7 @@ use indexmap::IndexMap;
 use serde_json::Value as Json;
 
 use super::exchange::{Body, Exchange};
-use super::values::id_like;
+use super::values::{MASK, id_like};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Place {
@@ -158,15 +158,20 @@ fn implied_type(body: &Body, media_type: &str) -> bool {
 
 fn authorization(value: &str, f: &mut dyn FnMut(&str, Site<'_>) -> Option<String>) -> String {
     let (scheme, credentials) = value.split_once(' ').unwrap_or(("", value));
-    if scheme.eq_ignore_ascii_case("basic")
-        && let Some((user, password)) = base64::engine::general_purpose::STANDARD
-            .decode(credentials.trim())
+    // A masked header (a shared HAR file) hides both halves.
+    let decoded = match credentials.trim() {
+        MASK => Some((MASK.to_string(), MASK.to_string())),
+        c => base64::engine::general_purpose::STANDARD
+            .decode(c)
             .ok()
             .and_then(|b| String::from_utf8(b).ok())
             .and_then(|t| {
                 t.split_once(':')
                     .map(|(u, p)| (u.to_string(), p.to_string()))
-            })
+            }),
+    };
+    if scheme.eq_ignore_ascii_case("basic")
+        && let Some((user, password)) = decoded
     {
         let user_site = Site {
             place: Place::BasicUser,
