@@ -66,6 +66,20 @@ fn recorded_steps(har: &Value) -> Vec<String> {
     seen
 }
 
+/// `caseflow import har HAR -o OUT`, which must succeed: the spec written.
+fn import_har(har: &Path, out: &Path) -> String {
+    let args = [
+        "import",
+        "har",
+        har.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+    ];
+    let import = caseflow(&args, out.parent().unwrap());
+    assert_eq!(import.status.code(), Some(0), "{}", text(&import));
+    std::fs::read_to_string(out).unwrap()
+}
+
 fn record_import_replay(name: &str) {
     let dir = scratch(name);
     let har = dir.join(format!("{name}.har"));
@@ -89,18 +103,7 @@ fn record_import_replay(name: &str) {
     );
 
     let imported = dir.join("imported.yaml");
-    let import = caseflow(
-        &[
-            "import",
-            "har",
-            har.to_str().unwrap(),
-            "-o",
-            imported.to_str().unwrap(),
-        ],
-        &dir,
-    );
-    assert_eq!(import.status.code(), Some(0), "{}", text(&import));
-    let yaml = std::fs::read_to_string(&imported).unwrap();
+    let yaml = import_har(&har, &imported);
     let recorded: Value = serde_json::from_str(&std::fs::read_to_string(&har).unwrap()).unwrap();
 
     // A fresh sandbox: another port, environment, admin client and secret.
@@ -218,18 +221,56 @@ fn the_har_report_is_masked_by_default() {
     let secret_body = secret["response"]["content"]["text"].as_str().unwrap();
     assert!(secret_body.contains("\"secret\":\"•••\""), "{secret_body}");
     // Masked values import as secret inputs, never as literals.
-    let imported = dir.join("masked.yaml");
-    let import = caseflow(
-        &[
-            "import",
-            "har",
-            har.to_str().unwrap(),
-            "-o",
-            imported.to_str().unwrap(),
-        ],
-        &dir,
-    );
-    assert_eq!(import.status.code(), Some(0), "{}", text(&import));
-    let yaml = std::fs::read_to_string(&imported).unwrap();
+    let yaml = import_har(&har, &dir.join("masked.yaml"));
     assert!(!yaml.contains("•••"), "{yaml}");
+}
+
+/// A browser session: the page, its assets, analytics and preflights, a
+/// login form with a CSRF field, a token, an order created, read, changed
+/// and deleted. Only the use case is imported, linked.
+#[test]
+fn a_browser_session_imports_without_its_noise() {
+    let fixtures = root().join("cli/tests/fixtures/har");
+    let out = caseflow(&["import", "har", "browser-session.har"], &fixtures);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let yaml = String::from_utf8_lossy(&out.stdout).to_string();
+    for noise in [
+        "app.js",
+        "site.css",
+        "logo.png",
+        "google-analytics",
+        "woff2",
+        "OPTIONS",
+    ] {
+        assert!(!yaml.contains(noise), "{noise} is left out");
+    }
+    assert!(!yaml.contains("Tr0ub4dor"), "the password is never written");
+    insta::assert_snapshot!("browser_session_spec", yaml);
+    insta::assert_snapshot!(
+        "browser_session_messages",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn bad_har_files_are_refused_with_their_position() {
+    let dir = scratch("bad");
+    let cases = [
+        ("not-json.har", "{ \"log\": { \"entries\": [ }"),
+        ("no-log.har", "{ \"entries\": [] }"),
+        (
+            "bad-status.har",
+            "{\"log\": {\"entries\": [\n  {\"request\": {\"method\": \"GET\", \"url\": \"https://h/x\"},\n   \"response\": {\"status\": \"ok\"}}]}}",
+        ),
+        ("empty.har", "{\"log\": {\"entries\": []}}"),
+    ];
+    let mut messages = String::new();
+    for (name, body) in cases {
+        std::fs::write(dir.join(name), body).unwrap();
+        let out = caseflow(&["import", "har", name], &dir);
+        assert_eq!(out.status.code(), Some(2), "{name}: {}", text(&out));
+        assert!(out.stdout.is_empty());
+        messages.push_str(&String::from_utf8_lossy(&out.stderr));
+    }
+    insta::assert_snapshot!(messages);
 }

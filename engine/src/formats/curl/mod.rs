@@ -45,14 +45,17 @@ pub fn import(source: &str, stem: &str, text: &str) -> Result<Imported, String> 
     let commands = words::commands(text).map_err(|e| format!("{source}:{e}"))?;
     let mut warnings = Vec::new();
     let mut exchanges = Vec::new();
-    let mut follow = false;
-    for (n, words) in commands.iter().enumerate() {
+    // Origins of commands with `-L`: curl followed their redirects.
+    let mut follow: Vec<String> = Vec::new();
+    for (line, words) in &commands {
         if words.first().map(String::as_str) != Some("curl") {
             continue;
         }
-        let parsed = command(&words[1..], &mut warnings)
-            .map_err(|e| format!("{source}: command {}: {e}", n + 1))?;
-        follow |= parsed.1;
+        let parsed =
+            command(&words[1..], &mut warnings).map_err(|e| format!("{source}:{line}:1: {e}"))?;
+        if parsed.1 {
+            follow.push(parsed.0.url.origin().ascii_serialization());
+        }
         exchanges.push(parsed.0);
     }
     if exchanges.is_empty() {
@@ -66,13 +69,23 @@ pub fn import(source: &str, stem: &str, text: &str) -> Result<Imported, String> 
         header: vec![format!("Imported from {source} by `caseflow import curl`.")],
     };
     let mut inferred = infer::infer(exchanges, &options).map_err(|e| format!("{source}: {e}"))?;
-    if follow {
-        // `-L`: curl followed redirects, so the spec's clients do too.
-        for c in inferred.spec.spec.clients.values_mut() {
-            c.follow_redirects = true;
+    if !follow.is_empty() {
+        let spec = &mut inferred.spec.spec;
+        let following: Vec<String> = spec
+            .inputs
+            .iter()
+            .filter(|(_, i)| {
+                i.default
+                    .as_ref()
+                    .and_then(|d| d.as_str())
+                    .is_some_and(|d| follow.iter().any(|f| f == d))
+            })
+            .map(|(name, _)| format!("{{{{ inputs.{name} }}}}"))
+            .collect();
+        for c in spec.clients.values_mut() {
+            c.follow_redirects = c.base_url.as_ref().is_some_and(|b| following.contains(b));
         }
-        inferred.spec.yaml =
-            super::yaml::render(&inferred.spec.spec, &options.header, &Default::default())?;
+        inferred.spec.yaml = super::yaml::render(spec, &options.header, &Default::default())?;
     }
     warnings.extend(inferred.notes);
     Ok(Imported {

@@ -2,8 +2,9 @@
 //! `$'...'` (what browsers' "copy as cURL" writes), backslash escapes,
 //! `\` line continuations; commands end at a newline, `;`, `&&` or `|`.
 
-/// The commands of `text`, each a list of words.
-pub fn commands(text: &str) -> Result<Vec<Vec<String>>, String> {
+/// The commands of `text`, each a list of words with the line it starts
+/// on; errors start with `line:col`.
+pub fn commands(text: &str) -> Result<Vec<(usize, Vec<String>)>, String> {
     let chars: Vec<char> = text.chars().collect();
     let mut commands = Vec::new();
     let mut words: Vec<String> = Vec::new();
@@ -11,6 +12,8 @@ pub fn commands(text: &str) -> Result<Vec<Vec<String>>, String> {
     let mut in_word = false;
     let mut i = 0;
     let mut line = 1;
+    let mut line_start = 0;
+    let mut command_line = 1;
     let end_word = |word: &mut String, in_word: &mut bool, words: &mut Vec<String>| {
         if *in_word {
             words.push(std::mem::take(word));
@@ -23,11 +26,13 @@ pub fn commands(text: &str) -> Result<Vec<Vec<String>>, String> {
             '\\' if chars.get(i + 1) == Some(&'\n') => {
                 i += 2;
                 line += 1;
+                line_start = i;
                 continue;
             }
             '\\' if chars.get(i + 1) == Some(&'\r') && chars.get(i + 2) == Some(&'\n') => {
                 i += 3;
                 line += 1;
+                line_start = i;
                 continue;
             }
             '\\' => {
@@ -39,11 +44,12 @@ pub fn commands(text: &str) -> Result<Vec<Vec<String>>, String> {
                 continue;
             }
             '\'' => {
-                let start = line;
+                let start = format!("{line}:{}", i - line_start + 1);
                 i += 1;
                 while i < chars.len() && chars[i] != '\'' {
                     if chars[i] == '\n' {
                         line += 1;
+                        line_start = i + 1;
                     }
                     word.push(chars[i]);
                     i += 1;
@@ -54,7 +60,7 @@ pub fn commands(text: &str) -> Result<Vec<Vec<String>>, String> {
                 in_word = true;
             }
             '$' if chars.get(i + 1) == Some(&'\'') => {
-                let start = line;
+                let start = format!("{line}:{}", i - line_start + 1);
                 i += 2;
                 while i < chars.len() && chars[i] != '\'' {
                     if chars[i] == '\\' && i + 1 < chars.len() {
@@ -79,6 +85,7 @@ pub fn commands(text: &str) -> Result<Vec<Vec<String>>, String> {
                     } else {
                         if chars[i] == '\n' {
                             line += 1;
+                            line_start = i + 1;
                         }
                         word.push(chars[i]);
                     }
@@ -90,7 +97,7 @@ pub fn commands(text: &str) -> Result<Vec<Vec<String>>, String> {
                 in_word = true;
             }
             '"' => {
-                let start = line;
+                let start = format!("{line}:{}", i - line_start + 1);
                 i += 1;
                 while i < chars.len() && chars[i] != '"' {
                     if chars[i] == '\\'
@@ -105,6 +112,7 @@ pub fn commands(text: &str) -> Result<Vec<Vec<String>>, String> {
                     }
                     if chars[i] == '\n' {
                         line += 1;
+                        line_start = i + 1;
                     }
                     word.push(chars[i]);
                     i += 1;
@@ -123,14 +131,18 @@ pub fn commands(text: &str) -> Result<Vec<Vec<String>>, String> {
             '\n' | ';' | '|' | '&' => {
                 end_word(&mut word, &mut in_word, &mut words);
                 if !words.is_empty() {
-                    commands.push(std::mem::take(&mut words));
+                    commands.push((command_line, std::mem::take(&mut words)));
                 }
                 if c == '\n' {
                     line += 1;
+                    line_start = i + 1;
                 }
             }
             c if c.is_whitespace() => end_word(&mut word, &mut in_word, &mut words),
             c => {
+                if words.is_empty() && !in_word {
+                    command_line = line;
+                }
                 word.push(c);
                 in_word = true;
             }
@@ -139,7 +151,7 @@ pub fn commands(text: &str) -> Result<Vec<Vec<String>>, String> {
     }
     end_word(&mut word, &mut in_word, &mut words);
     if !words.is_empty() {
-        commands.push(words);
+        commands.push((command_line, words));
     }
     Ok(commands)
 }
@@ -151,7 +163,12 @@ mod tests {
     #[test]
     fn quotes_escapes_and_continuations() {
         let text = "curl -X POST \\\n  'https://h/a b' \\\n  -H \"X-A: \\\"q\\\"\" --data-raw $'{\"a\":\"\\u00e9\\n\"}'\ncurl h2 && echo done";
-        let c = commands(text).unwrap();
+        let c: Vec<Vec<String>> = commands(text)
+            .unwrap()
+            .into_iter()
+            .map(|(_, w)| w)
+            .collect();
+        assert_eq!(commands(text).unwrap()[1].0, 4);
         assert_eq!(
             c[0],
             [

@@ -73,8 +73,8 @@ pub fn infer(exchanges: Vec<Exchange>, options: &Options) -> Result<Inferred, St
         .rposition(|x| x.method != Method::DELETE)
         .map_or(0, |i| i + 1);
     let mut steps = Vec::with_capacity(xs.len());
-    for i in 0..xs.len() {
-        steps.push(inf.step(&xs, i, polls[i].clone()));
+    for (i, until) in polls.into_iter().enumerate() {
+        steps.push(inf.step(&xs, i, until));
     }
     inf.finish(steps, cleanup_from, options)
 }
@@ -215,7 +215,7 @@ impl Inference {
             return None;
         }
         if v.contains("{{") {
-            return Some(self.placeholders(i, v, site));
+            return Some(self.placeholders(xs, i, v, site));
         }
         if v == MASK {
             let name = self.secret_name(site);
@@ -320,7 +320,7 @@ impl Inference {
     }
 
     /// `{{envID}}` placeholders (tutorials, Postman) become inputs.
-    fn placeholders(&mut self, i: usize, v: &str, site: Site<'_>) -> String {
+    fn placeholders(&mut self, xs: &[Exchange], i: usize, v: &str, site: Site<'_>) -> String {
         let re = regex::Regex::new(r"\{\{\s*([A-Za-z_$][\w.$-]*)\s*\}\}").expect("valid regex");
         let mut out = String::new();
         let mut last = 0;
@@ -329,6 +329,11 @@ impl Inference {
             out.push_str(&v[last..whole.start()]);
             let raw = &c[1];
             let name = snake(raw);
+            if let Some(t) = self.token_field(xs, i, &name, site) {
+                out.push_str(&t);
+                last = whole.end();
+                continue;
+            }
             let secret = is_secret_name(&name) || is_secret_name(raw);
             let key = format!("\0placeholder:{raw}");
             let expr = self.input(i, &key, &name, Rank::Field, secret, None, site);
@@ -337,6 +342,35 @@ impl Inference {
         }
         out.push_str(&v[last..]);
         out
+    }
+
+    /// A `{{accessToken}}` placeholder after a token request: the field of
+    /// the token response it names (RFC 6749), captured on that request.
+    fn token_field(
+        &mut self,
+        xs: &[Exchange],
+        i: usize,
+        name: &str,
+        site: Site<'_>,
+    ) -> Option<String> {
+        if !matches!(name, "access_token" | "id_token" | "refresh_token") {
+            return None;
+        }
+        let j = (0..i).rev().find(|&j| {
+            xs[j].url.path().ends_with("/token")
+                && xs[j].response.as_ref().is_none_or(|r| r.json.is_some())
+        })?;
+        let output = self.output(j, &Source::field(name));
+        let step = self.ids[j].clone();
+        self.note_ref(
+            i,
+            Ref::Step {
+                step: step.clone(),
+                output: output.clone(),
+            },
+            site,
+        );
+        Some(format!("{{{{ steps.{step}.outputs.{output} }}}}"))
     }
 
     /// A reference to the earlier response that holds `v`, adding the capture.

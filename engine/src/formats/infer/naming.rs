@@ -6,7 +6,8 @@
 use crate::formats::names::snake;
 use crate::spec::model::Method;
 
-/// Path words that name an action rather than a resource.
+/// Path words that name an action rather than a resource; a GET of one of
+/// [`POSTED`] reads a page or a form (`get_login`), a POST runs it (`login`).
 const ACTIONS: &[&str] = &[
     "authorize",
     "token",
@@ -14,6 +15,7 @@ const ACTIONS: &[&str] = &[
     "signoff",
     "logout",
     "login",
+    "signin",
     "userinfo",
     "introspect",
     "revoke",
@@ -21,6 +23,15 @@ const ACTIONS: &[&str] = &[
     "device_authorization",
     "callback",
     "jwks",
+];
+
+const POSTED: &[&str] = &[
+    "token",
+    "login",
+    "signin",
+    "introspect",
+    "revoke",
+    "device_authorization",
 ];
 
 /// The step id of a request. `words` are the path's segments, `None` for
@@ -41,7 +52,7 @@ pub fn step_id(method: Method, words: &[Option<String>], media_type: Option<&str
     let one = singular(&noun);
     let action = ACTIONS.contains(&noun.as_str());
     match method {
-        Method::GET if action => noun,
+        Method::GET if action && !POSTED.contains(&noun.as_str()) => noun,
         Method::GET if plural => format!("list_{noun}"),
         Method::GET => format!("get_{one}"),
         Method::POST if plural => format!("create_{one}"),

@@ -20,6 +20,20 @@ pub struct Source {
     depth: usize,
 }
 
+impl Source {
+    /// A JSON field at the top of the body: `$.name`.
+    pub fn field(name: &str) -> Self {
+        Self {
+            capture: CaptureSpec {
+                json: Some(format!("$.{name}")),
+                ..CaptureSpec::default()
+            },
+            name: name.to_string(),
+            depth: 1,
+        }
+    }
+}
+
 /// Headers whose values say nothing a later request could send back.
 const PLAIN_HEADERS: &[&str] = &[
     "set-cookie",
