@@ -301,7 +301,20 @@ impl Inference {
         default: Option<&str>,
         site: Site<'_>,
     ) -> String {
-        let expr = self.inputs.reference(key, name, rank, secret, default, "");
+        let description = match (secret, site.place) {
+            (true, _) => "A credential the requests send; never written to the file",
+            (false, _) if default.is_none() => "A placeholder of the requests; give its value",
+            (false, Place::Path) => {
+                "An id the requests send in their paths (default: the recorded one)"
+            }
+            (false, Place::BasicUser) => {
+                "The user of Basic authentication (default: the recorded one)"
+            }
+            (false, _) => "Sent by the requests (default: the recorded value)",
+        };
+        let expr = self
+            .inputs
+            .reference(key, name, rank, secret, default, description);
         self.note_ref(i, Ref::Input(expr.clone()), site);
         expr
     }
@@ -569,8 +582,7 @@ impl Inference {
             tags: options.tags.clone(),
             ..Spec::default()
         };
-        for (origin, (name, expr)) in &self.clients {
-            let _ = origin;
+        for (name, expr) in self.clients.values() {
             spec.clients.insert(
                 name.clone(),
                 Client {
