@@ -15,9 +15,14 @@ pub const MASK: &str = "•••";
 
 /// Long enough, and not a plain word, to be linked to a response: at least
 /// [`MIN_LINKED`] characters, not only letters and `_` (`COMPLETED`,
-/// `authorization_code`, `openid` are words any response may hold).
+/// `authorization_code`, `openid` are words any response may hold); or a
+/// one-time code of 6 or 7 digits.
 pub fn meaningful(value: &str) -> bool {
-    value.chars().count() >= MIN_LINKED
+    let n = value.chars().count();
+    if (6..MIN_LINKED).contains(&n) && value.chars().all(|c| c.is_ascii_digit()) {
+        return true;
+    }
+    n >= MIN_LINKED
         && !value
             .chars()
             .all(|c| c.is_alphabetic() || c == '_' || c == ' ')
@@ -211,6 +216,7 @@ mod tests {
             assert!(!meaningful(v), "{v}");
         }
         for v in [
+            "123456",
             "WDJB-MJHT",
             "4f1c9a0e-57b2-4c3e-9d1e-0a1b2c3d4e5f",
             "eyJhbGciOi.x.y",
