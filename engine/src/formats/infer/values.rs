@@ -205,18 +205,20 @@ mod tests {
     use super::*;
 
     #[test]
-    fn short_and_plain_values_are_not_linked() {
+    fn short_and_plain_values_are_not_linked_but_one_time_codes_are() {
         for v in [
             "COMPLETED",
             "authorization_code",
             "openid",
-            "1234567",
+            "12345",
+            "abc1234",
             "true",
         ] {
             assert!(!meaningful(v), "{v}");
         }
         for v in [
             "123456",
+            "1234567",
             "WDJB-MJHT",
             "4f1c9a0e-57b2-4c3e-9d1e-0a1b2c3d4e5f",
             "eyJhbGciOi.x.y",
