@@ -104,6 +104,16 @@ fn record_import_replay(name: &str) {
 
     let imported = dir.join("imported.yaml");
     let yaml = import_har(&har, &imported);
+    if name == "spa-pkce" {
+        assert!(
+            yaml.contains("code_challenge: \"{{ inputs.pkce.challenge }}\""),
+            "{yaml}"
+        );
+        assert!(
+            yaml.contains("code_verifier: \"{{ inputs.pkce.verifier }}\""),
+            "{yaml}"
+        );
+    }
     let recorded: Value = serde_json::from_str(&std::fs::read_to_string(&har).unwrap()).unwrap();
 
     // A fresh sandbox: another port, environment, admin client and secret.
@@ -171,6 +181,11 @@ fn simple_login_replays_against_a_fresh_sandbox() {
 #[test]
 fn client_secret_jwt_replays_against_a_fresh_sandbox() {
     record_import_replay("client-secret-jwt");
+}
+
+#[test]
+fn spa_pkce_replays_with_a_fresh_pkce_pair() {
+    record_import_replay("spa-pkce");
 }
 
 #[test]

@@ -339,7 +339,7 @@ impl Inference {
         let mut last = 0;
         for c in re.captures_iter(v) {
             let whole = c.get(0).expect("a match");
-            out.push_str(&v[last..whole.start()]);
+            out.push_str(&rewrite::literal(&v[last..whole.start()]));
             let raw = &c[1];
             let name = snake(raw);
             if let Some(t) = self.token_field(xs, i, &name, site) {
@@ -353,7 +353,7 @@ impl Inference {
             out.push_str(&template(&expr));
             last = whole.end();
         }
-        out.push_str(&v[last..]);
+        out.push_str(&rewrite::literal(&v[last..]));
         out
     }
 

@@ -101,7 +101,7 @@ pub fn rewrite(x: &Exchange, f: &mut dyn FnMut(&str, Site<'_>) -> Option<String>
             place: Place::Query,
             name: &k,
         };
-        let value = Json::String(f(&v, site).unwrap_or_else(|| v.to_string()));
+        let value = Json::String(f(&v, site).unwrap_or_else(|| literal(&v)));
         push_repeated(&mut out.query, &k, value);
     }
     let media_type = x.header("content-type").unwrap_or("").to_ascii_lowercase();
@@ -122,7 +122,7 @@ pub fn rewrite(x: &Exchange, f: &mut dyn FnMut(&str, Site<'_>) -> Option<String>
                 place: Place::Header,
                 name,
             };
-            f(value, site).unwrap_or_else(|| value.clone())
+            f(value, site).unwrap_or_else(|| literal(value))
         };
         out.headers.insert(name.clone(), value);
     }
@@ -136,12 +136,12 @@ pub fn rewrite(x: &Exchange, f: &mut dyn FnMut(&str, Site<'_>) -> Option<String>
                     place: Place::Form,
                     name: k,
                 };
-                let value = Json::String(f(v, site).unwrap_or_else(|| v.clone()));
+                let value = Json::String(f(v, site).unwrap_or_else(|| literal(v)));
                 push_repeated(&mut form, k, value);
             }
             out.form = Some(form);
         }
-        Body::Raw(text) => out.body = Some(text.clone()),
+        Body::Raw(text) => out.body = Some(literal(text)),
     }
     out
 }
@@ -193,14 +193,14 @@ fn authorization(value: &str, f: &mut dyn FnMut(&str, Site<'_>) -> Option<String
         let token = credentials.trim();
         return format!(
             "{scheme} {}",
-            f(token, site).unwrap_or_else(|| token.to_string())
+            f(token, site).unwrap_or_else(|| literal(token))
         );
     }
     let site = Site {
         place: Place::Header,
         name: "authorization",
     };
-    f(value, site).unwrap_or_else(|| value.to_string())
+    f(value, site).unwrap_or_else(|| literal(value))
 }
 
 /// The expression inside a template that is one `{{ expr }}`, else the
@@ -223,7 +223,7 @@ fn json(v: &Json, key: &str, f: &mut dyn FnMut(&str, Site<'_>) -> Option<String>
                 place: Place::Json,
                 name: key,
             };
-            Json::String(f(s, site).unwrap_or_else(|| s.clone()))
+            Json::String(f(s, site).unwrap_or_else(|| literal(s)))
         }
         Json::Array(items) => Json::Array(items.iter().map(|i| json(i, key, f)).collect()),
         Json::Object(map) => Json::Object(
@@ -245,6 +245,26 @@ fn push_repeated(map: &mut IndexMap<String, Json>, key: &str, value: Json) {
     }
 }
 
+/// Text kept as it was recorded, written so that no template syntax in it
+/// (`{{`, `{%`, `{#`) is ever evaluated: each opener becomes `{{ '{{' }}`.
+pub fn literal(text: &str) -> String {
+    if !["{{", "{%", "{#"].iter().any(|o| text.contains(o)) {
+        return text.to_string();
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match (c, chars.peek()) {
+            ('{', Some(&n)) if matches!(n, '{' | '%' | '#') => {
+                chars.next();
+                out.push_str(&format!("{{{{ '{{{n}' }}}}"));
+            }
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
 /// `%2F` -> `/`; invalid escapes are kept as written.
 pub fn percent_decode(text: &str) -> String {
     let bytes = text.as_bytes();
@@ -264,4 +284,22 @@ pub fn percent_decode(text: &str) -> String {
         i += 1;
     }
     String::from_utf8_lossy(&out).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recorded_text_never_becomes_template_syntax() {
+        assert_eq!(literal("plain {x}"), "plain {x}");
+        assert_eq!(literal("a{{b}}"), "a{{ '{{' }}b}}");
+        assert_eq!(literal("{%if%}{#c#}"), "{{ '{%' }}if%}{{ '{#' }}c#}");
+        assert_eq!(percent_decode("a%2Fb%zz"), "a/b%zz");
+        assert_eq!(
+            expression(Some("{{ steps.a.outputs.id }}".into()), "x"),
+            "steps.a.outputs.id"
+        );
+        assert_eq!(expression(None, "it's"), "'it\\'s'");
+    }
 }

@@ -183,8 +183,10 @@ impl Inputs {
                 // A credential is never written down.
                 default: if d.secret && !d.generated {
                     None
-                } else {
+                } else if d.generated {
                     d.default.map(Json::String)
+                } else {
+                    d.default.map(|t| Json::String(super::rewrite::literal(&t)))
                 },
                 secret: d.secret.then_some(true),
                 ..Input::default()
