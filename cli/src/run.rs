@@ -407,6 +407,11 @@ fn parse_reports(
     har_keep_secrets: bool,
 ) -> Result<Vec<Box<dyn report::Reporter>>, String> {
     let formats: Vec<&str> = report::FORMATS.iter().map(|(name, _)| *name).collect();
+    if har_keep_secrets && !reports.iter().any(|r| r.starts_with("har=")) {
+        return Err(
+            "--har-keep-secrets keeps the values of a HAR report: add --report har=PATH".into(),
+        );
+    }
     reports
         .iter()
         .map(|r| {

@@ -289,3 +289,18 @@ fn bad_har_files_are_refused_with_their_position() {
     }
     insta::assert_snapshot!(messages);
 }
+
+#[test]
+fn keeping_values_needs_a_har_report() {
+    let dir = scratch("keep");
+    let library = root().join("specs/simple-login.yaml");
+    let out = caseflow(
+        &["run", library.to_str().unwrap(), "--har-keep-secrets"],
+        &dir,
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr).trim(),
+        "error: --har-keep-secrets keeps the values of a HAR report: add --report har=PATH"
+    );
+}
