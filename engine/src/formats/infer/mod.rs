@@ -98,6 +98,8 @@ struct Inference {
     single_origin: bool,
     /// The request being rewritten goes to a token endpoint.
     at_token: bool,
+    /// User name inputs: their recorded value and expression.
+    user_names: Vec<(String, String)>,
 }
 
 impl Inference {
@@ -141,6 +143,7 @@ impl Inference {
             clients: IndexMap::new(),
             single_origin: origins.len() == 1,
             at_token: false,
+            user_names: Vec::new(),
         }
     }
 
@@ -283,10 +286,25 @@ impl Inference {
             Place::Query | Place::Form | Place::Json if values::is_user_name(site.name) => {
                 (snake(site.name), Rank::Field)
             }
+            Place::Query | Place::Form | Place::Json => return self.user_name_within(v),
             _ => return None,
         };
         let expr = self.input(i, v, &name, rank, false, Some(v), site);
+        if values::is_user_name(site.name) {
+            self.user_names.push((v.to_string(), expr.clone()));
+        }
         Some(template(&expr))
+    }
+
+    /// A value that holds a user name input's value (`alice@example.com`
+    /// after `alice`): the name as a reference, the rest as it was.
+    fn user_name_within(&self, v: &str) -> Option<String> {
+        let (value, expr) = self
+            .user_names
+            .iter()
+            .find(|(value, _)| value.len() >= values::MIN_LINKED && v.contains(value.as_str()))?;
+        let parts: Vec<String> = v.split(value.as_str()).map(rewrite::literal).collect();
+        Some(parts.join(&template(expr)))
     }
 
     /// An input reference, recorded for the ordering of steps.
