@@ -1,5 +1,6 @@
 //! `caseflow import postman COLLECTION [--environment ENV] [-o FILE|DIR] [--pingone]`
-//! and `caseflow import arazzo DOCUMENT [-o FILE] [--workflow ID]`.
+//! `caseflow import arazzo DOCUMENT [-o FILE] [--workflow ID]`,
+//! `caseflow import har FILE.har [-o FILE]` and `caseflow import curl FILE|- [-o FILE]`.
 
 use std::path::{Path, PathBuf};
 
@@ -24,6 +25,27 @@ with -o FILE or no -o, one spec whose step ids are prefixed by their folders. Ev
         after_help = "Converts one workflow (the first, or --workflow ID) into one spec; what is not supported yet is printed as warnings. The written spec is validated."
     )]
     Arazzo(ArazzoArgs),
+    /// A HAR file (browser DevTools, or `caseflow run --report har=PATH`), its data flow inferred
+    #[command(
+        after_help = "Values a request sends that an earlier response returned become captures and references; \
+static assets, analytics and OPTIONS preflights are left out; credentials become secret inputs that are never written. \
+The written spec is validated."
+    )]
+    Har(RecordedArgs),
+    /// curl command lines (a file, or - for stdin), as tutorials and "copy as cURL" write them
+    #[command(
+        after_help = "`{{name}}` placeholders, credentials and ids become inputs. The written spec is validated."
+    )]
+    Curl(RecordedArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct RecordedArgs {
+    /// The file to read (`-`: standard input, for curl)
+    pub file: PathBuf,
+    /// Output file; default: stdout
+    #[arg(short, long)]
+    pub output: Option<PathBuf>,
 }
 
 #[derive(Args, Debug)]
@@ -57,6 +79,8 @@ pub fn import(source: ImportSource) -> i32 {
     let args = match source {
         ImportSource::Postman(args) => args,
         ImportSource::Arazzo(args) => return import_arazzo(args),
+        ImportSource::Har(args) => return import_recorded(args, Recorded::Har),
+        ImportSource::Curl(args) => return import_recorded(args, Recorded::Curl),
     };
     let per_folder = args
         .output
@@ -85,6 +109,53 @@ fn import_arazzo(args: ArazzoArgs) -> i32 {
         Ok(imported) => finish(&imported, args.output.as_deref(), false),
         Err(e) => {
             eprintln!("{e}");
+            EXIT_INVALID
+        }
+    }
+}
+
+enum Recorded {
+    Har,
+    Curl,
+}
+
+fn import_recorded(args: RecordedArgs, kind: Recorded) -> i32 {
+    let stdin = args.file.as_os_str() == "-";
+    let text = if stdin {
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut std::io::stdin(), &mut text).map(|_| text)
+    } else {
+        std::fs::read_to_string(&args.file)
+    };
+    let source = if stdin {
+        "<stdin>".to_string()
+    } else {
+        args.file.display().to_string()
+    };
+    let text = match text {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("error: {source}: cannot read the file: {e}");
+            return EXIT_INVALID;
+        }
+    };
+    let stem = args
+        .output
+        .as_deref()
+        .filter(|_| stdin)
+        .unwrap_or(&args.file)
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or("imported")
+        .to_string();
+    let imported = match kind {
+        Recorded::Har => caseflow::formats::har::import(&source, &stem, &text),
+        Recorded::Curl => caseflow::formats::curl::import(&source, &stem, &text),
+    };
+    match imported {
+        Ok(imported) => finish(&imported, args.output.as_deref(), false),
+        Err(e) => {
+            eprintln!("error: {e}");
             EXIT_INVALID
         }
     }

@@ -64,9 +64,14 @@ pub struct RunArgs {
     /// line) or `table` (also every step of every spec, fitted to the terminal)
     #[arg(long, value_enum, value_name = "KIND", default_value_t = SummaryKind::Short)]
     pub summary: SummaryKind,
-    /// Write a report: `json=PATH`, `junit=PATH` or `html=PATH` (a page with the timeline; repeatable)
+    /// Write a report: `json=PATH`, `junit=PATH`, `html=PATH` (a page with the timeline) or `har=PATH` (every request and response, masked; repeatable)
     #[arg(long = "report", value_name = "FORMAT=PATH")]
     pub reports: Vec<String>,
+    /// Keep every value in the `--report har=PATH` file as it was sent:
+    /// tokens, client secrets and passwords in clear text. Only for
+    /// importing the run again on this machine; never share such a file
+    #[arg(long)]
+    pub har_keep_secrets: bool,
     /// Run only shard K of N (1 ≤ K ≤ N): a stable part of the specs, placed
     /// by name, shard sizes within one of each other
     #[arg(long, value_name = "K/N")]
@@ -116,7 +121,7 @@ struct Setup {
 
 impl Setup {
     fn read(args: &RunArgs) -> Result<Self, i32> {
-        let reports = parse_reports(&args.reports).map_err(|e| usage(&e))?;
+        let reports = parse_reports(&args.reports, args.har_keep_secrets).map_err(|e| usage(&e))?;
         let mut sources = InputSources {
             use_env: true,
             ..InputSources::default()
@@ -397,8 +402,16 @@ fn input_names(loaded: &LoadedSpec, out: &mut Vec<String>) {
 /// `--report FORMAT=PATH` values. Each path is checked now, so an
 /// unwritable one fails before anything runs rather than after the run.
 /// `--report FORMAT=PATH` values as reporters; each path is checked before the run.
-fn parse_reports(reports: &[String]) -> Result<Vec<Box<dyn report::Reporter>>, String> {
+fn parse_reports(
+    reports: &[String],
+    har_keep_secrets: bool,
+) -> Result<Vec<Box<dyn report::Reporter>>, String> {
     let formats: Vec<&str> = report::FORMATS.iter().map(|(name, _)| *name).collect();
+    if har_keep_secrets && !reports.iter().any(|r| r.starts_with("har=")) {
+        return Err(
+            "--har-keep-secrets keeps the values of a HAR report: add --report har=PATH".into(),
+        );
+    }
     reports
         .iter()
         .map(|r| {
@@ -411,6 +424,13 @@ fn parse_reports(reports: &[String]) -> Result<Vec<Box<dyn report::Reporter>>, S
             let path = PathBuf::from(path);
             writable(&path)
                 .map_err(|e| format!("--report {r}: cannot write the report there: {e}"))?;
+            if kind == "har" && har_keep_secrets {
+                eprintln!(
+                    "warning: --har-keep-secrets: {} holds tokens, secrets and passwords in clear text; do not share it",
+                    path.display()
+                );
+                return Ok(report::har::keeping_values(path));
+            }
             report::reporter(kind, path).ok_or_else(|| {
                 format!(
                     "--report: unknown format `{kind}` ({})",

@@ -235,6 +235,7 @@ fn the_library_leaks_nothing_it_sent_or_received() {
     let json = out_dir.join("library.json").display().to_string();
     let junit = out_dir.join("library.xml").display().to_string();
     let html = out_dir.join("library.html").display().to_string();
+    let har = out_dir.join("library.har").display().to_string();
     let mut verbose_args = args.clone();
     verbose_args.extend([
         "-vv".into(),
@@ -244,6 +245,8 @@ fn the_library_leaks_nothing_it_sent_or_received() {
         format!("junit={junit}"),
         "--report".into(),
         format!("html={html}"),
+        "--report".into(),
+        format!("har={har}"),
     ]);
     let verbose_args: Vec<&str> = verbose_args.iter().map(String::as_str).collect();
     let run = caseflow(&verbose_args, root);
@@ -251,7 +254,7 @@ fn the_library_leaks_nothing_it_sent_or_received() {
         "library -vv",
         &run,
         &out_dir,
-        &["library.json", "library.xml", "library.html"],
+        &["library.json", "library.xml", "library.html", "library.har"],
     );
     assert_eq!(run.status.code(), Some(0), "{}", verbose.text());
     let mut dry_args: Vec<&str> = args.iter().map(String::as_str).collect();

@@ -3,6 +3,9 @@
 //! format is a new module here that implements [`Reader`].
 
 pub mod arazzo;
+pub mod curl;
+pub mod har;
+pub mod infer;
 pub mod names;
 pub mod postman;
 pub mod yaml;

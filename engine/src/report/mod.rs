@@ -3,6 +3,7 @@
 //! plus one line in [`FORMATS`]. Reporters redact every string they write
 //! with the run's redactor, since a secret may be learned after a step ended.
 
+pub mod har;
 pub mod html;
 pub mod json;
 pub mod junit;
@@ -34,6 +35,7 @@ pub const FORMATS: &[(&str, NewReporter)] = &[
     ("json", json::reporter),
     ("junit", junit::reporter),
     ("html", html::reporter),
+    ("har", har::reporter),
 ];
 
 /// The reporter of a format, or `None` for an unknown one.

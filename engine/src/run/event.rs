@@ -7,6 +7,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::report::{SpecReport, StepReport};
+use crate::run::request::Prepared;
+use crate::run::response::Response;
 
 /// Something that happened, `elapsed` after the invocation started.
 #[derive(Debug, Clone, Copy)]
@@ -36,12 +38,26 @@ pub enum EventKind<'a> {
     Dump {
         text: &'a str,
     },
+    /// A request sent and the response it got, as they were: not redacted
+    /// yet (the HAR report masks them once its spec has ended).
+    Exchange(Exchange<'a>),
     StepFinished(&'a StepReport),
     SpecFinished(&'a SpecReport),
     /// Every spec of the invocation has finished.
     RunFinished {
         reports: &'a [SpecReport],
     },
+}
+
+/// One request of a step and its response.
+#[derive(Debug, Clone, Copy)]
+pub struct Exchange<'a> {
+    pub step: &'a str,
+    pub title: Option<&'a str>,
+    /// From sending the request to the end of the response body.
+    pub time: Duration,
+    pub request: &'a Prepared,
+    pub response: &'a Response,
 }
 
 /// Receives events; shared by every task of a run, so it takes `&self`.

@@ -368,6 +368,7 @@ async fn exchange(
             Err(e) => return fail(None, e),
         };
         sent.record(method, prepared.url.as_str());
+        let sent_at = Instant::now();
         let response = match prepared.build(&client.http) {
             Ok(b) => b.send().await,
             Err(e) => return fail(None, format!("request: {e}")),
@@ -413,6 +414,13 @@ async fn exchange(
             }
         };
         register_secrets(ctx, step, &resp);
+        ctx.emit(EventKind::Exchange(super::event::Exchange {
+            step: id,
+            title: step.title.as_deref(),
+            time: sent_at.elapsed(),
+            request: &prepared,
+            response: &resp,
+        }));
         if verbose > 0 {
             let text = format!(
                 "{}{}",

@@ -538,7 +538,7 @@ fn finish_capture(mut c: CaptureSpec, var: &str) -> Capture {
     }
 }
 
-fn parse_method(m: &str) -> Option<Method> {
+pub(crate) fn parse_method(m: &str) -> Option<Method> {
     Some(match m {
         "GET" => Method::GET,
         "POST" => Method::POST,

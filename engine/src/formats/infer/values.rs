@@ -1,0 +1,237 @@
+//! What a literal is when no earlier response holds it: the rules that say
+//! a value is worth linking, looks generated, or is an input, and the
+//! inputs made along the way.
+
+use std::collections::{HashMap, HashSet};
+
+use indexmap::IndexMap;
+use serde_json::Value as Json;
+
+use crate::formats::names::{snake, unique};
+use crate::spec::model::Input;
+
+/// What masked values look like in a redacted HAR file.
+pub const MASK: &str = "•••";
+
+/// Long enough, and not a plain word, to be linked to a response: at least
+/// [`MIN_LINKED`] characters, not only letters and `_` (`COMPLETED`,
+/// `authorization_code`, `openid` are words any response may hold); or a
+/// one-time code of 6 or 7 digits.
+pub fn meaningful(value: &str) -> bool {
+    let n = value.chars().count();
+    if (6..MIN_LINKED).contains(&n) && value.chars().all(|c| c.is_ascii_digit()) {
+        return true;
+    }
+    n >= MIN_LINKED
+        && !value
+            .chars()
+            .all(|c| c.is_alphabetic() || c == '_' || c == ' ')
+        && !matches!(value, "true" | "false" | "null")
+}
+
+/// Shortest value linked to a response.
+pub const MIN_LINKED: usize = 8;
+
+/// A path segment that holds an id rather than a word: 8 or more
+/// characters with a digit, or a UUID.
+pub fn id_like(value: &str) -> bool {
+    value.len() >= 8
+        && value.chars().any(|c| c.is_ascii_digit())
+        && value
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_.~".contains(c))
+}
+
+/// `8-4-4-4-12` hexadecimal.
+pub fn is_uuid(value: &str) -> bool {
+    let parts: Vec<&str> = value.split('-').collect();
+    parts.len() == 5
+        && parts
+            .iter()
+            .zip([8, 4, 4, 4, 12])
+            .all(|(p, n)| p.len() == n && p.chars().all(|c| c.is_ascii_hexdigit()))
+}
+
+/// A template function for a value the client made up: a fresh one each
+/// run is what the server expects. `name` is the field that holds it.
+pub fn generated(value: &str, name: &str) -> Option<&'static str> {
+    let key = snake(name);
+    if matches!(key.as_str(), "nonce" | "state" | "jti") {
+        return Some("{{ random_string(16) }}");
+    }
+    if is_uuid(value) {
+        return Some("{{ uuid() }}");
+    }
+    None
+}
+
+/// Fields that hold a user's name: an input with the recorded default.
+pub fn is_user_name(name: &str) -> bool {
+    matches!(
+        snake(name).as_str(),
+        "username" | "user_name" | "login" | "login_hint" | "user"
+    )
+}
+
+/// An input being made: its name may still improve as more uses are seen.
+struct Draft {
+    name: String,
+    rank: u8,
+    default: Option<String>,
+    secret: bool,
+    description: String,
+    /// A template default, written even for a secret (`{{ pkce() }}`).
+    generated: bool,
+}
+
+/// How sure a name is: a field's own name beats a path segment's.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Rank {
+    Position = 1,
+    Segment = 2,
+    Field = 3,
+}
+
+/// The inputs of the imported spec, one per distinct value. References are
+/// written with a placeholder name, replaced once every name is final.
+#[derive(Default)]
+pub struct Inputs {
+    drafts: Vec<Draft>,
+    by_value: HashMap<String, usize>,
+}
+
+impl Inputs {
+    /// The input holding `value` (made when new): `inputs.<placeholder>`.
+    pub fn reference(
+        &mut self,
+        key: &str,
+        name: &str,
+        rank: Rank,
+        secret: bool,
+        default: Option<&str>,
+        description: &str,
+    ) -> String {
+        let i = match self.by_value.get(key) {
+            Some(&i) => {
+                let d = &mut self.drafts[i];
+                if (rank as u8) > d.rank {
+                    d.name = name.to_string();
+                    d.rank = rank as u8;
+                }
+                d.secret |= secret;
+                i
+            }
+            None => {
+                self.drafts.push(Draft {
+                    name: name.to_string(),
+                    rank: rank as u8,
+                    default: default.map(str::to_string),
+                    secret,
+                    description: description.to_string(),
+                    generated: false,
+                });
+                self.by_value.insert(key.to_string(), self.drafts.len() - 1);
+                self.drafts.len() - 1
+            }
+        };
+        format!("inputs.{}", placeholder(i))
+    }
+
+    /// Declares a ready-made input (a client's base URL, `pkce`).
+    pub fn fixed(&mut self, key: &str, name: &str, input: Input) -> String {
+        let expr = self.reference(key, name, Rank::Field, input.secret == Some(true), None, "");
+        if let Some(&i) = self.by_value.get(key) {
+            let d = &mut self.drafts[i];
+            d.default = input
+                .default
+                .as_ref()
+                .and_then(Json::as_str)
+                .map(str::to_string);
+            d.description = input.description.unwrap_or_default();
+            d.rank = u8::MAX;
+            d.generated = d.default.as_deref().is_some_and(|t| t.contains("{{"));
+        }
+        expr
+    }
+
+    /// The final inputs, and each placeholder with its final name.
+    /// The input already made for `value`, if any.
+    pub fn known(&self, value: &str) -> Option<String> {
+        self.by_value
+            .get(value)
+            .map(|i| format!("inputs.{}", placeholder(*i)))
+    }
+
+    /// Inputs a run must be given: secrets, and those without a default.
+    pub fn needing_values(&self) -> Vec<(usize, bool)> {
+        self.drafts
+            .iter()
+            .enumerate()
+            .filter(|(_, d)| !d.generated && (d.secret || d.default.is_none()))
+            .map(|(i, d)| (i, d.secret))
+            .collect()
+    }
+
+    pub fn finish(self) -> (IndexMap<String, Input>, Vec<(String, String)>) {
+        let mut taken = HashSet::new();
+        let mut inputs = IndexMap::new();
+        let mut names = Vec::new();
+        for (i, d) in self.drafts.into_iter().enumerate() {
+            let name = unique(&d.name, &mut taken, "_");
+            let input = Input {
+                description: (!d.description.is_empty()).then_some(d.description),
+                // A credential is never written down.
+                default: if d.secret && !d.generated {
+                    None
+                } else if d.generated {
+                    d.default.map(Json::String)
+                } else {
+                    d.default.map(|t| Json::String(super::rewrite::literal(&t)))
+                },
+                secret: d.secret.then_some(true),
+                ..Input::default()
+            };
+            names.push((placeholder(i), name.clone()));
+            inputs.insert(name, input);
+        }
+        (inputs, names)
+    }
+}
+
+pub fn placeholder(i: usize) -> String {
+    format!("\u{1}{i}\u{1}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn short_and_plain_values_are_not_linked_but_one_time_codes_are() {
+        for v in [
+            "COMPLETED",
+            "authorization_code",
+            "openid",
+            "12345",
+            "abc1234",
+            "true",
+        ] {
+            assert!(!meaningful(v), "{v}");
+        }
+        for v in [
+            "123456",
+            "1234567",
+            "WDJB-MJHT",
+            "4f1c9a0e-57b2-4c3e-9d1e-0a1b2c3d4e5f",
+            "eyJhbGciOi.x.y",
+        ] {
+            assert!(meaningful(v), "{v}");
+        }
+        assert!(id_like("4f1c9a0e-57b2-4c3e-9d1e-0a1b2c3d4e5f") && !id_like("applications"));
+        assert_eq!(
+            generated("4f1c9a0e-57b2-4c3e-9d1e-0a1b2c3d4e5f", "requestId"),
+            Some("{{ uuid() }}")
+        );
+        assert_eq!(generated("abc", "state"), Some("{{ random_string(16) }}"));
+    }
+}
