@@ -1,6 +1,7 @@
 //! Spec model, YAML loading with positions, schema and semantic checks.
 
 pub mod check;
+pub mod codes;
 pub mod diagnostic;
 pub mod discover;
 pub mod duration;
@@ -10,6 +11,7 @@ pub mod model;
 pub mod plain_yaml;
 pub mod schema;
 pub mod size;
+pub mod snippet;
 pub mod source_map;
 pub mod suggest;
 pub mod wording;

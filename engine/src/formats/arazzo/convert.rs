@@ -3,6 +3,7 @@
 //! `$steps.x.outputs.y` becomes a template reference, so caseflow orders
 //! the steps by their data flow and runs independent ones at once.
 
+use crate::spec::codes;
 use std::collections::{HashMap, HashSet};
 
 use indexmap::IndexMap;
@@ -89,11 +90,13 @@ fn text_of(v: Option<&Value>) -> Option<String> {
 
 impl Converter<'_> {
     fn error(&mut self, path: &str, message: impl Into<String>) {
-        self.diagnostics.push(self.file.error(path, message));
+        let d = self.file.error(path, message).with_code(codes::ARAZZO);
+        self.diagnostics.push(d);
     }
     fn warn(&mut self, path: &str, message: impl Into<String>) {
+        let d = self.file.error(path, message);
         self.diagnostics
-            .push(self.file.error(path, message).warning());
+            .push(d.with_code(codes::ARAZZO_DROPPED).warning());
     }
     fn not_yet(&mut self, v: &Value, path: &str, what: &str) {
         for field in what.split(',') {

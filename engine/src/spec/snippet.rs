@@ -1,0 +1,227 @@
+//! Diagnostics as a person or a program reads them: the one-line form
+//! (`file:line:col: field.path: message`), the rich form with the source
+//! lines and an underline of the exact range (drawn by annotate-snippets,
+//! the renderer rustc uses), and JSON lines for other tools. Every text
+//! shown, source lines included, passes through the file's redactor.
+
+use std::collections::HashMap;
+use std::fmt::Write as _;
+use std::ops::Range;
+
+use annotate_snippets::{AnnotationKind, Level, Renderer, Snippet};
+
+use super::codes;
+use super::diagnostic::{Diagnostic, Loc, Severity};
+use super::source_map::SourceMap;
+use crate::redact::Redactor;
+
+/// How diagnostics are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// One line each, as editors and grep read them.
+    Short,
+    /// The source lines with the range underlined; ANSI colours if `color`.
+    Rich { color: bool },
+    /// One JSON object per line.
+    Json,
+}
+
+/// A file's text as diagnostics show it.
+struct Text {
+    text: String,
+    map: SourceMap,
+    redactor: Redactor,
+}
+
+impl Text {
+    fn new(text: String) -> Self {
+        let redactor = Redactor::new();
+        // Credential-named values and JWTs written in the spec itself.
+        redactor.learn_text(&text);
+        Text {
+            map: SourceMap::lines_of(&text),
+            text,
+            redactor,
+        }
+    }
+}
+
+/// The texts of the files diagnostics point into, each read once.
+#[derive(Default)]
+pub struct Sources {
+    files: HashMap<String, Option<Text>>,
+}
+
+impl Sources {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Gives a file's text (an editor's buffer, a converted document)
+    /// instead of reading it from disk.
+    pub fn insert(&mut self, file: &str, text: String) {
+        self.files.insert(file.to_string(), Some(Text::new(text)));
+    }
+
+    fn get(&mut self, file: &str) -> Option<&Text> {
+        self.files
+            .entry(file.to_string())
+            .or_insert_with(|| {
+                let bytes = std::fs::read(file).ok()?;
+                Some(Text::new(String::from_utf8_lossy(&bytes).into_owned()))
+            })
+            .as_ref()
+    }
+}
+
+/// The diagnostics in `format`, each ending with a newline. In the rich
+/// form each file's diagnostics follow one heading line naming the file.
+pub fn render(diagnostics: &[Diagnostic], format: Format, sources: &mut Sources) -> String {
+    let mut out = String::new();
+    match format {
+        Format::Short => {
+            for d in diagnostics {
+                let text = sources.get(&d.file);
+                let _ = writeln!(out, "{}", redacted(text, &d.to_string()));
+            }
+        }
+        Format::Json => {
+            for d in diagnostics {
+                let text = sources.get(&d.file);
+                let _ = writeln!(out, "{}", json(d, text));
+            }
+        }
+        Format::Rich { color } => {
+            let renderer = if color {
+                Renderer::styled()
+            } else {
+                Renderer::plain()
+            };
+            let mut start = 0;
+            while start < diagnostics.len() {
+                let file = &diagnostics[start].file;
+                let len = diagnostics[start..]
+                    .iter()
+                    .take_while(|d| d.file == *file)
+                    .count();
+                let group = &diagnostics[start..start + len];
+                out.push_str(&heading(file, group, color));
+                let text = sources.get(file);
+                for d in group {
+                    out.push_str(&rich(d, text, &renderer));
+                    out.push_str("\n\n");
+                }
+                start += len;
+            }
+        }
+    }
+    out
+}
+
+fn redacted(text: Option<&Text>, s: &str) -> String {
+    match text {
+        Some(t) => t.redactor.redact(s),
+        None => s.to_string(),
+    }
+}
+
+/// `file: 2 errors, 1 warning`, once per file.
+fn heading(file: &str, group: &[Diagnostic], color: bool) -> String {
+    let errors = group.iter().filter(|d| d.is_error()).count();
+    let warnings = group.len() - errors;
+    let mut counts = Vec::new();
+    if errors > 0 {
+        counts.push(crate::report::plural(errors, "error"));
+    }
+    if warnings > 0 {
+        counts.push(crate::report::plural(warnings, "warning"));
+    }
+    let line = format!("{file}: {}", counts.join(", "));
+    if color {
+        format!("\x1b[1m{line}\x1b[0m\n")
+    } else {
+        format!("{line}\n")
+    }
+}
+
+/// One diagnostic drawn at its source lines.
+fn rich(d: &Diagnostic, text: Option<&Text>, renderer: &Renderer) -> String {
+    let level = match d.severity {
+        Severity::Error => Level::ERROR,
+        Severity::Warning => Level::WARNING,
+    };
+    let headline = redacted(text, d.headline());
+    let mut title = level.primary_title(headline);
+    if !d.code.is_empty() {
+        title = title.id(d.code);
+    }
+    let label = codes::label(d.code).unwrap_or(match d.severity {
+        Severity::Error => "here",
+        Severity::Warning => "this",
+    });
+    let mut group = match text.and_then(|t| excerpt(t, d)) {
+        Some((source, span, first_line)) => title.element(
+            Snippet::source(source)
+                .line_start(first_line)
+                .path(d.file.as_str())
+                .annotation(AnnotationKind::Primary.span(span).label(label)),
+        ),
+        None => title.element(
+            annotate_snippets::Origin::path(d.file.as_str())
+                .line(d.loc.line as usize)
+                .char_column(d.loc.col.saturating_sub(1) as usize),
+        ),
+    };
+    if !d.path.is_empty() {
+        group = group.element(Level::NOTE.message(format!("in `{}`", d.path)));
+    }
+    if let Some(help) = &d.help {
+        group = group.element(Level::HELP.message(redacted(text, help)));
+    }
+    renderer.render(&[group])
+}
+
+/// The lines the range covers (redacted), the range inside them, and the
+/// number of the first; `None` when the range is outside the text.
+fn excerpt(t: &Text, d: &Diagnostic) -> Option<(String, Range<usize>, usize)> {
+    let line_start = t.map.offset(
+        &t.text,
+        Loc {
+            line: d.loc.line,
+            col: 1,
+        },
+    );
+    if line_start >= t.text.len() && !t.text.is_empty() {
+        return None;
+    }
+    let from = t.map.offset(&t.text, d.loc);
+    let to = t.map.offset(&t.text, d.end).max(from);
+    let rest = &t.text[to..];
+    let line_end = to + rest.find('\n').unwrap_or(rest.len());
+    // Redacted piece by piece so the underline still falls where it should.
+    let before = t.redactor.redact(&t.text[line_start..from]);
+    let inside = t.redactor.redact(&t.text[from..to]);
+    let after = t.redactor.redact(&t.text[to..line_end]);
+    let span = before.len()..before.len() + inside.len();
+    Some((
+        format!("{before}{inside}{after}"),
+        span,
+        d.loc.line as usize,
+    ))
+}
+
+/// One diagnostic as a JSON object: positions are 1-based, in characters,
+/// the end exclusive.
+fn json(d: &Diagnostic, text: Option<&Text>) -> String {
+    let at = |l: Loc| serde_json::json!({ "line": l.line, "column": l.col });
+    serde_json::json!({
+        "file": d.file,
+        "severity": match d.severity { Severity::Error => "error", Severity::Warning => "warning" },
+        "code": d.code,
+        "path": d.path,
+        "message": redacted(text, d.headline()),
+        "help": d.help.as_deref().map(|h| redacted(text, h)),
+        "range": { "start": at(d.loc), "end": at(d.end) },
+    })
+    .to_string()
+}
