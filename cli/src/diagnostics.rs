@@ -78,6 +78,19 @@ pub fn print(diagnostics: &[Diagnostic]) {
     let _ = std::io::stderr().lock().write_all(text.as_bytes());
 }
 
+/// A failed step's place in the spec, drawn and indented by `indent`
+/// spaces; nothing in the one-line and JSON forms.
+pub fn site(site: &caseflow::spec::snippet::Site, color: bool, indent: usize) -> String {
+    if !matches!(format(), Format::Rich { .. }) {
+        return String::new();
+    }
+    let pad = " ".repeat(indent);
+    site.draw(color)
+        .lines()
+        .map(|l| format!("{pad}{l}\n").replace(&format!("{pad}\n"), "\n"))
+        .collect()
+}
+
 /// `caseflow explain CODE`; without a code, the list of codes.
 pub fn explain(code: Option<&str>) -> i32 {
     let Some(code) = code else {

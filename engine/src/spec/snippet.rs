@@ -146,25 +146,89 @@ fn heading(file: &str, group: &[Diagnostic], color: bool) -> String {
 
 /// One diagnostic drawn at its source lines.
 fn rich(d: &Diagnostic, text: Option<&Text>, renderer: &Renderer) -> String {
+    let excerpt = text.and_then(|t| excerpt(&t.text, &t.map, d, &t.redactor));
+    let redact = |s: &str| redacted(text, s);
+    draw(d, excerpt.as_ref(), None, &redact, renderer)
+}
+
+/// The lines a range covers, redacted, with the range inside them.
+#[derive(Debug, Clone)]
+pub struct Excerpt {
+    pub source: String,
+    /// Byte range of the underline in `source`.
+    pub span: Range<usize>,
+    /// The number of the first line.
+    pub first_line: usize,
+}
+
+/// Where a run-time failure points in the spec, drawn under the failed step.
+#[derive(Debug, Clone)]
+pub struct Site {
+    pub diagnostic: Diagnostic,
+    /// What the underline says (e.g. `expected 201, got 404`).
+    pub label: String,
+    pub excerpt: Option<Excerpt>,
+}
+
+impl Site {
+    /// The site of `d` in `text` (whose map is `map`), every piece through `redactor`.
+    pub fn new(
+        d: Diagnostic,
+        label: &str,
+        text: &str,
+        map: &SourceMap,
+        redactor: &Redactor,
+    ) -> Self {
+        let excerpt = excerpt(text, map, &d, redactor);
+        let mut diagnostic = d;
+        diagnostic.message = redactor.redact(&diagnostic.message);
+        diagnostic.help = diagnostic.help.map(|h| redactor.redact(&h));
+        Site {
+            diagnostic,
+            label: redactor.redact(label),
+            excerpt,
+        }
+    }
+
+    /// The site drawn like a spec diagnostic (already redacted).
+    pub fn draw(&self, color: bool) -> String {
+        let renderer = if color {
+            Renderer::styled()
+        } else {
+            Renderer::plain()
+        };
+        draw(
+            &self.diagnostic,
+            self.excerpt.as_ref(),
+            Some(&self.label),
+            &|s| s.to_string(),
+            &renderer,
+        )
+    }
+}
+
+fn draw(
+    d: &Diagnostic,
+    excerpt: Option<&Excerpt>,
+    label: Option<&str>,
+    redact: &dyn Fn(&str) -> String,
+    renderer: &Renderer,
+) -> String {
     let level = match d.severity {
         Severity::Error => Level::ERROR,
         Severity::Warning => Level::WARNING,
     };
-    let headline = redacted(text, d.headline());
-    let mut title = level.primary_title(headline);
+    let mut title = level.primary_title(redact(d.headline()));
     if !d.code.is_empty() {
         title = title.id(d.code);
     }
-    let label = codes::label(d.code).unwrap_or(match d.severity {
-        Severity::Error => "here",
-        Severity::Warning => "this",
-    });
-    let mut group = match text.and_then(|t| excerpt(t, d)) {
-        Some((source, span, first_line)) => title.element(
-            Snippet::source(source)
-                .line_start(first_line)
+    let label = label.or_else(|| codes::label(d.code)).unwrap_or("here");
+    let mut group = match excerpt {
+        Some(e) => title.element(
+            Snippet::source(e.source.as_str())
+                .line_start(e.first_line)
                 .path(d.file.as_str())
-                .annotation(AnnotationKind::Primary.span(span).label(label)),
+                .annotation(AnnotationKind::Primary.span(e.span.clone()).label(label)),
         ),
         None => title.element(
             annotate_snippets::Origin::path(d.file.as_str())
@@ -176,38 +240,42 @@ fn rich(d: &Diagnostic, text: Option<&Text>, renderer: &Renderer) -> String {
         group = group.element(Level::NOTE.message(format!("in `{}`", d.path)));
     }
     if let Some(help) = &d.help {
-        group = group.element(Level::HELP.message(redacted(text, help)));
+        group = group.element(Level::HELP.message(redact(help)));
     }
     renderer.render(&[group])
 }
 
-/// The lines the range covers (redacted), the range inside them, and the
-/// number of the first; `None` when the range is outside the text.
-fn excerpt(t: &Text, d: &Diagnostic) -> Option<(String, Range<usize>, usize)> {
-    let line_start = t.map.offset(
-        &t.text,
+/// The lines the range covers (redacted piece by piece so the underline
+/// still falls where it should); `None` when the range is outside the text.
+pub fn excerpt(
+    text: &str,
+    map: &SourceMap,
+    d: &Diagnostic,
+    redactor: &Redactor,
+) -> Option<Excerpt> {
+    let line_start = map.offset(
+        text,
         Loc {
             line: d.loc.line,
             col: 1,
         },
     );
-    if line_start >= t.text.len() && !t.text.is_empty() {
+    if line_start >= text.len() && !text.is_empty() {
         return None;
     }
-    let from = t.map.offset(&t.text, d.loc);
-    let to = t.map.offset(&t.text, d.end).max(from);
-    let rest = &t.text[to..];
+    let from = map.offset(text, d.loc);
+    let to = map.offset(text, d.end).max(from);
+    let rest = &text[to..];
     let line_end = to + rest.find('\n').unwrap_or(rest.len());
-    // Redacted piece by piece so the underline still falls where it should.
-    let before = t.redactor.redact(&t.text[line_start..from]);
-    let inside = t.redactor.redact(&t.text[from..to]);
-    let after = t.redactor.redact(&t.text[to..line_end]);
+    let before = redactor.redact(&text[line_start..from]);
+    let inside = redactor.redact(&text[from..to]);
+    let after = redactor.redact(&text[to..line_end]);
     let span = before.len()..before.len() + inside.len();
-    Some((
-        format!("{before}{inside}{after}"),
+    Some(Excerpt {
+        source: format!("{before}{inside}{after}"),
         span,
-        d.loc.line as usize,
-    ))
+        first_line: d.loc.line as usize,
+    })
 }
 
 /// One diagnostic as a JSON object: positions are 1-based, in characters,
