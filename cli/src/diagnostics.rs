@@ -80,12 +80,17 @@ pub fn print(diagnostics: &[Diagnostic]) {
 
 /// A failed step's place in the spec, drawn and indented by `indent`
 /// spaces; nothing in the one-line and JSON forms.
-pub fn site(site: &caseflow::spec::snippet::Site, color: bool, indent: usize) -> String {
+pub fn site(
+    site: &caseflow::spec::snippet::Site,
+    color: bool,
+    indent: usize,
+    width: usize,
+) -> String {
     if !matches!(format(), Format::Rich { .. }) {
         return String::new();
     }
     let pad = " ".repeat(indent);
-    site.draw(color)
+    site.draw(color, width.saturating_sub(indent).max(40))
         .lines()
         .map(|l| format!("{pad}{l}\n").replace(&format!("{pad}\n"), "\n"))
         .collect()

@@ -31,6 +31,9 @@ struct Text {
     text: String,
     map: SourceMap,
     redactor: Redactor,
+    /// Secret defaults shorter than the redactor masks inside text,
+    /// masked here where written as a scalar.
+    short: Vec<String>,
 }
 
 impl Text {
@@ -38,12 +41,59 @@ impl Text {
         let redactor = Redactor::new();
         // Credential-named values and JWTs written in the spec itself.
         redactor.learn_text(&text);
+        let short = learn_yaml_secrets(&redactor, &text);
         Text {
             map: SourceMap::lines_of(&text),
             text,
             redactor,
+            short,
         }
     }
+
+    fn redact(&self, s: &str) -> String {
+        let mut out = self.redactor.redact(s);
+        for secret in &self.short {
+            for quote in ['"', '\''] {
+                let written = format!("{quote}{secret}{quote}");
+                out = out.replace(&written, &format!("{quote}{}{quote}", crate::redact::MASK));
+            }
+        }
+        out
+    }
+}
+
+/// The values a spec writes under credential names (`password: x`, in
+/// block or flow style) and the defaults of inputs marked `secret: true`
+/// on the same line: the YAML forms the redactor's text patterns do not read.
+/// Returns the secret defaults too short for the redactor to mask inside text.
+fn learn_yaml_secrets(redactor: &Redactor, text: &str) -> Vec<String> {
+    let mut short = Vec::new();
+    static PAIR: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r#"([A-Za-z0-9_$.-]+)\s*:\s+(?:"([^"]*)"|'([^']*)'|([^\s,{}\[\]#"']+))"#)
+            .expect("valid pattern")
+    });
+    for line in text.lines() {
+        let secret_line = line.contains("secret: true");
+        for caps in PAIR.captures_iter(line) {
+            let name = &caps[1];
+            let Some(value) = caps.get(2).or(caps.get(3)).or(caps.get(4)) else {
+                continue;
+            };
+            // `secret: true` marks; it is no credential.
+            if matches!(value.as_str(), "true" | "false" | "null" | "~") {
+                continue;
+            }
+            if secret_line && name == "default" {
+                redactor.add(value.as_str());
+                if value.as_str().chars().count() < crate::redact::MIN_LEN {
+                    short.push(value.as_str().to_string());
+                }
+            } else {
+                redactor.learn_pair(name, value.as_str());
+            }
+        }
+    }
+    short
 }
 
 /// The texts of the files diagnostics point into, each read once.
@@ -120,7 +170,7 @@ pub fn render(diagnostics: &[Diagnostic], format: Format, sources: &mut Sources)
 
 fn redacted(text: Option<&Text>, s: &str) -> String {
     match text {
-        Some(t) => t.redactor.redact(s),
+        Some(t) => t.redact(s),
         None => s.to_string(),
     }
 }
@@ -146,7 +196,7 @@ fn heading(file: &str, group: &[Diagnostic], color: bool) -> String {
 
 /// One diagnostic drawn at its source lines.
 fn rich(d: &Diagnostic, text: Option<&Text>, renderer: &Renderer) -> String {
-    let excerpt = text.and_then(|t| excerpt(&t.text, &t.map, d, &t.redactor));
+    let excerpt = text.and_then(|t| excerpt(&t.text, &t.map, d, &|s| t.redact(s)));
     let redact = |s: &str| redacted(text, s);
     draw(d, excerpt.as_ref(), None, &redact, renderer)
 }
@@ -179,7 +229,7 @@ impl Site {
         map: &SourceMap,
         redactor: &Redactor,
     ) -> Self {
-        let excerpt = excerpt(text, map, &d, redactor);
+        let excerpt = excerpt(text, map, &d, &|s| redactor.redact(s));
         let mut diagnostic = d;
         diagnostic.message = redactor.redact(&diagnostic.message);
         diagnostic.help = diagnostic.help.map(|h| redactor.redact(&h));
@@ -190,13 +240,15 @@ impl Site {
         }
     }
 
-    /// The site drawn like a spec diagnostic (already redacted).
-    pub fn draw(&self, color: bool) -> String {
+    /// The site drawn like a spec diagnostic (already redacted), long
+    /// source lines cut around the underline to fit `width` columns.
+    pub fn draw(&self, color: bool, width: usize) -> String {
         let renderer = if color {
             Renderer::styled()
         } else {
             Renderer::plain()
-        };
+        }
+        .term_width(width);
         draw(
             &self.diagnostic,
             self.excerpt.as_ref(),
@@ -233,7 +285,7 @@ fn draw(
         None => title.element(
             annotate_snippets::Origin::path(d.file.as_str())
                 .line(d.loc.line as usize)
-                .char_column(d.loc.col.saturating_sub(1) as usize),
+                .char_column(d.loc.col as usize),
         ),
     };
     if !d.path.is_empty() {
@@ -251,7 +303,7 @@ pub fn excerpt(
     text: &str,
     map: &SourceMap,
     d: &Diagnostic,
-    redactor: &Redactor,
+    redact: &dyn Fn(&str) -> String,
 ) -> Option<Excerpt> {
     let line_start = map.offset(
         text,
@@ -267,9 +319,16 @@ pub fn excerpt(
     let to = map.offset(text, d.end).max(from);
     let rest = &text[to..];
     let line_end = to + rest.find('\n').unwrap_or(rest.len());
-    let before = redactor.redact(&text[line_start..from]);
-    let inside = redactor.redact(&text[from..to]);
-    let after = redactor.redact(&text[to..line_end]);
+    let mut before = redact(&text[line_start..from]);
+    // The underline's column is the position shown: a mask shorter than
+    // the secret before it must not move it.
+    let (shown, written) = (
+        before.chars().count(),
+        text[line_start..from].chars().count(),
+    );
+    before.extend(std::iter::repeat_n(' ', written.saturating_sub(shown)));
+    let inside = redact(&text[from..to]);
+    let after = redact(&text[to..line_end]);
     let span = before.len()..before.len() + inside.len();
     Some(Excerpt {
         source: format!("{before}{inside}{after}"),
