@@ -280,3 +280,23 @@ steps:
     );
     assert!(!err.contains("p4ssw0rd-long-value"), "{err}");
 }
+
+#[test]
+fn the_readme_lists_every_code() {
+    let readme =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../README.md"))
+            .expect("the README");
+    let list = caseflow(&["explain"], &std::env::temp_dir());
+    let list = String::from_utf8_lossy(&list.stdout).into_owned();
+    let codes: Vec<&str> = list
+        .lines()
+        .filter_map(|l| l.split_whitespace().next())
+        .collect();
+    assert!(codes.len() >= 30, "{list}");
+    for code in codes {
+        assert!(
+            readme.contains(&format!("| `{code}` |")),
+            "{code} is not in the README"
+        );
+    }
+}

@@ -266,4 +266,25 @@ mod tests {
             Loc { line: 4, col: 14 }
         );
     }
+
+    #[test]
+    fn ranges_end_where_the_node_ends() {
+        let text = "steps:\n  a:\n    request: { method: GET, url: \"/x\" }\n";
+        let map = SourceMap::build(text);
+        let at = |line, col| Loc { line, col };
+        assert_eq!(map.key_range("steps.a"), (at(2, 3), at(2, 4)));
+        assert_eq!(
+            map.value_range("steps.a.request.method"),
+            (at(3, 24), at(3, 27))
+        );
+        // A quoted scalar's range holds its quotes; a flow mapping its braces.
+        assert_eq!(
+            map.value_range("steps.a.request.url"),
+            (at(3, 34), at(3, 38))
+        );
+        assert_eq!(map.value_range("steps.a.request"), (at(3, 14), at(3, 40)));
+        let offset = map.offset(text, at(3, 24));
+        assert_eq!(&text[offset..offset + 3], "GET");
+        assert_eq!(map.loc_at(text, offset), at(3, 24));
+    }
 }
