@@ -32,9 +32,20 @@ pub enum ColorChoice {
 }
 
 static FORMAT: OnceLock<Format> = OnceLock::new();
+static FORCED_COLOR: OnceLock<Option<bool>> = OnceLock::new();
+
+/// `--color always` or `never`, which the run's console follows too.
+pub fn forced_color() -> Option<bool> {
+    FORCED_COLOR.get().copied().flatten()
+}
 
 /// Decides the format once, from the options and standard error.
 pub fn configure(format: MessageFormat, color: ColorChoice) {
+    let _ = FORCED_COLOR.set(match color {
+        ColorChoice::Always => Some(true),
+        ColorChoice::Never => Some(false),
+        ColorChoice::Auto => None,
+    });
     let color = match color {
         ColorChoice::Always => true,
         ColorChoice::Never => false,

@@ -211,6 +211,16 @@ fn run_time_failures_are_drawn_at_their_spec_line() {
     assert_eq!(out.status.code(), Some(1));
     let all = text(&out);
     insta::assert_snapshot!(failures(&all));
+    assert!(!all.contains(ESC), "colour in a log:\n{all}");
+    let coloured = caseflow(
+        &["run", "failures.yaml", "--no-progress", "--color", "always"],
+        &dir,
+    );
+    let coloured = String::from_utf8_lossy(&coloured.stdout).into_owned();
+    assert!(
+        coloured.contains(ESC),
+        "`--color always` without colour:\n{coloured}"
+    );
 
     let short = caseflow(
         &[

@@ -270,7 +270,7 @@ fn draw(
         Severity::Error => Level::ERROR,
         Severity::Warning => Level::WARNING,
     };
-    let mut title = level.primary_title(redact(d.headline()));
+    let mut title = level.primary_title(redact(title_of(d)));
     if !d.code.is_empty() {
         title = title.id(d.code);
     }
@@ -337,6 +337,21 @@ pub fn excerpt(
     })
 }
 
+/// The message as the rich and JSON forms give it: without the help, and
+/// without the leading `` `steps.a.outputs.x`: `` of a reference error,
+/// which the range underlines already.
+fn title_of(d: &Diagnostic) -> &str {
+    let headline = d.headline();
+    let reference = matches!(
+        d.code,
+        codes::UNKNOWN_STEP | codes::UNKNOWN_OUTPUT | codes::UNKNOWN_INPUT | codes::BAD_REFERENCE
+    );
+    match headline.strip_prefix('`').and_then(|r| r.split_once("`: ")) {
+        Some((_, rest)) if reference && d.loc != d.end => rest,
+        _ => headline,
+    }
+}
+
 /// One diagnostic as a JSON object: positions are 1-based, in characters,
 /// the end exclusive.
 fn json(d: &Diagnostic, text: Option<&Text>) -> String {
@@ -346,7 +361,7 @@ fn json(d: &Diagnostic, text: Option<&Text>) -> String {
         "severity": match d.severity { Severity::Error => "error", Severity::Warning => "warning" },
         "code": d.code,
         "path": d.path,
-        "message": redacted(text, d.headline()),
+        "message": redacted(text, title_of(d)),
         "help": d.help.as_deref().map(|h| redacted(text, h)),
         "range": { "start": at(d.loc), "end": at(d.end) },
     })
