@@ -1,9 +1,10 @@
 //! Every file in `tests/invalid/` holds a different mistake; each must give
-//! its `file:line:col: field.path: message`, pinned by a snapshot.
+//! its `file:line:col: field.path: message`, and its rich form (the source
+//! line, the range underlined, the code, the help), both pinned by snapshots.
 
 use std::path::Path;
 
-use caseflow_tests::diagnostics_of;
+use caseflow_tests::{diagnostics_of, rich_diagnostics_of};
 
 #[test]
 fn each_invalid_spec_reports_its_mistake() {
@@ -26,7 +27,17 @@ fn each_invalid_spec_reports_its_mistake() {
             );
         }
         let name = file.file_stem().unwrap().to_string_lossy().into_owned();
-        insta::assert_snapshot!(name, lines.join("\n"));
+        insta::assert_snapshot!(name.clone(), lines.join("\n"));
+        let rich = rich_diagnostics_of(&file);
+        for line in &lines {
+            // Every diagnostic of the one-line form is drawn at the same position.
+            let at = line.split(": ").next().unwrap_or_default();
+            assert!(
+                rich.contains(&format!("--> {at}")),
+                "{at} missing from\n{rich}"
+            );
+        }
+        insta::assert_snapshot!(format!("{name}.rich"), rich);
     }
 }
 

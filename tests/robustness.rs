@@ -29,7 +29,12 @@ fn check(dir: &Path, name: &str, text: &str) {
     std::fs::write(&path, text).expect("write variant");
     let mut loader = caseflow::spec::Loader::new();
     // Must return, never panic; the verdict itself varies by variant.
-    let _ = caseflow::spec::check_file(&mut loader, &path);
+    let (_, diagnostics) = caseflow::spec::check_file(&mut loader, &path);
+    // Drawing them at their ranges must hold up too.
+    use caseflow::spec::snippet::{Format, Sources, render};
+    for format in [Format::Rich { color: true }, Format::Json] {
+        let _ = render(&diagnostics, format, &mut Sources::new());
+    }
 }
 
 #[test]

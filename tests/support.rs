@@ -16,3 +16,16 @@ pub fn diagnostics_of(path: &Path) -> Vec<String> {
     let (_, diagnostics) = caseflow::spec::check_file(&mut loader, path);
     diagnostics.iter().map(ToString::to_string).collect()
 }
+
+/// Loads and checks one spec file, returning its diagnostics drawn in the
+/// rich form without colour.
+pub fn rich_diagnostics_of(path: &Path) -> String {
+    use caseflow::spec::snippet::{self, Format, Sources};
+    let mut loader = caseflow::spec::Loader::new();
+    let (_, diagnostics) = caseflow::spec::check_file(&mut loader, path);
+    snippet::render(
+        &diagnostics,
+        Format::Rich { color: false },
+        &mut Sources::new(),
+    )
+}

@@ -34,9 +34,7 @@ pub fn export(format: ExportFormat) -> i32 {
     let ExportFormat::Arazzo(args) = format;
     let mut loader = Loader::new();
     let Some(loaded) = loader.load(&args.spec) else {
-        for d in &loader.diagnostics {
-            eprintln!("{d}");
-        }
+        super::diagnostics::print(&loader.diagnostics);
         return EXIT_INVALID;
     };
     let openapi_path = args

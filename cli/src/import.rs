@@ -216,9 +216,7 @@ fn write(imported: &Imported, output: Option<&Path>, per_folder: bool) -> Result
 fn check(s: &GeneratedSpec, path: &Path) -> Result<i32, String> {
     std::fs::write(path, &s.yaml).map_err(|e| format!("{}: {e}", path.display()))?;
     let (_, diagnostics) = spec::check_file(&mut Loader::new(), path);
-    for d in &diagnostics {
-        eprintln!("{d}");
-    }
+    super::diagnostics::print(&diagnostics);
     Ok(if diagnostics.iter().any(|d| d.is_error()) {
         EXIT_INVALID
     } else {

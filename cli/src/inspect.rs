@@ -18,9 +18,7 @@ fn checked(command: &str, path: &Path) -> Option<CheckedSpec> {
     }
     let mut loader = Loader::new();
     let (spec, diagnostics) = spec::check_file(&mut loader, path);
-    for d in &diagnostics {
-        eprintln!("{d}");
-    }
+    super::diagnostics::print(&diagnostics);
     spec
 }
 
@@ -86,9 +84,8 @@ pub fn list(targets: &[PathBuf]) -> i32 {
     for file in &files {
         let (spec, diagnostics) = spec::check_file(&mut loader, file);
         let Some(spec) = spec else {
-            for d in diagnostics.iter().filter(|d| d.is_error()) {
-                eprintln!("{d}");
-            }
+            let errors: Vec<_> = diagnostics.into_iter().filter(|d| d.is_error()).collect();
+            super::diagnostics::print(&errors);
             status = EXIT_INVALID;
             continue;
         };

@@ -3,6 +3,7 @@
 //! SIGINT/SIGTERM (after cleanup, the summary and the reports).
 
 mod console;
+mod diagnostics;
 mod export;
 mod import;
 mod inspect;
@@ -39,6 +40,18 @@ pub const EXIT_INTERNAL: i32 = 3;
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+    /// How spec diagnostics are written
+    #[arg(
+        long,
+        global = true,
+        value_enum,
+        default_value_t,
+        env = "CASEFLOW_MESSAGE_FORMAT"
+    )]
+    pub message_format: diagnostics::MessageFormat,
+    /// Colour in diagnostics (`auto`: on a terminal, unless NO_COLOR is set)
+    #[arg(long, global = true, value_enum, default_value_t)]
+    pub color: diagnostics::ColorChoice,
 }
 
 #[derive(Subcommand, Debug)]
@@ -93,6 +106,11 @@ pub enum Command {
     Export {
         #[command(subcommand)]
         format: export::ExportFormat,
+    },
+    /// Explain a diagnostic code (`caseflow explain E0101`); without one, list them
+    Explain {
+        /// The code, e.g. E0101
+        code: Option<String>,
     },
     /// Print the JSON Schema of specs (for editors and CI)
     Schema,
@@ -162,6 +180,7 @@ pub(crate) fn emit(text: &str) {
 
 fn run_main() -> i32 {
     let cli = Cli::parse();
+    diagnostics::configure(cli.message_format, cli.color);
     match cli.command {
         Command::Validate { targets } => validate::validate(&targets),
         Command::Plan { spec, format } => inspect::plan(&spec, format),
@@ -173,6 +192,7 @@ fn run_main() -> i32 {
         Command::Import { source } => import::import(source),
         Command::Export { format } => export::export(format),
         Command::Lsp => lsp::serve(),
+        Command::Explain { code } => diagnostics::explain(code.as_deref()),
         Command::Schema => {
             emit(&caseflow::spec::schema::schema_text());
             EXIT_OK

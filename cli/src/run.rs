@@ -500,13 +500,12 @@ fn load_targets(targets: &[PathBuf]) -> Result<(Vec<CheckedSpec>, Vec<String>), 
         };
         for file in files {
             let (checked, diagnostics) = spec::check_file(&mut loader, &file);
-            for d in &diagnostics {
-                if d.is_error() {
-                    errors += 1;
-                    eprintln!("{d}");
-                } else {
-                    warnings.push(d.to_string());
-                }
+            let (errs, warns): (Vec<_>, Vec<_>) =
+                diagnostics.into_iter().partition(|d| d.is_error());
+            errors += errs.len();
+            crate::diagnostics::print(&errs);
+            if !warns.is_empty() {
+                warnings.push(crate::diagnostics::render(&warns));
             }
             if let Some(c) = checked
                 && !(c.loaded.spec.library && target.is_dir())

@@ -1,7 +1,5 @@
 //! `caseflow validate`: every error of every file in one run.
 
-use std::fmt::Write as _;
-use std::io::Write as _;
 use std::path::PathBuf;
 
 use super::{EXIT_INVALID, EXIT_OK, emit};
@@ -17,12 +15,7 @@ pub fn validate(targets: &[PathBuf]) -> i32 {
     for file in &files {
         let (_, diagnostics) = spec::check_file(&mut loader, file);
         let n = diagnostics.iter().filter(|d| d.is_error()).count();
-        // One write per file: thousands of diagnostics, one line each, unbuffered, add up.
-        let mut text = String::new();
-        for d in &diagnostics {
-            let _ = writeln!(text, "{d}");
-        }
-        let _ = std::io::stderr().lock().write_all(text.as_bytes());
+        super::diagnostics::print(&diagnostics);
         errors += n;
         invalid += usize::from(n > 0);
     }

@@ -109,7 +109,7 @@ fn a_missing_operation_names_the_line_and_field() {
     let doc = fixture("bad/missing-operation.arazzo.yaml");
     for command in [&["run"][..], &["validate"], &["import", "arazzo"]] {
         let mut args = command.to_vec();
-        args.push(doc.to_str().unwrap());
+        args.extend(["--message-format", "short", doc.to_str().unwrap()]);
         let out = caseflow(&args);
         assert_eq!(out.status.code(), Some(2), "{}", text(&out));
         assert!(
@@ -125,7 +125,12 @@ fn a_missing_operation_names_the_line_and_field() {
 #[test]
 fn an_unknown_step_reference_names_the_line_and_field() {
     let doc = fixture("bad/unknown-step.arazzo.yaml");
-    let out = caseflow(&["validate", doc.to_str().unwrap()]);
+    let out = caseflow(&[
+        "validate",
+        "--message-format",
+        "short",
+        doc.to_str().unwrap(),
+    ]);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
     let out = text(&out);
     assert!(

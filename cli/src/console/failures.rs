@@ -87,6 +87,14 @@ fn failed(name: &str, step: &StepReport, term: &Terminal) -> String {
         plural(step.attempts as usize, "attempt"),
         step.duration.as_secs_f64()
     ));
+    if let Some(site) = &step.site {
+        out.push_str(&crate::diagnostics::site(
+            site,
+            term.color,
+            6,
+            term.width.unwrap_or(1000),
+        ));
+    }
     let message = step.message.as_deref().unwrap_or("failed");
     // Not when the message already names the URL (a request that got no response).
     let mut request = step.request.as_deref().filter(|r| {

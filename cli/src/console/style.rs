@@ -19,9 +19,10 @@ const DEFAULT_WIDTH: usize = 80;
 impl Terminal {
     pub fn stdout() -> Self {
         let stdout = std::io::stdout();
+        let forced = crate::diagnostics::forced_color();
         if !stdout.is_terminal() {
             return Self {
-                color: false,
+                color: forced.unwrap_or(false),
                 width: None,
             };
         }
@@ -31,7 +32,8 @@ impl Terminal {
             .or_else(|| std::env::var("COLUMNS").ok()?.parse().ok())
             .unwrap_or(DEFAULT_WIDTH);
         Self {
-            color: std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+            color: forced
+                .unwrap_or_else(|| std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())),
             width: Some(width),
         }
     }

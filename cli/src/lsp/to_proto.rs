@@ -54,36 +54,13 @@ pub fn line_and_col(text: &str, pos: Position) -> (&str, usize) {
     (line(text, pos.line as usize), loc.col as usize - 1)
 }
 
-/// Where a diagnostic is drawn: from its start to the end of the YAML
-/// token there, narrowed to the reference it names when the token holds
-/// it (`steps.x.outputs.id` inside a longer template).
+/// Where a diagnostic is drawn: the engine's range, the one `validate`
+/// underlines; a point becomes the YAML token that starts there.
 pub fn diagnostic_range(text: &str, d: &Diagnostic) -> Range {
-    let token = token_range(text, d.loc);
-    if let Some(named) = named_reference(&d.message)
-        && token.start.line == token.end.line
-    {
-        let (row, start, end) = token_chars(text, d.loc);
-        let inside: String = line(text, row)
-            .chars()
-            .skip(start)
-            .take(end - start)
-            .collect();
-        if let Some(i) = inside.find(named) {
-            let from = start + inside[..i].chars().count();
-            let to = from + named.chars().count();
-            return Range::new(at(text, row, from), at(text, row, to));
-        }
+    if d.end > d.loc {
+        return Range::new(position(text, d.loc), position(text, d.end));
     }
-    token
-}
-
-/// The first backquoted dotted name of a message (`` `steps.a.outputs.id` ``).
-fn named_reference(message: &str) -> Option<&str> {
-    message
-        .split('`')
-        .skip(1)
-        .step_by(2)
-        .find(|s| s.contains('.') && !s.contains(' '))
+    token_range(text, d.loc)
 }
 
 /// The YAML token starting at `loc`: a quoted scalar to its closing quote, a
@@ -208,15 +185,13 @@ mod tests {
     }
 
     #[test]
-    fn diagnostics_narrow_to_the_reference_they_name() {
+    fn diagnostics_take_the_engines_range_and_points_the_token() {
         let text = "url: \"/a/{{ steps.creat.outputs.id }}\"\n";
-        let d = Diagnostic::error(
-            "f",
-            Loc { line: 1, col: 6 },
-            "url",
-            "`steps.creat.outputs.id`: unknown step `creat`",
-        );
+        let d = Diagnostic::error("f", Loc { line: 1, col: 13 }, "url", "unknown step")
+            .with_end(Loc { line: 1, col: 35 });
         assert_eq!(range(diagnostic_range(text, &d)), (0, 12, 0, 34));
+        let d = Diagnostic::error("f", Loc { line: 1, col: 6 }, "url", "bad");
+        assert_eq!(range(diagnostic_range(text, &d)), (0, 5, 0, 38));
     }
 
     #[test]

@@ -196,6 +196,11 @@ pub struct StepReport {
     /// removed (its request and the captured values it uses).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub left_behind: Option<String>,
+    /// Where in the spec a failure points, for the console to draw (the
+    /// reports keep `location` and `message`).
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub site: Option<crate::spec::snippet::Site>,
 }
 
 impl StepReport {
@@ -217,6 +222,7 @@ impl StepReport {
             allowed_failure: false,
             steps: Vec::new(),
             left_behind: None,
+            site: None,
         }
     }
 

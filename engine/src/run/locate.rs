@@ -38,7 +38,7 @@ pub(crate) fn locate(ctx: &Ctx, phase: Phase, id: &str, step: &Step, message: St
 }
 
 /// The field path a rendering failure names, and the rest of its message.
-fn rendered_field(base: &str, step: &Step, message: &str) -> Option<(String, String)> {
+pub(super) fn rendered_field(base: &str, step: &Step, message: &str) -> Option<(String, String)> {
     let keyed = |section: &str, names: &mut dyn Iterator<Item = &String>, prefix: &str| {
         // The longest name that matches: keys may contain `.` or `: `.
         names

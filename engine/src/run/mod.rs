@@ -8,6 +8,7 @@ pub mod context;
 pub mod dry_run;
 pub mod event;
 pub mod expect;
+mod failure_site;
 pub mod inputs;
 mod locate;
 pub mod request;

@@ -12,6 +12,7 @@ use serde_json::Value as Json;
 use super::capture::capture;
 use super::client::HttpClient;
 use super::context::{Outputs, to_value};
+use super::failure_site;
 use super::locate::locate;
 use super::response::{BodyError, BodyErrorKind, Response};
 use super::retry::{self, Failure, Policy, Wait};
@@ -131,6 +132,10 @@ pub(crate) async fn run(ctx: &Arc<Ctx>, id: &str, phase: Phase) -> StepReport {
             outcome = body => outcome,
         }
     };
+    let site = match (&outcome.message, outcome.status) {
+        (Some(m), Some(Status::Failed) | None) => failure_site::site(ctx, phase, id, step, m),
+        _ => None,
+    };
     outcome.message = outcome.message.map(|m| locate(ctx, phase, id, step, m));
     let status = outcome.status.unwrap_or(Status::Failed);
     let mut report = StepReport::new(id, step.title.clone(), phase, status);
@@ -143,6 +148,7 @@ pub(crate) async fn run(ctx: &Arc<Ctx>, id: &str, phase: Phase) -> StepReport {
     report.message = outcome.message.map(|m| ctx.state.redactor.redact(&m));
     if status == Status::Failed {
         report.location = Some(location(ctx, phase, id));
+        report.site = site;
     }
     report.steps = outcome.children;
     report.allowed_failure = status == Status::Failed && step.continue_on_error;

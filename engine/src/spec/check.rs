@@ -8,6 +8,7 @@ use std::sync::{Arc, OnceLock};
 use indexmap::{IndexMap, IndexSet};
 use serde_json::Value;
 
+use super::codes;
 use super::diagnostic::Diagnostic;
 use super::field_path::At;
 use super::load::LoadedSpec;
@@ -81,12 +82,47 @@ struct Checker<'a> {
 }
 
 impl Checker<'_> {
-    fn error(&mut self, at: impl std::fmt::Display, message: impl Into<String>) {
-        let d = self.loaded.error(&at.to_string(), message);
+    fn error(
+        &mut self,
+        code: &'static str,
+        at: impl std::fmt::Display,
+        message: impl Into<String>,
+    ) {
+        let d = self.loaded.error(&at.to_string(), message).with_code(code);
         self.analysis.diagnostics.push(d);
     }
-    fn key_error(&mut self, at: impl std::fmt::Display, message: impl Into<String>) {
-        let d = self.loaded.key_error(&at.to_string(), message);
+    fn key_error(
+        &mut self,
+        code: &'static str,
+        at: impl std::fmt::Display,
+        message: impl Into<String>,
+    ) {
+        let d = self
+            .loaded
+            .key_error(&at.to_string(), message)
+            .with_code(code);
+        self.analysis.diagnostics.push(d);
+    }
+
+    /// An error about one reference of a template, its range narrowed to
+    /// where the reference is written: the longest written prefix of it.
+    fn reference_error(
+        &mut self,
+        code: &'static str,
+        parts: &[&str],
+        at: impl std::fmt::Display,
+        message: impl Into<String>,
+    ) {
+        let path = at.to_string();
+        let file = self.loaded.file_of(&path);
+        let mut d = file.error(&path, message).with_code(code);
+        let whole = (d.loc, d.end);
+        for n in (1..=parts.len()).rev() {
+            d = file.narrow_to(d, &parts[..n].join("."));
+            if (d.loc, d.end) != whole {
+                break;
+            }
+        }
         self.analysis.diagnostics.push(d);
     }
 
@@ -134,13 +170,17 @@ impl Checker<'_> {
             for (id, step) in steps {
                 let path = section_at.field(id);
                 if !is_identifier(id) {
-                    self.key_error(
+                    self.key_error(codes::BAD_ID,
                         path,
                         format!("step id `{id}` must be an identifier (letters, digits, `_`; not starting with a digit) so templates can reference it"),
                     );
                 }
                 if section == Section::Cleanup && spec.steps.contains_key(id) {
-                    self.key_error(path, format!("`{id}` is both a step and a cleanup step"));
+                    self.key_error(
+                        codes::DUPLICATE_KEY,
+                        path,
+                        format!("`{id}` is both a step and a cleanup step"),
+                    );
                 }
                 let deps = self.step(&path, id, step, section == Section::Cleanup);
                 match section {
@@ -193,7 +233,11 @@ impl Checker<'_> {
                     shown.join(" -> ")
                 )
             };
-            self.error(format!("inputs.{first}.default"), message);
+            self.error(
+                codes::DEFAULT_CYCLE,
+                format!("inputs.{first}.default"),
+                message,
+            );
         }
     }
 
@@ -206,21 +250,31 @@ impl Checker<'_> {
             steps: true,
         };
         match (&step.request, &step.uses) {
-            (None, None) => self.error(path, "a step needs a `request` or `uses`"),
+            (None, None) => self.error(
+                codes::MISSING_FIELD,
+                path,
+                "a step needs a `request` or `uses`",
+            ),
             (Some(_), Some(_)) => self.key_error(
+                codes::CONFLICT,
                 path.field("uses"),
                 "a step has either a `request` or `uses`, not both",
             ),
             _ => {}
         }
         if step.uses.is_none() && !step.with.is_empty() {
-            self.key_error(path.field("with"), "`with` only goes with `uses`");
+            self.key_error(
+                codes::CONFLICT,
+                path.field("with"),
+                "`with` only goes with `uses`",
+            );
         }
         if let Some(client) = &step.client {
             match spec.clients.get(client) {
                 None => {
                     let known: Vec<&str> = spec.clients.keys().map(String::as_str).collect();
                     self.error(
+                        codes::UNKNOWN_CLIENT,
                         path.field("client"),
                         format!("unknown client `{client}`{}", one_of(&known)),
                     );
@@ -261,7 +315,11 @@ impl Checker<'_> {
                 request.body.is_some(),
             ];
             if bodies.iter().filter(|b| **b).count() > 1 {
-                self.error(rp, "use only one of `json`, `form` and `body`");
+                self.error(
+                    codes::CONFLICT,
+                    rp,
+                    "use only one of `json`, `form` and `body`",
+                );
             }
         }
         let with = path.field("with");
@@ -280,6 +338,7 @@ impl Checker<'_> {
         }
         if step.concurrency.is_some() && step.for_each.is_none() {
             self.key_error(
+                codes::CONFLICT,
                 path.field("concurrency"),
                 "`concurrency` only goes with `for_each`",
             );
@@ -299,6 +358,7 @@ impl Checker<'_> {
                 && interval.0 < MIN_POLL_INTERVAL
             {
                 self.error(
+                    codes::POLL_TOO_FAST,
                     path.field("until.interval"),
                     format!(
                         "{interval} is too short: polls are at least {}ms apart",
@@ -311,14 +371,22 @@ impl Checker<'_> {
         for (i, need) in step.needs.iter().enumerate() {
             let np = needs.index(i);
             if need == id {
-                self.error(np, format!("step `{id}` cannot need itself"));
+                self.error(
+                    codes::NEEDS_ITSELF,
+                    np,
+                    format!("step `{id}` cannot need itself"),
+                );
             } else if spec.steps.contains_key(need) || (cleanup && spec.cleanup.contains_key(need))
             {
                 // A cleanup step may also wait for other cleanup steps (delete a user before its population).
                 deps.insert(need.clone());
             } else {
                 let hint = self.hints.step(self.loaded, need, cleanup);
-                self.error(np, format!("unknown step `{need}`{hint}"));
+                self.error(
+                    codes::UNKNOWN_STEP,
+                    np,
+                    format!("unknown step `{need}`{hint}"),
+                );
             }
         }
         let outputs = path.field("outputs");
@@ -328,6 +396,7 @@ impl Checker<'_> {
                 && !step.outputs.keys().take(i).any(|earlier| earlier == source)
             {
                 self.error(
+                    codes::UNKNOWN_OUTPUT,
                     outputs.key(name).field("output"),
                     format!("`{source}` is not an output captured above this one"),
                 );
@@ -340,7 +409,7 @@ impl Checker<'_> {
             for name in expect.outputs.keys() {
                 if !step.outputs.contains_key(name) {
                     let message = format!("`{name}` is not an output of this step");
-                    self.key_error(checked.key(name), message);
+                    self.key_error(codes::UNKNOWN_OUTPUT, checked.key(name), message);
                 }
             }
         }
@@ -361,13 +430,13 @@ impl Checker<'_> {
         ];
         let n = sources.iter().filter(|s| **s).count();
         if n > 1 {
-            self.error(
+            self.error(codes::CONFLICT,
                 path,
                 "a capture takes one source: `json`, `header`, `cookie`, `status`, `body`, `url` or `output`",
             );
         }
         if n == 0 && spec.regex.is_none() {
-            self.error(path, "a capture needs a source: `json`, `header`, `cookie`, `status`, `body`, `url`, `output` or `regex`");
+            self.error(codes::MISSING_FIELD, path, "a capture needs a source: `json`, `header`, `cookie`, `status`, `body`, `url`, `output` or `regex`");
         }
         if let Some(json) = &spec.json {
             let field = path.field("json");
@@ -381,10 +450,14 @@ impl Checker<'_> {
             self.regex(&path.field("regex"), re);
         }
         if spec.group.is_some() && spec.regex.is_none() {
-            self.key_error(path.field("group"), "`group` only goes with `regex`");
+            self.key_error(
+                codes::CONFLICT,
+                path.field("group"),
+                "`group` only goes with `regex`",
+            );
         }
         if spec.query.is_some() && spec.fragment.is_some() {
-            self.error(path, "use either `query` or `fragment`");
+            self.error(codes::CONFLICT, path, "use either `query` or `fragment`");
         }
     }
 
@@ -406,7 +479,11 @@ impl Checker<'_> {
         if let Some(schema) = &expect.schema
             && let Err(e) = jsonschema::validator_for(schema)
         {
-            self.error(path.field("schema"), format!("invalid JSON Schema: {e}"));
+            self.error(
+                codes::BAD_SCHEMA,
+                path.field("schema"),
+                format!("invalid JSON Schema: {e}"),
+            );
         }
     }
 
@@ -432,13 +509,13 @@ impl Checker<'_> {
 
     fn jsonpath(&mut self, path: &At, expr: &str) {
         if let Some(message) = jsonpath_error(expr) {
-            self.error(path, message);
+            self.error(codes::BAD_JSONPATH, path, message);
         }
     }
 
     fn jsonpath_key(&mut self, path: &At, expr: &str) {
         if let Some(message) = jsonpath_error(expr) {
-            self.key_error(path, message);
+            self.key_error(codes::BAD_JSONPATH, path, message);
         }
     }
 
@@ -447,7 +524,11 @@ impl Checker<'_> {
             let text = e.to_string();
             let reason = text.lines().last().unwrap_or("invalid").trim();
             let reason = reason.strip_prefix("error: ").unwrap_or(reason);
-            self.error(path, format!("invalid regex `{re}`: {reason}"));
+            self.error(
+                codes::BAD_REGEX,
+                path,
+                format!("invalid regex `{re}`: {reason}"),
+            );
         }
     }
 
@@ -501,12 +582,15 @@ impl Checker<'_> {
                 let path = path.to_string();
                 let file = self.loaded.file_of(&path);
                 let loc = file.inside_value(&path, e.line, e.col);
+                let end = file.inside_value(&path, e.end_line, e.end_col);
                 let d = Diagnostic::error(
                     &file.name,
                     loc,
                     path,
                     format!("template syntax error: {}", e.message),
-                );
+                )
+                .with_end(end)
+                .with_code(codes::TEMPLATE_SYNTAX);
                 self.analysis.diagnostics.push(d);
             }
         }
@@ -527,7 +611,9 @@ impl Checker<'_> {
                     } else {
                         self.hints.step(self.loaded, step_id, false)
                     };
-                    self.error(
+                    self.reference_error(
+                        codes::UNKNOWN_STEP,
+                        parts,
                         path,
                         format!("`{}`: unknown step `{step_id}`{hint}", shown()),
                     );
@@ -539,7 +625,9 @@ impl Checker<'_> {
                 match parts.get(2).copied() {
                     None | Some("outputs") => {}
                     Some(other) => {
-                        self.error(
+                        self.reference_error(
+                            codes::BAD_REFERENCE,
+                            parts,
                             path,
                             format!(
                                 "`{}`: a step exposes only `outputs`, not `{other}`",
@@ -562,7 +650,9 @@ impl Checker<'_> {
                 } else {
                     suggest::hint(output, &known)
                 };
-                self.error(
+                self.reference_error(
+                    codes::UNKNOWN_OUTPUT,
+                    parts,
                     path,
                     format!(
                         "`{}`: step `{step_id}` has no output `{output}`{hint}",
@@ -578,14 +668,21 @@ impl Checker<'_> {
                     }
                 } else {
                     let hint = self.hints.input(self.loaded, name);
-                    self.error(path, format!("`{}`: unknown input `{name}`{hint}", shown()));
+                    self.reference_error(
+                        codes::UNKNOWN_INPUT,
+                        parts,
+                        path,
+                        format!("`{}`: unknown input `{name}`{hint}", shown()),
+                    );
                 }
             }
             "run" => {
                 if let Some(field) = parts.get(1)
                     && !RUN_FIELDS.contains(field)
                 {
-                    self.error(
+                    self.reference_error(
+                        codes::BAD_REFERENCE,
+                        parts,
                         path,
                         format!("`{}`: `run` has {}", shown(), suggest::list(RUN_FIELDS)),
                     );
@@ -601,7 +698,12 @@ impl Checker<'_> {
                     "response" => " (only `until` conditions have it)",
                     _ => " (templates read `steps`, `inputs` and `run`)",
                 };
-                self.error(path, format!("unknown variable `{name}`{context}"));
+                self.reference_error(
+                    codes::UNKNOWN_VARIABLE,
+                    parts,
+                    path,
+                    format!("unknown variable `{name}`{context}"),
+                );
             }
         }
     }
@@ -624,7 +726,7 @@ impl Checker<'_> {
             } else {
                 format!("dependency cycle: {}", shown.join(" -> "))
             };
-            self.key_error(format!("{section}.{first}"), message);
+            self.key_error(codes::CYCLE, format!("{section}.{first}"), message);
         }
     }
 
@@ -645,6 +747,7 @@ impl Checker<'_> {
                     &format!("inputs.{name}"),
                     format!("input `{name}` is never used"),
                 )
+                .with_code(codes::UNUSED_INPUT)
                 .warning();
             self.analysis.diagnostics.push(d);
         }
@@ -677,6 +780,7 @@ impl Checker<'_> {
                         crate::redact::MIN_LEN
                     ),
                 )
+                .with_code(codes::SHORT_SECRET)
                 .warning();
             self.analysis.diagnostics.push(d);
         }

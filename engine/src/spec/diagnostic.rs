@@ -19,11 +19,19 @@ pub enum Severity {
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Diagnostic {
     pub file: String,
+    /// Where the range starts.
     pub loc: Loc,
     pub severity: Severity,
     /// Field path inside the spec, e.g. `steps.token.request.method`; empty for the whole file.
     pub path: String,
     pub message: String,
+    /// Where the range ends (exclusive); equal to `loc` when only a point is known.
+    pub end: Loc,
+    /// The stable code (`E0101`), see [`super::codes`]; empty when none fits.
+    pub code: &'static str,
+    /// A suggestion shown apart in the rich form; the one-line form keeps it
+    /// inside `message`, as it always has.
+    pub help: Option<String>,
 }
 
 impl Diagnostic {
@@ -33,12 +41,50 @@ impl Diagnostic {
         path: impl Into<String>,
         message: impl Into<String>,
     ) -> Self {
+        let message = message.into();
         Self {
             file: file.to_string(),
             loc,
             severity: Severity::Error,
             path: path.into(),
-            message: message.into(),
+            help: super::codes::help_in(&message).map(str::to_string),
+            message,
+            end: loc,
+            code: "",
+        }
+    }
+
+    /// The range ends here (exclusive); ignored if it would end before it starts.
+    pub fn with_end(mut self, end: Loc) -> Self {
+        if end >= self.loc {
+            self.end = end;
+        }
+        self
+    }
+
+    pub fn with_code(mut self, code: &'static str) -> Self {
+        self.code = code;
+        self
+    }
+
+    /// A code unless one is set already: for helpers that know only a default.
+    pub fn or_code(mut self, code: &'static str) -> Self {
+        if self.code.is_empty() {
+            self.code = code;
+        }
+        self
+    }
+
+    pub fn with_help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+
+    /// The message without the suggestion the rich form shows as help.
+    pub fn headline(&self) -> &str {
+        match &self.help {
+            Some(help) => super::codes::without_help(&self.message, help),
+            None => &self.message,
         }
     }
 

@@ -9,6 +9,7 @@ use std::sync::{Arc, OnceLock};
 
 use serde_json::Value;
 
+use super::codes;
 use super::diagnostic::{Diagnostic, Loc};
 use super::model::Spec;
 use super::plain_yaml;
@@ -47,16 +48,59 @@ impl SourceFile {
 
     pub fn error(&self, path: &str, message: impl Into<String>) -> Diagnostic {
         if let Some(origin) = &self.origin {
-            let (path, loc) = origin.locate(path);
-            return Diagnostic::error(&self.name, loc, path, message);
+            // The generated text is not the document's: its field is.
+            return origin.document.error(&origin.locate(path).0, message);
         }
-        Diagnostic::error(&self.name, self.map().value(path), path, message)
+        let (start, end) = self.map().value_range(path);
+        Diagnostic::error(&self.name, start, path, message).with_end(self.first_line(start, end))
     }
     pub fn key_error(&self, path: &str, message: impl Into<String>) -> Diagnostic {
         if self.origin.is_some() {
             return self.error(path, message);
         }
-        Diagnostic::error(&self.name, self.map().key(path), path, message)
+        let (start, end) = self.map().key_range(path);
+        Diagnostic::error(&self.name, start, path, message).with_end(self.first_line(start, end))
+    }
+
+    /// A range cut at the end of its first line's text: a block mapping's
+    /// range would underline every line below it.
+    fn first_line(&self, start: Loc, end: Loc) -> Loc {
+        if end.line == start.line {
+            return end;
+        }
+        let line = self.text.lines().nth(start.line as usize - 1).unwrap_or("");
+        let len = line.trim_end().chars().count() as u32;
+        Loc {
+            line: start.line,
+            col: (len + 1).max(start.col),
+        }
+    }
+
+    /// Narrows a diagnostic on the string at its path to the first place
+    /// `needle` is written inside it (a reference inside a template), as a
+    /// whole word; unchanged when the scalar spells it otherwise.
+    pub fn narrow_to(&self, mut d: Diagnostic, needle: &str) -> Diagnostic {
+        if self.origin.is_some() {
+            return d;
+        }
+        let map = self.map();
+        let (start, end) = map.value_range(&d.path);
+        let (from, to) = (map.offset(&self.text, start), map.offset(&self.text, end));
+        let Some(scalar) = self.text.get(from..to) else {
+            return d;
+        };
+        let word = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b == b'.';
+        let bytes = scalar.as_bytes();
+        let found = scalar.match_indices(needle).map(|(i, _)| i).find(|&i| {
+            let after = i + needle.len();
+            (i == 0 || !word(bytes[i - 1]))
+                && bytes.get(after).is_none_or(|&b| !word(b) || b == b'.')
+        });
+        if let Some(i) = found {
+            d.loc = map.loc_at(&self.text, from + i);
+            d.end = map.loc_at(&self.text, from + i + needle.len());
+        }
+        d
     }
 
     /// The position of `line:col` (1-based) inside the string value at `path`,
@@ -212,8 +256,10 @@ impl Loader {
         match crate::formats::yaml::render(&spec, &[], &Default::default()) {
             Ok(yaml) => Some((yaml, origin)),
             Err(e) => {
-                self.diagnostics
-                    .push(Diagnostic::error(name, Loc { line: 1, col: 1 }, "", e));
+                self.diagnostics.push(
+                    Diagnostic::error(name, Loc { line: 1, col: 1 }, "", e)
+                        .with_code(codes::ARAZZO),
+                );
                 None
             }
         }
@@ -247,11 +293,12 @@ impl Loader {
         let violations = schema::validate(&value);
         if !violations.is_empty() {
             for v in violations {
-                self.diagnostics.push(if v.at_key {
+                let d = if v.at_key {
                     file.key_error(&v.path, v.message)
                 } else {
                     file.error(&v.path, v.message)
-                });
+                };
+                self.diagnostics.push(d.with_code(v.code));
             }
             return None;
         }
@@ -262,7 +309,13 @@ impl Loader {
             }
             Err(e) => {
                 let (path, message) = wording::model(&e, &value);
-                self.diagnostics.push(file.error(&path, message));
+                let code = if message.contains("whole number") || message.contains("too large") {
+                    codes::BAD_NUMBER
+                } else {
+                    codes::WRONG_TYPE
+                };
+                self.diagnostics
+                    .push(file.error(&path, message).with_code(code));
                 None
             }
         }
@@ -320,13 +373,16 @@ impl Loader {
         let (target_file, workflow) = split_workflow(dir, target);
         let path = normalize(&dir.join(target_file));
         if !path.is_file() && !self.texts.contains_key(&path) {
-            self.diagnostics.push(file.error(
-                field,
-                format!(
-                    "file `{}` not found (paths are relative to the spec that names them)",
-                    path.display()
-                ),
-            ));
+            self.diagnostics.push(
+                file.error(
+                    field,
+                    format!(
+                        "file `{}` not found (paths are relative to the spec that names them)",
+                        path.display()
+                    ),
+                )
+                .with_code(codes::FILE_NOT_FOUND),
+            );
             return None;
         }
         let key = workflow_key(&path, workflow);
@@ -340,14 +396,18 @@ impl Loader {
                         .unwrap_or_default()
                 })
                 .collect();
-            self.diagnostics
-                .push(file.error(field, format!("`{what}` cycle: {}", cycle.join(" -> "))));
+            self.diagnostics.push(
+                file.error(field, format!("`{what}` cycle: {}", cycle.join(" -> ")))
+                    .with_code(codes::FILE_CYCLE),
+            );
             return None;
         }
         let loaded = self.load_workflow(&path, workflow);
         if loaded.is_none() {
-            self.diagnostics
-                .push(file.error(field, format!("`{target}` has errors")));
+            self.diagnostics.push(
+                file.error(field, format!("`{target}` has errors"))
+                    .with_code(codes::FILE_HAS_ERRORS),
+            );
         }
         loaded
     }
@@ -434,9 +494,9 @@ pub fn yaml_error_in(file: &str, text: &str, e: &serde_saphyr::Error) -> Diagnos
     match wording::original(e) {
         // A duplicate key is a well-formed node: name its field path too.
         serde_saphyr::Error::DuplicateMappingKey { .. } => {
-            diagnostic.path = SourceMap::build(text)
-                .path_of_key(diagnostic.loc)
-                .unwrap_or_default();
+            let map = SourceMap::build(text);
+            diagnostic.path = map.path_of_key(diagnostic.loc).unwrap_or_default();
+            diagnostic.end = map.key_range(&diagnostic.path).1.max(diagnostic.loc);
         }
         // The reader points after the tag, at the node it is on: point
         // at the tag itself and name the node's field.
@@ -448,6 +508,11 @@ pub fn yaml_error_in(file: &str, text: &str, e: &serde_saphyr::Error) -> Diagnos
                 let name = tag.rsplit(['!', ':']).next().unwrap_or(tag);
                 if let Some(i) = before.rfind(name).and_then(|i| before[..i].rfind('!')) {
                     diagnostic.loc.col = before[..i].chars().count() as u32 + 1;
+                    diagnostic.end = Loc {
+                        line: diagnostic.loc.line,
+                        col: diagnostic.loc.col
+                            + tag.rsplit(':').next().unwrap_or(tag).chars().count() as u32,
+                    };
                 }
             }
         }
@@ -466,18 +531,25 @@ pub fn yaml_error(file: &str, e: &serde_saphyr::Error) -> Diagnostic {
         })
         .filter(|l| l.line > 0)
         .unwrap_or(Loc { line: 1, col: 1 });
-    Diagnostic::error(file, loc, "", wording::yaml(e))
+    use serde_saphyr::Error as E;
+    let code = match wording::original(e) {
+        E::MultipleDocuments { .. } => codes::SEVERAL_DOCUMENTS,
+        E::UnsupportedTag { .. } => codes::YAML_TAG,
+        E::DuplicateMappingKey { .. } => codes::DUPLICATE_KEY,
+        E::InvalidUtf8Input => codes::NOT_UTF8,
+        E::InvalidBooleanStrict { .. } => codes::WRONG_TYPE,
+        _ => codes::YAML_SYNTAX,
+    };
+    Diagnostic::error(file, loc, "", wording::yaml(e)).with_code(code)
 }
 
 /// A file's text; a non-UTF-8 byte is reported where it is, with the field it is in.
 pub fn read_text(path: &Path, name: &str) -> Result<String, Box<Diagnostic>> {
     let at_start = |message: String| {
-        Box::new(Diagnostic::error(
-            name,
-            Loc { line: 1, col: 1 },
-            "",
-            message,
-        ))
+        Box::new(
+            Diagnostic::error(name, Loc { line: 1, col: 1 }, "", message)
+                .with_code(codes::UNREADABLE),
+        )
     };
     if path.is_dir() {
         return Err(at_start("is a directory, not a spec file".into()));
@@ -507,7 +579,12 @@ pub fn read_text(path: &Path, name: &str) -> Result<String, Box<Diagnostic>> {
                     "byte 0x{:02X} is not UTF-8 text (caseflow reads UTF-8; re-save the file as UTF-8)",
                     bytes[at]
                 ),
-            )))
+            )
+            .with_end(Loc {
+                col: loc.col + 1,
+                ..loc
+            })
+            .with_code(codes::NOT_UTF8)))
         }
     }
 }

@@ -1,6 +1,7 @@
 //! Spec model, YAML loading with positions, schema and semantic checks.
 
 pub mod check;
+pub mod codes;
 pub mod diagnostic;
 pub mod discover;
 pub mod duration;
@@ -11,6 +12,7 @@ pub mod origin;
 pub mod plain_yaml;
 pub mod schema;
 pub mod size;
+pub mod snippet;
 pub mod source_map;
 pub mod suggest;
 pub mod wording;

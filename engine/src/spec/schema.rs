@@ -91,6 +91,8 @@ pub struct Violation {
     pub path: String,
     pub at_key: bool,
     pub message: String,
+    /// The diagnostic code, see [`super::codes`].
+    pub code: &'static str,
 }
 
 pub fn validate(instance: &Value) -> Vec<Violation> {
@@ -104,10 +106,28 @@ pub fn validate(instance: &Value) -> Vec<Violation> {
 fn describe(error: &ValidationError<'_>, instance: &Value, out: &mut Vec<Violation>) {
     let segments = field_path::from_pointer(instance, error.instance_path().as_str());
     let path = field_path::join(&segments);
+    use super::codes;
+    let code = match error.kind() {
+        ValidationErrorKind::AdditionalProperties { .. } => codes::UNKNOWN_FIELD,
+        ValidationErrorKind::Required { .. } => codes::MISSING_FIELD,
+        ValidationErrorKind::Type { .. } => codes::WRONG_TYPE,
+        ValidationErrorKind::Enum { .. } => codes::NOT_ALLOWED,
+        ValidationErrorKind::Pattern { .. } => codes::BAD_PATTERN,
+        ValidationErrorKind::Maximum { .. } | ValidationErrorKind::Minimum { .. }
+            if path == "version" =>
+        {
+            codes::VERSION
+        }
+        ValidationErrorKind::Maximum { .. } | ValidationErrorKind::Minimum { .. } => {
+            codes::BAD_NUMBER
+        }
+        _ => codes::WRONG_TYPE,
+    };
     let at = |message: String| Violation {
         path: path.clone(),
         at_key: false,
         message,
+        code,
     };
     match error.kind() {
         ValidationErrorKind::AdditionalProperties { unexpected } => {
@@ -123,6 +143,7 @@ fn describe(error: &ValidationError<'_>, instance: &Value, out: &mut Vec<Violati
                     path: field_path::push(&path, &Segment::Key(name.clone())),
                     at_key: true,
                     message,
+                    code,
                 });
             }
         }

@@ -1,6 +1,6 @@
-//! Where every node of a YAML file starts, keyed by field path. Built from
-//! the parser's events in one pass, so any error that knows a field path
-//! (schema, deserialization, semantic checks) can name `line:col`.
+//! Where every node of a YAML file starts and ends, keyed by field path.
+//! Built from the parser's events in one pass, so any error that knows a
+//! field path (schema, deserialization, semantic checks) can name its range.
 
 use std::collections::HashMap;
 
@@ -12,19 +12,24 @@ use super::field_path::{self, Segment};
 #[derive(Debug, Clone, Copy)]
 struct NodePos {
     key: Option<Loc>,
+    key_end: Loc,
     value: Loc,
+    /// Exclusive; for a mapping or list, where its end event is.
+    value_end: Loc,
 }
 
 #[derive(Debug, Default)]
 pub struct SourceMap {
     nodes: HashMap<String, NodePos>,
+    /// Byte offset of each line's start.
+    lines: Vec<usize>,
 }
 
 enum Frame {
     Map {
         path: String,
-        /// The key read and waiting for its value.
-        key: Option<(String, Loc)>,
+        /// The key read and waiting for its value, with its range.
+        key: Option<(String, Loc, Loc)>,
     },
     Seq {
         path: String,
@@ -35,26 +40,45 @@ enum Frame {
 }
 
 fn loc(span: &Span) -> Loc {
+    marker(&span.start)
+}
+
+fn marker(m: &granit_parser::Marker) -> Loc {
     Loc {
-        line: span.start.line() as u32,
-        col: span.start.col() as u32 + 1,
+        line: m.line() as u32,
+        col: m.col() as u32 + 1,
     }
 }
 
 impl SourceMap {
+    /// A map of the lines only (for [`Self::offset`] and [`Self::loc_at`]), no nodes.
+    pub fn lines_of(text: &str) -> Self {
+        SourceMap {
+            nodes: HashMap::new(),
+            lines: std::iter::once(0)
+                .chain(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1))
+                .collect(),
+        }
+    }
+
     /// Maps a document. Syntax errors end the walk silently: the YAML loader reports them.
     pub fn build(text: &str) -> Self {
-        let mut map = SourceMap::default();
+        let mut map = SourceMap::lines_of(text);
         let mut stack: Vec<Frame> = Vec::new();
         for event in Parser::new_from_str(text) {
             let Ok((event, span)) = event else { break };
             let here = loc(&span);
+            let end = marker(&span.end);
             let opens = match &event {
                 Event::Scalar(..) | Event::Alias(_) => None,
                 Event::MappingStart(..) => Some(true),
                 Event::SequenceStart(..) => Some(false),
                 Event::MappingEnd | Event::SequenceEnd => {
-                    stack.pop();
+                    if let Some(Frame::Map { path, .. } | Frame::Seq { path, .. }) = stack.pop()
+                        && let Some(node) = map.nodes.get_mut(&path)
+                    {
+                        node.value_end = end.max(node.value);
+                    }
                     continue;
                 }
                 _ => continue,
@@ -65,20 +89,20 @@ impl SourceMap {
             }) = stack.last_mut()
             {
                 match (&event, opens) {
-                    (Event::Scalar(text, ..), _) => *key = Some((text.to_string(), here)),
+                    (Event::Scalar(text, ..), _) => *key = Some((text.to_string(), here, end)),
                     (_, Some(_)) => {
-                        *key = Some(("?".into(), here));
+                        *key = Some(("?".into(), here, end));
                         stack.push(Frame::Opaque);
                     }
-                    _ => *key = Some(("*".into(), here)),
+                    _ => *key = Some(("*".into(), here, end)),
                 }
                 continue;
             }
             let (path, key_loc) = match stack.last_mut() {
                 None => (String::new(), None),
                 Some(Frame::Map { path, key }) => {
-                    let (name, at) = key.take().unwrap_or_default();
-                    (field_path::key(path, &name), Some(at))
+                    let (name, at, at_end) = key.take().unwrap_or_default();
+                    (field_path::key(path, &name), Some((at, at_end)))
                 }
                 Some(Frame::Seq { path, next }) => {
                     *next += 1;
@@ -94,8 +118,10 @@ impl SourceMap {
             map.nodes.insert(
                 path.clone(),
                 NodePos {
-                    key: key_loc,
+                    key: key_loc.map(|k| k.0),
+                    key_end: key_loc.map_or(here, |k| k.1),
                     value: here,
+                    value_end: end,
                 },
             );
             match opens {
@@ -119,6 +145,51 @@ impl SourceMap {
         self.find(path)
             .map(|n| n.key.unwrap_or(n.value))
             .unwrap_or(Loc { line: 1, col: 1 })
+    }
+
+    /// Where the value at `path` starts and ends (exclusive), or the
+    /// nearest enclosing node's range.
+    pub fn value_range(&self, path: &str) -> (Loc, Loc) {
+        self.find(path)
+            .map(|n| (n.value, n.value_end))
+            .unwrap_or((Loc { line: 1, col: 1 }, Loc { line: 1, col: 1 }))
+    }
+
+    /// The range of the key of `path` (falls back like [`Self::key`]).
+    pub fn key_range(&self, path: &str) -> (Loc, Loc) {
+        match self.find(path) {
+            Some(n) => match n.key {
+                Some(k) => (k, n.key_end),
+                None => (n.value, n.value_end),
+            },
+            None => (Loc { line: 1, col: 1 }, Loc { line: 1, col: 1 }),
+        }
+    }
+
+    /// The byte offset of `loc` in `text` (the text this map was built from).
+    pub fn offset(&self, text: &str, loc: Loc) -> usize {
+        let Some(&start) = self.lines.get(loc.line.saturating_sub(1) as usize) else {
+            return text.len();
+        };
+        let line = &text[start..];
+        let line = &line[..line.find('\n').unwrap_or(line.len())];
+        start
+            + line
+                .char_indices()
+                .nth(loc.col.saturating_sub(1) as usize)
+                .map_or(line.len(), |(i, _)| i)
+    }
+
+    /// The position of a byte offset of `text`.
+    pub fn loc_at(&self, text: &str, offset: usize) -> Loc {
+        let line = self.lines.partition_point(|&s| s <= offset).max(1);
+        let start = self.lines[line - 1];
+        Loc {
+            line: line as u32,
+            col: text
+                .get(start..offset)
+                .map_or(1, |t| t.chars().count() as u32 + 1),
+        }
     }
 
     /// The field path whose key is written at `loc` (slow; for error reporting).
@@ -194,5 +265,26 @@ mod tests {
             map.value("steps.a.request.json.x"),
             Loc { line: 4, col: 14 }
         );
+    }
+
+    #[test]
+    fn ranges_end_where_the_node_ends() {
+        let text = "steps:\n  a:\n    request: { method: GET, url: \"/x\" }\n";
+        let map = SourceMap::build(text);
+        let at = |line, col| Loc { line, col };
+        assert_eq!(map.key_range("steps.a"), (at(2, 3), at(2, 4)));
+        assert_eq!(
+            map.value_range("steps.a.request.method"),
+            (at(3, 24), at(3, 27))
+        );
+        // A quoted scalar's range holds its quotes; a flow mapping its braces.
+        assert_eq!(
+            map.value_range("steps.a.request.url"),
+            (at(3, 34), at(3, 38))
+        );
+        assert_eq!(map.value_range("steps.a.request"), (at(3, 14), at(3, 40)));
+        let offset = map.offset(text, at(3, 24));
+        assert_eq!(&text[offset..offset + 3], "GET");
+        assert_eq!(map.loc_at(text, offset), at(3, 24));
     }
 }

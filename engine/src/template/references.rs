@@ -27,6 +27,9 @@ pub struct TemplateSyntaxError {
     pub line: usize,
     /// 1-based, in characters; best effort (1 when minijinja gives no span).
     pub col: usize,
+    /// Where the failing span ends (exclusive), like `line` and `col`.
+    pub end_line: usize,
+    pub end_col: usize,
 }
 
 impl fmt::Display for TemplateSyntaxError {
@@ -251,11 +254,23 @@ fn syntax_error(source: &str, err: &minijinja::Error) -> TemplateSyntaxError {
     let message = err
         .detail()
         .map_or_else(|| err.kind().to_string(), str::to_owned);
-    let (line, col) = match err.range() {
-        Some(range) => position(source, range.start),
-        None => (err.line().unwrap_or(1), 1),
+    let ((line, col), (end_line, end_col)) = match err.range() {
+        Some(range) => (
+            position(source, range.start),
+            position(source, range.end.max(range.start)),
+        ),
+        None => {
+            let line = err.line().unwrap_or(1);
+            ((line, 1), (line, 1))
+        }
     };
-    TemplateSyntaxError { message, line, col }
+    TemplateSyntaxError {
+        message,
+        line,
+        col,
+        end_line,
+        end_col,
+    }
 }
 
 /// 1-based line and column (in characters) of a byte offset.

@@ -3,6 +3,7 @@
 //! `$steps.x.outputs.y` becomes a template reference, so caseflow orders
 //! the steps by their data flow and runs independent ones at once.
 
+use crate::spec::codes;
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 
@@ -138,11 +139,19 @@ fn text_of(v: Option<&Value>) -> Option<String> {
 
 impl<'a> Converter<'a> {
     fn error(&mut self, path: &str, message: impl Into<String>) {
-        self.diagnostics.push(self.file.error(path, message));
+        let d = self.file.error(path, message).with_code(codes::ARAZZO);
+        self.diagnostics.push(d);
+    }
+    /// A parameter the operation does not declare: sent, but likely misspelt.
+    fn undeclared(&mut self, path: &str, message: impl Into<String>) {
+        let d = self.file.error(path, message);
+        self.diagnostics
+            .push(d.with_code(codes::ARAZZO_UNDECLARED).warning());
     }
     fn warn(&mut self, path: &str, message: impl Into<String>) {
+        let d = self.file.error(path, message);
         self.diagnostics
-            .push(self.file.error(path, message).warning());
+            .push(d.with_code(codes::ARAZZO_DROPPED).warning());
     }
 
     fn document(&mut self, doc: &Value, workflow: Option<&str>) -> Option<Spec> {
@@ -913,7 +922,7 @@ impl<'a> Converter<'a> {
                 }
                 Some("query") => {
                     if !op.query.is_empty() && !op.query.iter().any(|q| q == name) {
-                        self.warn(
+                        self.undeclared(
                             &at(ppath, "name"),
                             format!(
                                 "the operation declares no query parameter `{name}` (it declares {}){}",

@@ -111,7 +111,8 @@ pub fn convert_text(
             Loc { line: 1, col: 1 },
             "",
             "an Arazzo document is a mapping with `arazzo`, `info`, `sourceDescriptions` and `workflows`",
-        );
+        )
+        .with_code(crate::spec::codes::ARAZZO);
         return (None, vec![d]);
     }
     let file = SourceFile::new(name, path.to_path_buf(), text);
@@ -121,7 +122,11 @@ pub fn convert_text(
     };
     let (spec, problem) = extensions::apply(&doc, workflow, spec);
     if let Some(p) = problem {
-        diagnostics.push(file.error("workflows", p).warning());
+        diagnostics.push(
+            file.error("workflows", p)
+                .with_code(crate::spec::codes::ARAZZO_DROPPED)
+                .warning(),
+        );
     }
     (Some((spec, Origin::new(file, paths))), diagnostics)
 }
