@@ -65,7 +65,12 @@ fn detail<'a>(items: &'a Value, label: &str) -> &'a str {
 
 fn validate(path: &Path) -> String {
     let out = Command::new(env!("CARGO_BIN_EXE_caseflow"))
-        .args(["validate", path.to_str().unwrap()])
+        .args([
+            "validate",
+            "--message-format",
+            "short",
+            path.to_str().unwrap(),
+        ])
         .output()
         .unwrap();
     String::from_utf8(out.stderr).unwrap() + &String::from_utf8(out.stdout).unwrap()
@@ -85,9 +90,8 @@ fn diagnostics_are_validates_at_the_reference_they_name() {
 
     lsp.change(&path, 2, &typo);
     let diagnostics = lsp.diagnostics(&path);
-    // The same findings as `caseflow validate` on the saved file, same
-    // words, on the same line; a range starts where validate points, or
-    // further on the same line at the reference a template error names.
+    // The same findings as `caseflow validate` on the saved file: same
+    // words, same start.
     std::fs::write(&path, &typo).unwrap();
     let validated = validate(&path);
     let expected: Vec<&str> = validated.lines().filter(|l| l.starts_with('/')).collect();
@@ -102,15 +106,13 @@ fn diagnostics_are_validates_at_the_reference_they_name() {
         let start = &d["range"]["start"];
         assert_eq!(d["message"], message);
         assert_eq!(start["line"].as_u64().unwrap() + 1, row);
-        assert!(
-            start["character"].as_u64().unwrap() + 1 >= col,
-            "{d} {line}"
-        );
+        assert_eq!(start["character"].as_u64().unwrap() + 1, col, "{d} {line}");
     }
     // The range covers the reference, not the whole template.
     let (line, col) = find(&typo, "steps.create_ap.outputs.id");
     let d = &diagnostics[0];
     assert_eq!(d["severity"], 1);
+    assert_eq!(d["code"], "E0101", "{d}");
     assert!(
         d["message"]
             .as_str()

@@ -32,6 +32,8 @@ pub fn publish(doc: &mut Document) -> Vec<PublishDiagnosticsParams> {
             .push(Diagnostic {
                 range: to_proto::diagnostic_range(&text, d),
                 severity: Some(severity),
+                code: (!d.code.is_empty())
+                    .then(|| lsp_types::NumberOrString::String(d.code.to_string())),
                 source: Some("caseflow".into()),
                 message: redactor.redact(&message),
                 ..Diagnostic::default()
