@@ -729,3 +729,65 @@ fn collapse_polls(exchanges: Vec<Exchange>) -> (Vec<Exchange>, Vec<Option<Until>
         .collect();
     (out, polls)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn exchange(method: Method, url: &str, body: Body, response: Seen) -> Exchange {
+        Exchange {
+            title: None,
+            method,
+            url: url::Url::parse(url).unwrap(),
+            headers: vec![],
+            body,
+            response: Some(response),
+            started_ms: None,
+        }
+    }
+
+    /// 32 random bytes in base64url are letters only now and then: the
+    /// code is still the one the redirect carried.
+    #[test]
+    fn a_code_of_letters_only_is_captured_from_the_redirect() {
+        let code = "soVmadNvBUzDJnzSZQiEMrSJRPkzASuIPgnMRCGNfAY";
+        let resume = exchange(
+            Method::GET,
+            "http://h/env/as/resume?flowId=2254c3cb-8a8a-4684-9118-951ee434d2a6",
+            Body::None,
+            Seen {
+                status: 302,
+                headers: vec![(
+                    "location".into(),
+                    format!("https://www.example.com?code={code}"),
+                )],
+                text: String::new(),
+                json: None,
+            },
+        );
+        let token = exchange(
+            Method::POST,
+            "http://h/env/as/token",
+            Body::Form(vec![
+                ("grant_type".into(), "authorization_code".into()),
+                ("code".into(), code.into()),
+            ]),
+            Seen {
+                status: 200,
+                headers: vec![],
+                text: "{}".into(),
+                json: Some(serde_json::json!({})),
+            },
+        );
+        let options = Options {
+            name: "t".into(),
+            title: "t".into(),
+            tags: vec![],
+            header: vec![],
+        };
+        let inferred = infer(vec![resume, token], &options).unwrap();
+        let yaml = &inferred.spec.yaml;
+        assert!(yaml.contains("outputs.code }}"), "{yaml}");
+        assert!(!yaml.contains("inputs.code"), "{yaml}");
+    }
+}

@@ -14,7 +14,7 @@ use crate::spec::model::Input;
 pub const MASK: &str = "•••";
 
 /// Long enough, and not a plain word, to be linked to a response: at least
-/// [`MIN_LINKED`] characters, not only letters and `_` (`COMPLETED`,
+/// [`MIN_LINKED`] characters and not [`plain_words`] (`COMPLETED`,
 /// `authorization_code`, `openid` are words any response may hold); or a
 /// one-time code of 6 or 7 digits.
 pub fn meaningful(value: &str) -> bool {
@@ -22,11 +22,37 @@ pub fn meaningful(value: &str) -> bool {
     if (6..MIN_LINKED).contains(&n) && value.chars().all(|c| c.is_ascii_digit()) {
         return true;
     }
-    n >= MIN_LINKED
-        && !value
-            .chars()
-            .all(|c| c.is_alphabetic() || c == '_' || c == ' ')
-        && !matches!(value, "true" | "false" | "null")
+    n >= MIN_LINKED && !plain_words(value) && !matches!(value, "true" | "false" | "null")
+}
+
+/// Words joined by `_` or spaces, each lower case, upper case or camel
+/// case (`USERNAME_PASSWORD_REQUIRED`, `usernamePassword`, `OpenID`). A
+/// random token can be letters only (a base64url code, one in a few
+/// thousand), but its case changes at random: `soVmadNvBUzD...` is no word.
+fn plain_words(value: &str) -> bool {
+    value.split(['_', ' ']).all(|part| {
+        part.chars().all(char::is_alphabetic)
+            && humps(part).all(|hump| {
+                let upper = hump.chars().take_while(|c| c.is_uppercase()).count();
+                let n = hump.chars().count();
+                upper == n || upper == 0 || (upper == 1 && n >= 3)
+            })
+    })
+}
+
+/// `usernamePasswordID` -> `username`, `Password`, `ID`: a new hump where
+/// an upper case letter follows a lower case one.
+fn humps(word: &str) -> impl Iterator<Item = &str> {
+    let mut starts = vec![0];
+    let mut prev_lower = false;
+    for (i, c) in word.char_indices() {
+        if c.is_uppercase() && prev_lower {
+            starts.push(i);
+        }
+        prev_lower = c.is_lowercase();
+    }
+    starts.push(word.len());
+    (0..starts.len() - 1).map(move |k| &word[starts[k]..starts[k + 1]])
 }
 
 /// Shortest value linked to a response.
@@ -224,6 +250,23 @@ mod tests {
             "WDJB-MJHT",
             "4f1c9a0e-57b2-4c3e-9d1e-0a1b2c3d4e5f",
             "eyJhbGciOi.x.y",
+        ] {
+            assert!(meaningful(v), "{v}");
+        }
+        for v in [
+            "USERNAME_PASSWORD_REQUIRED",
+            "usernamePassword",
+            "OpenID",
+            "Bearer token",
+        ] {
+            assert!(!meaningful(v), "{v}");
+        }
+        // An authorization code of letters only, as 32 random bytes in
+        // base64url now and then come out: still linked to its response.
+        for v in [
+            "soVmadNvBUzDJnzSZQiEMrSJRPkzASuIPgnMRCGNfAY",
+            "soVmadNvBUzDJnzSZQiE_MrSJRPkzASuIPgnMRCGNfAY",
+            "_soVmadNvBUzDJnzSZQiEMrSJRPkzASuIPgnMRCGNfA",
         ] {
             assert!(meaningful(v), "{v}");
         }
