@@ -1,7 +1,7 @@
 //! A target server for benchmarks that is never the bottleneck: `POST
-//! /items` answers `201 {"id": "item-N"}` after `--delay-ms`, `GET
-//! /items/{id}` answers `200 {"id": …}`. On 127.0.0.1 only; it stops by
-//! itself after `--max-seconds`.
+//! /items` answers `201 {"id": "item-N"}` and `GET /items/{id}` answers
+//! `200 {"id": …}`, each after `--delay-ms`. On 127.0.0.1 only; it stops
+//! by itself after `--max-seconds`.
 //!
 //! `cargo run --release -p caseflow-cli --example target_server -- --port 18600 --delay-ms 100`
 
@@ -48,7 +48,12 @@ async fn main() {
         )
         .route(
             "/items/{id}",
-            get(|Path(id): Path<String>| async move { axum::Json(json!({ "id": id })) }),
+            get(move |Path(id): Path<String>| async move {
+                if !delay.is_zero() {
+                    tokio::time::sleep(delay).await;
+                }
+                axum::Json(json!({ "id": id }))
+            }),
         );
     // Without TCP_NODELAY each response waits on the client's delayed ACK
     // (about 1.3 ms a request here), and the server becomes the bottleneck.
