@@ -175,6 +175,14 @@ fn a_retry_on_a_status_code_does_not_retry_other_failures() {
     let (out, items) = run(&doc, 1);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     assert_eq!(items.posts.load(Ordering::SeqCst), 1);
+    // Drawn at the criterion in the document, not in the converted spec.
+    let all = text(&out);
+    assert!(
+        all.contains("workflow-depends-on.arazzo.yaml:57:11")
+            && all.contains("57 |           - condition: $statusCode == 201")
+            && all.contains("expected 201, got 500"),
+        "{all}"
+    );
 }
 
 #[test]

@@ -291,6 +291,28 @@ steps:
     assert!(!err.contains("p4ssw0rd-long-value"), "{err}");
 }
 
+/// A template that fails keeps its request from being sent, so the run
+/// never saw the literal password on the line it draws: still masked.
+#[test]
+fn a_failed_template_is_drawn_without_the_credential_beside_it() {
+    let path = support::write_spec(
+        "template-credential.yaml",
+        r#"version: 1
+name: template-credential
+steps:
+  login:
+    request: { method: POST, url: "http://127.0.0.1:9/login", json: { password: "p4ssw0rd-long-value", user: "{{ 1 / 0 }}" } }
+"#,
+    );
+    let dir = path.parent().unwrap();
+    let out = caseflow(&["run", "template-credential.yaml", "--no-progress"], dir);
+    assert_eq!(out.status.code(), Some(1));
+    let all = text(&out);
+    assert!(all.contains("error[F0903]"), "{all}");
+    assert!(all.contains("json: { password: \"•••\""), "{all}");
+    assert!(!all.contains("p4ssw0rd-long-value"), "{all}");
+}
+
 #[test]
 fn the_readme_lists_every_code() {
     let readme =

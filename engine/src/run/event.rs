@@ -39,7 +39,7 @@ pub enum EventKind<'a> {
         text: &'a str,
     },
     /// A request sent and the response it got, as they were: not redacted
-    /// yet (the HAR report masks them once its spec has ended).
+    /// yet (the HAR report masks them once the run is over).
     Exchange(Exchange<'a>),
     StepFinished(&'a StepReport),
     SpecFinished(&'a SpecReport),

@@ -55,11 +55,13 @@ pub(crate) fn site(ctx: &Ctx, phase: Phase, id: &str, step: &Step, message: &str
         Some(help) => codes::without_help(&label, help),
         None => &label,
     };
+    // A converted document's diagnostics point into the document itself.
+    let shown = file.origin.as_ref().map_or(file, |o| &o.document);
     Some(Site::new(
         d,
         label,
-        &file.text,
-        file.map(),
+        &shown.text,
+        shown.map(),
         &ctx.state.redactor,
     ))
 }

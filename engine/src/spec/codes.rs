@@ -35,7 +35,7 @@ codes! {
         "The file is not well-formed YAML: the reader stopped at this position. Look for a missing `,`, `:` or closing bracket, or a wrong indentation.";
     DUPLICATE_KEY = "E0004", "written twice",
         "request:\n  url: /a\n  url: /b",
-        "A mapping has the same key twice. YAML keeps one of them silently in other tools; caseflow refuses the file. Remove or rename one (step ids are keys too).";
+        "A mapping has the same key twice. YAML keeps one of them silently in other tools; caseflow refuses the file. Remove or rename one (step ids are keys too: an id used in both `steps` and `cleanup` is written twice as well).";
     YAML_TAG = "E0005", "tags are not read",
         "id: !secret $.id",
         "caseflow files use no YAML tags. To share parts of specs use `extends` or `uses`; to mark a value secret use `secret: true`.";
@@ -65,7 +65,7 @@ codes! {
         "A step cannot wait for itself.";
     BAD_REFERENCE = "E0108", "not something a template can read",
         "url: /x/{{ steps.create_app.status }}",
-        "The reference reads a field that does not exist: a step exposes only `outputs`, `run` has `id`, `name` and `started`.";
+        "The reference reads a field that does not exist: a step exposes only `outputs`, `run` has `id`, `name` and `started_at`.";
     UNKNOWN_FIELD = "E0201", "unknown field",
         "requst: { method: GET, url: /x }",
         "The field is not part of the spec language at this place. The help line suggests the closest field or lists the allowed ones.";
@@ -98,7 +98,7 @@ codes! {
         "The JSONPath expression does not parse; the message names the character where it stops.";
     BAD_REGEX = "E0302", "invalid regex",
         "regex: id=(\\w+",
-        "The regular expression does not compile (Rust `regex` syntax: no look-around or back-references).";
+        "The regular expression does not compile (no look-around or back-references; `(?i)` and the other inline flags work).";
     BAD_SCHEMA = "E0303", "invalid JSON Schema",
         "schema: { type: objekt }",
         "The `expect.schema` is not a valid JSON Schema.";

@@ -506,12 +506,23 @@ pub fn yaml_error_in(file: &str, text: &str, e: &serde_saphyr::Error) -> Diagnos
             if let Some(line) = text.lines().nth(diagnostic.loc.line as usize - 1) {
                 let before: String = line.chars().take(diagnostic.loc.col as usize - 1).collect();
                 let name = tag.rsplit(['!', ':']).next().unwrap_or(tag);
-                if let Some(i) = before.rfind(name).and_then(|i| before[..i].rfind('!')) {
-                    diagnostic.loc.col = before[..i].chars().count() as u32 + 1;
+                // The tag as written: from its first `!` to the end of its name.
+                let start = |at: usize| {
+                    before[..at]
+                        .char_indices()
+                        .rfind(|&(_, c)| c.is_whitespace() || "[{,".contains(c))
+                        .map_or(0, |(i, c)| i + c.len_utf8())
+                };
+                if let Some((bang, at)) = before
+                    .rfind(name)
+                    .map(|at| (start(at), at))
+                    .filter(|&(bang, _)| before[bang..].starts_with('!'))
+                {
+                    let written = before[bang..at].chars().count() + name.chars().count();
+                    diagnostic.loc.col = before[..bang].chars().count() as u32 + 1;
                     diagnostic.end = Loc {
                         line: diagnostic.loc.line,
-                        col: diagnostic.loc.col
-                            + tag.rsplit(':').next().unwrap_or(tag).chars().count() as u32,
+                        col: diagnostic.loc.col + written as u32,
                     };
                 }
             }

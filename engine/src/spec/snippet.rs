@@ -229,7 +229,10 @@ impl Site {
         map: &SourceMap,
         redactor: &Redactor,
     ) -> Self {
-        let excerpt = excerpt(text, map, &d, &|s| redactor.redact(s));
+        // The run masks what it has seen; the file's own credentials (a
+        // literal password a failed template kept from being sent) too.
+        let written = Text::new(text.to_string());
+        let excerpt = excerpt(text, map, &d, &|s| written.redact(&redactor.redact(s)));
         let mut diagnostic = d;
         diagnostic.message = redactor.redact(&diagnostic.message);
         diagnostic.help = diagnostic.help.map(|h| redactor.redact(&h));
@@ -329,9 +332,21 @@ pub fn excerpt(
     before.extend(std::iter::repeat_n(' ', written.saturating_sub(shown)));
     let inside = redact(&text[from..to]);
     let after = redact(&text[to..line_end]);
+    let source = format!("{before}{inside}{after}");
+    let whole = redact(&source);
+    if whole != source {
+        // A secret across the underline's edges is in none of the pieces:
+        // the lines masked as a whole, underlined as a whole.
+        let indent = whole.len() - whole.trim_start().len();
+        return Some(Excerpt {
+            span: indent..whole.trim_end().len().max(indent),
+            source: whole,
+            first_line: d.loc.line as usize,
+        });
+    }
     let span = before.len()..before.len() + inside.len();
     Some(Excerpt {
-        source: format!("{before}{inside}{after}"),
+        source,
         span,
         first_line: d.loc.line as usize,
     })

@@ -113,6 +113,27 @@ pub fn render_str_pieces(
     out.map(|text| (text, pieces))
 }
 
+/// `text` as a template that prints it as it is: each `{{`, `{%` and `{#`
+/// becomes an expression printing those two characters. For text an
+/// importer copies from a recording or another format.
+pub fn literal(text: &str) -> String {
+    if !["{{", "{%", "{#"].iter().any(|o| text.contains(o)) {
+        return text.to_string();
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match (c, chars.peek()) {
+            ('{', Some(&n)) if matches!(n, '{' | '%' | '#') => {
+                chars.next();
+                out.push_str(&format!("{{{{ '{{{n}' }}}}"));
+            }
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
 /// Is this string a template at all (contains `{{` or `{%`)? Plain strings
 /// skip compilation: specs have many literal leaves.
 pub fn is_template(s: &str) -> bool {

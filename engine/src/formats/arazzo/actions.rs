@@ -204,7 +204,7 @@ pub fn on_success(actions: &Actions, step_id: &str, last: bool) -> Mapped {
                 )),
                 _ => Some((
                     format!("{path}.type"),
-                    "`goto` actions to other steps (a graph has no jumps)",
+                    "`goto` actions (a graph has no jumps; a `goto` to the step itself becomes a poll only with criteria)",
                 )),
             }
         };

@@ -54,7 +54,6 @@ fn term(condition: &str) -> Result<String, String> {
             ));
         }
     };
-    let op = if op == "==" { "==" } else { op };
     Ok(match &literal {
         // Arazzo compares strings without case.
         Value::String(s) => format!(

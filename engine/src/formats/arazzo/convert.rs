@@ -669,7 +669,7 @@ impl<'a> Converter<'a> {
             let wid = dep.as_str().unwrap_or_default();
             let Some(outputs) = self.workflows.get(wid).cloned() else {
                 let message = if wid.starts_with("$sourceDescriptions.") {
-                    "not supported yet: workflows of `arazzo` source descriptions".to_string()
+                    "not supported yet: a workflow `dependsOn` a workflow of another document (a step with that `workflowId` runs it)".to_string()
                 } else {
                     let mut known: Vec<&str> = self.workflows.keys().map(String::as_str).collect();
                     known.sort();
@@ -781,13 +781,6 @@ impl<'a> Converter<'a> {
 
     /// The operation a step calls and the client of its source.
     fn operation(&mut self, s: &Value, path: &str) -> Option<(Operation, String)> {
-        if s.get("workflowId").is_some() {
-            self.error(
-                &at(path, "workflowId"),
-                "not supported yet: steps that run another workflow",
-            );
-            return None;
-        }
         if let Some(op_id) = s.get("operationId").and_then(Value::as_str) {
             let (source, id) = match op_id.strip_prefix("$sourceDescriptions.") {
                 Some(rest) => match rest.split_once('.') {
@@ -1117,7 +1110,7 @@ impl<'a> Converter<'a> {
                 let mut out = String::new();
                 for part in parts {
                     match part {
-                        Part::Literal(t) => out.push_str(&t),
+                        Part::Literal(t) => out.push_str(&crate::template::literal(&t)),
                         Part::Expr(e) => {
                             out.push_str(&format!("{{{{ {} }}}}", self.reference(&e, s, path)?))
                         }

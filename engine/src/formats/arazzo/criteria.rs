@@ -239,6 +239,7 @@ fn matcher(op: &str, literal: Value) -> Option<Matcher> {
         // Arazzo compares strings case-insensitively.
         ("==", Value::String(s)) => ops.matches = Some(format!("(?i)^{}$", regex::escape(s))),
         ("==", _) => return Some(Matcher::Equals(literal)),
+        // No matcher negates a pattern: `!=` compares strings exactly.
         ("!=", _) => ops.not_equals = Some(literal),
         (_, Value::Number(n)) => {
             let n = n.as_f64()?;

@@ -23,7 +23,7 @@ pub struct Operation {
     pub query: Vec<String>,
 }
 
-/// An OpenAPI 3.0/3.1 description read from a local file.
+/// An OpenAPI 3.0/3.1 description, read from a local file or downloaded.
 #[derive(Debug)]
 pub struct Description {
     pub name: String,
@@ -168,15 +168,34 @@ fn parse(shown: &str, text: &str) -> Result<Value, String> {
     })
 }
 
+/// Largest description downloaded: a bigger answer is no API description.
+const MAX_DOWNLOAD: usize = 32 << 20;
+
 /// A description served over HTTP, read on a thread of its own so that the
-/// loader works the same inside a run and outside one.
+/// loader works the same inside a run and outside one. Each URL is fetched
+/// once a process: a language server reloads the document on every change.
 fn download(url: &str) -> Result<String, String> {
+    static FETCHED: std::sync::LazyLock<
+        std::sync::Mutex<std::collections::HashMap<String, std::sync::Arc<str>>>,
+    > = std::sync::LazyLock::new(Default::default);
+    let cached = FETCHED.lock().ok().and_then(|m| m.get(url).cloned());
+    if let Some(text) = cached {
+        return Ok(text.to_string());
+    }
+    let text = fetch(url)?;
+    if let Ok(mut m) = FETCHED.lock() {
+        m.insert(url.to_string(), text.as_str().into());
+    }
+    Ok(text)
+}
+
+fn fetch(url: &str) -> Result<String, String> {
     let fetch = async {
         let client = reqwest::Client::builder()
             .timeout(std::time::Duration::from_secs(30))
             .build()
             .map_err(|e| root_cause(&e))?;
-        let response = client
+        let mut response = client
             .get(url)
             .send()
             .await
@@ -188,7 +207,14 @@ fn download(url: &str) -> Result<String, String> {
         if !status.is_success() {
             return Err(format!("the server answered {status}"));
         }
-        response.text().await.map_err(|e| root_cause(&e))
+        let mut body = Vec::new();
+        while let Some(chunk) = response.chunk().await.map_err(|e| root_cause(&e))? {
+            if body.len() + chunk.len() > MAX_DOWNLOAD {
+                return Err(format!("larger than {} MiB", MAX_DOWNLOAD >> 20));
+            }
+            body.extend_from_slice(&chunk);
+        }
+        String::from_utf8(body).map_err(|_| "not UTF-8 text".to_string())
     };
     let got = std::thread::scope(|s| {
         s.spawn(|| {

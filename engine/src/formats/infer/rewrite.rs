@@ -245,25 +245,8 @@ fn push_repeated(map: &mut IndexMap<String, Json>, key: &str, value: Json) {
     }
 }
 
-/// Text kept as it was recorded, written so that no template syntax in it
-/// (`{{`, `{%`, `{#`) is ever evaluated: each opener becomes `{{ '{{' }}`.
-pub fn literal(text: &str) -> String {
-    if !["{{", "{%", "{#"].iter().any(|o| text.contains(o)) {
-        return text.to_string();
-    }
-    let mut out = String::with_capacity(text.len() + 16);
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
-        match (c, chars.peek()) {
-            ('{', Some(&n)) if matches!(n, '{' | '%' | '#') => {
-                chars.next();
-                out.push_str(&format!("{{{{ '{{{n}' }}}}"));
-            }
-            _ => out.push(c),
-        }
-    }
-    out
-}
+/// Text kept as it was recorded: no template syntax in it is ever evaluated.
+pub use crate::template::literal;
 
 /// `%2F` -> `/`; invalid escapes are kept as written.
 pub fn percent_decode(text: &str) -> String {
