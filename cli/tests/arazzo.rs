@@ -62,6 +62,42 @@ fn a_chain_passes_each_output_to_the_next_step() {
     );
 }
 
+/// Text of the document is sent as written: `{{ }}` in it is no template.
+#[test]
+fn template_syntax_in_the_document_is_sent_as_text() {
+    let text_doc = std::fs::read_to_string(fixture("chain.arazzo.yaml"))
+        .unwrap()
+        .replace(
+            "name: $inputs.first",
+            "name: \"{{ 6 * 7 }} {$inputs.first} {% x %}\"",
+        );
+    let dir = support::write_spec("items.openapi.json", "")
+        .parent()
+        .unwrap()
+        .to_path_buf();
+    std::fs::copy(
+        fixture("items.openapi.json"),
+        dir.join("items.openapi.json"),
+    )
+    .unwrap();
+    let doc = dir.join("chain.arazzo.yaml");
+    std::fs::write(&doc, text_doc).unwrap();
+    let (url, items) = items::serve(Items::default());
+    let set = format!("items_url={url}");
+    let args = [
+        "run",
+        doc.to_str().unwrap(),
+        "--set",
+        &set,
+        "--set",
+        "first=alpha",
+    ];
+    let out = caseflow(&args);
+    assert!(out.status.success(), "{}", text(&out));
+    let store = items.store.lock().unwrap();
+    assert_eq!(store[0]["name"], json!("{{ 6 * 7 }} alpha {% x %}"));
+}
+
 #[test]
 fn validate_and_plan_read_arazzo_documents() {
     let doc = fixture("fan-out.arazzo.yaml");
