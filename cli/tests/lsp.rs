@@ -25,7 +25,7 @@ fn spec(name: &str) -> (PathBuf, String) {
     (path, text)
 }
 
-/// 0-based line and UTF-16 column of the first `needle` in `text`, `skip` lines down.
+/// 0-based line and UTF-16 column of the first `needle` in `text`.
 fn find(text: &str, needle: &str) -> (u32, u32) {
     for (row, line) in text.lines().enumerate() {
         if let Some(i) = line.find(needle) {
@@ -521,5 +521,229 @@ fn a_uses_step_leads_to_the_spec_it_runs_and_offers_its_outputs() {
         detail(&items, "token"),
         "output of `sign-in`: {{ steps.token.outputs.access_token }}"
     );
+    assert_eq!(lsp.shutdown(), Some(0));
+}
+
+/// A fresh folder with `files` (relative path, text) written into it.
+fn folder(name: &str, files: &[(&str, &str)]) -> PathBuf {
+    let dir = library_copy(name).canonicalize().unwrap();
+    for (file, text) in files {
+        let path = dir.join(file);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, text).unwrap();
+    }
+    dir
+}
+
+const BASE: &str = "version: 1\nname: base\nlibrary: true\nsteps:\n  login:\n    request: { method: GET, url: \"http://127.0.0.1:1/{{ steps.nope.outputs.id }}\" }\n";
+const CHILD: &str = "version: 1\nname: child\nextends: lib/base.yaml\nsteps:\n  me:\n    needs: [login]\n    request: { method: GET, url: \"http://127.0.0.1:1/me\" }\n";
+
+#[test]
+fn a_base_file_shows_what_every_open_spec_finds_in_it() {
+    let dir = folder("shared", &[("lib/base.yaml", BASE), ("child.yaml", CHILD)]);
+    let (base, child) = (dir.join("lib/base.yaml"), dir.join("child.yaml"));
+    let mut lsp = start();
+    lsp.open(&child, CHILD);
+    assert_eq!(lsp.published(&child), [Vec::<Value>::new()]);
+    let seen = lsp.published(&base);
+    assert_eq!(seen.len(), 1, "{seen:?}");
+    assert_eq!(seen[0].len(), 1, "{seen:?}");
+    // Both specs find the same error there: one notification, the error once.
+    lsp.open(&base, BASE);
+    assert_eq!(lsp.published(&base), seen);
+    assert_eq!(lsp.published(&child), [Vec::<Value>::new()]);
+    // Another analysis of the child leaves the base's own finding in place,
+    lsp.change(&child, 2, &CHILD.replace("/me", "/me2"));
+    assert_eq!(lsp.published(&base), seen);
+    assert_eq!(lsp.published(&child), [Vec::<Value>::new()]);
+    // and so does closing the child.
+    lsp.notify(
+        "textDocument/didClose",
+        json!({ "textDocument": { "uri": uri(&child) } }),
+    );
+    assert_eq!(lsp.published(&base), seen);
+    assert_eq!(lsp.published(&child), [Vec::<Value>::new()]);
+    assert_eq!(lsp.shutdown(), Some(0));
+}
+
+/// `CHILD`'s base as a buffer that does not load, its error past where the
+/// saved file ends.
+fn broken_base() -> String {
+    format!("{BASE}  later:\n    request: {{ method: GET, url: [unclosed\n")
+}
+
+#[test]
+fn diagnostics_in_an_open_base_file_are_placed_in_its_buffer() {
+    let dir = folder(
+        "buffer-ranges",
+        &[("lib/base.yaml", BASE), ("child.yaml", CHILD)],
+    );
+    let (base, child) = (dir.join("lib/base.yaml"), dir.join("child.yaml"));
+    let broken = broken_base();
+    let mut lsp = start();
+    lsp.open(&base, &broken);
+    let own = lsp.diagnostics(&base);
+    assert!(!own.is_empty());
+    lsp.open(&child, CHILD);
+    lsp.diagnostics(&child);
+    // The child's view of the base is drawn on the same buffer: the same ranges.
+    assert_eq!(lsp.diagnostics(&base), own);
+    assert_eq!(lsp.shutdown(), Some(0));
+}
+
+#[test]
+fn a_spec_that_did_not_load_is_analysed_again_when_its_base_is_fixed() {
+    let broken = broken_base();
+    let dir = folder(
+        "never-loaded",
+        &[("lib/base.yaml", &broken), ("child.yaml", CHILD)],
+    );
+    let (base, child) = (dir.join("lib/base.yaml"), dir.join("child.yaml"));
+    let mut lsp = start();
+    lsp.open(&child, CHILD);
+    lsp.diagnostics(&child);
+    assert!(!lsp.diagnostics(&base).is_empty());
+    lsp.open(&base, &broken);
+    lsp.diagnostics(&base);
+    assert!(!lsp.diagnostics(&child).is_empty());
+    // Fixed in the buffer: the child loads, and only the base's own error is left.
+    let fixed = BASE.replace("steps.nope.outputs.id", "inputs.x");
+    let fixed = fixed.replace(
+        "library: true\n",
+        "library: true\ninputs:\n  x: { default: a }\n",
+    );
+    lsp.change(&base, 2, &fixed);
+    assert_eq!(lsp.diagnostics(&child), Vec::<Value>::new());
+    assert_eq!(lsp.diagnostics(&base), Vec::<Value>::new());
+    assert_eq!(lsp.shutdown(), Some(0));
+}
+
+#[test]
+fn rename_references_and_lenses_refuse_a_text_that_does_not_load() {
+    let (mut lsp, path, text) = opened("stale");
+    let (line, col) = find(&text, "steps.create_app.outputs.id");
+    // A line above shifts every position of the last spec that loaded.
+    let broken = format!("oops: [\n{text}");
+    lsp.change(&path, 2, &broken);
+    lsp.diagnostics(&path);
+    let rename = lsp.call(
+        "textDocument/rename",
+        json!({
+            "textDocument": { "uri": uri(&path) },
+            "position": { "line": line + 1, "character": col + 8 },
+            "newName": "make_app",
+        }),
+    );
+    assert!(
+        rename["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("does not load"),
+        "{rename}"
+    );
+    let refs = lsp.at("textDocument/references", &path, line + 1, col + 8);
+    assert_eq!(refs, json!([]));
+    let lenses = lsp.request(
+        "textDocument/codeLens",
+        json!({ "textDocument": { "uri": uri(&path) } }),
+    );
+    assert_eq!(lenses, json!([]));
+    assert_eq!(lsp.shutdown(), Some(0));
+}
+
+#[test]
+fn a_position_past_every_limit_gets_an_empty_answer() {
+    let (mut lsp, path, _) = opened("far");
+    for method in [
+        "textDocument/completion",
+        "textDocument/hover",
+        "textDocument/definition",
+        "textDocument/references",
+    ] {
+        let answer = lsp.at(method, &path, u32::MAX, u32::MAX);
+        assert!(
+            answer.is_null() || answer == json!([]),
+            "{method}: {answer}"
+        );
+    }
+    // The server still answers.
+    let answer = lsp.at("textDocument/hover", &path, 0, u32::MAX);
+    assert!(answer.is_null(), "{answer}");
+    assert_eq!(lsp.shutdown(), Some(0));
+}
+
+#[test]
+fn definition_picks_the_extends_entry_under_the_cursor() {
+    let extra = "version: 1\nname: extra\nlibrary: true\nsteps:\n  ping:\n    request: { method: GET, url: \"http://127.0.0.1:1/ping\" }\n";
+    let main = "version: 1\nname: main\nextends: [lib/pingone.yaml, lib/extra.yaml]\nsteps:\n  me:\n    needs: [ping]\n    request: { method: GET, url: \"http://127.0.0.1:1/me\" }\n";
+    let dir = folder(
+        "extends-list",
+        &[("lib/extra.yaml", extra), ("main.yaml", main)],
+    );
+    let path = dir.join("main.yaml");
+    let mut lsp = start();
+    lsp.open(&path, main);
+    lsp.diagnostics(&path);
+    for file in ["lib/pingone.yaml", "lib/extra.yaml"] {
+        let (line, col) = find(main, file);
+        for offset in [0, 3, file.len() as u32 - 1] {
+            let def = lsp.at("textDocument/definition", &path, line, col + offset);
+            assert_eq!(def["uri"], uri(&dir.join(file)), "{file} +{offset}");
+        }
+    }
+    assert_eq!(lsp.shutdown(), Some(0));
+}
+
+#[test]
+fn credential_named_values_are_masked_in_everything_the_server_sends() {
+    const PASSWORD: &str = "Sup3r-s3cret-Pw!";
+    let spec = format!(
+        "version: 1\nname: login\nclients:\n  api:\n    base_url: \"http://127.0.0.1:1/{PASSWORD}\"\nsteps:\n  login:\n    title: Sign in as {PASSWORD}\n    client: api\n    request:\n      method: POST\n      url: /login/{PASSWORD}\n      json:\n        username: alice\n        password: \"{PASSWORD}\"\n  me:\n    client: api\n    needs: [login]\n    request: {{ method: GET, url: \"/me/{{{{ steps.login.outputs.id }}}}\" }}\n"
+    );
+    let dir = folder("credentials", &[("login.yaml", &spec)]);
+    let path = dir.join("login.yaml");
+    // An error elsewhere: `me` captures nothing named `id` from `login`.
+    let mut lsp = start();
+    lsp.open(&path, &spec);
+    let diagnostics = lsp.diagnostics(&path);
+    assert!(!diagnostics.is_empty());
+    let mut sent = vec![json!(diagnostics)];
+    let (line, col) = find(&spec, "steps.login");
+    sent.push(lsp.at("textDocument/hover", &path, line, col + 8));
+    let (line, _) = find(&spec, "    client: api");
+    sent.push(lsp.at("textDocument/completion", &path, line, 12));
+    // Without the error: the plan lens and command.
+    let fixed = spec.replace("{{ steps.login.outputs.id }}", "x");
+    lsp.change(&path, 2, &fixed);
+    assert_eq!(lsp.diagnostics(&path), Vec::<Value>::new());
+    let (line, col) = find(&fixed, "[login]");
+    sent.push(lsp.at("textDocument/hover", &path, line, col + 2));
+    sent.push(lsp.request(
+        "textDocument/codeLens",
+        json!({ "textDocument": { "uri": uri(&path) } }),
+    ));
+    sent.push(lsp.request(
+        "workspace/executeCommand",
+        json!({ "command": "caseflow.plan", "arguments": [uri(&path)] }),
+    ));
+    let all = json!(sent).to_string();
+    assert!(!all.contains("Sup3r"), "{all}");
+    assert!(all.contains("http://127.0.0.1:1/"), "{all}");
+    assert_eq!(lsp.shutdown(), Some(0));
+}
+
+#[test]
+fn paths_that_need_percent_encoding_are_served() {
+    let dir = folder("encoded", &[]);
+    let path = dir.join("a spec ü.yaml");
+    let text = "version: 1\nname: a\nsteps:\n  a:\n    request: { method: GET, url: \"http://127.0.0.1:1/a\" }\n  b:\n    needs: [a]\n    request: { method: GET, url: \"http://127.0.0.1:1/b\" }\n";
+    std::fs::write(&path, text).unwrap();
+    let mut lsp = start();
+    lsp.open(&path, text);
+    assert_eq!(lsp.diagnostics(&path), Vec::<Value>::new());
+    let (line, col) = find(text, "[a]");
+    let def = lsp.at("textDocument/definition", &path, line, col + 1);
+    assert_eq!(def["uri"], uri(&path));
+    assert!(uri(&path).contains("a%20spec%20%C3%BC.yaml"));
     assert_eq!(lsp.shutdown(), Some(0));
 }

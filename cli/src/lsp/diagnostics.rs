@@ -1,22 +1,23 @@
-//! `validate`'s diagnostics as the protocol's, grouped by the file they are in.
+//! `validate`'s diagnostics as the protocol's, grouped by the file they are
+//! in. A file read by several open specs (a base file they extend) shows
+//! what each of them finds there.
 
-use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
 
 use caseflow::spec::diagnostic::Severity;
 use lsp_types::{Diagnostic, DiagnosticSeverity, PublishDiagnosticsParams};
 
 use super::to_proto;
-use super::workspace::Document;
+use super::workspace::{Document, Workspace};
 
-/// One notification per file the document's diagnostics are in, and an
-/// empty one for each file that had some last time and has none now.
-pub fn publish(doc: &mut Document) -> Vec<PublishDiagnosticsParams> {
-    let redactor = doc.redactor();
+/// A document's diagnostics by file, redacted, with its own file always present.
+pub fn by_file(workspace: &Workspace, doc: &Document) -> BTreeMap<PathBuf, Vec<Diagnostic>> {
+    let redactor = workspace.redactor(doc);
     let mut by_file: BTreeMap<PathBuf, Vec<Diagnostic>> = BTreeMap::new();
     by_file.insert(doc.path.clone(), Vec::new());
     for d in &doc.diagnostics {
-        let text = doc.text_of(&d.file).unwrap_or_default();
+        let text = workspace.text_of(doc, &d.file).unwrap_or_default();
         let message = if d.path.is_empty() {
             d.message.clone()
         } else {
@@ -39,20 +40,30 @@ pub fn publish(doc: &mut Document) -> Vec<PublishDiagnosticsParams> {
                 ..Diagnostic::default()
             });
     }
-    for old in std::mem::take(&mut doc.published) {
-        by_file.entry(old).or_default();
-    }
-    doc.published = by_file
-        .iter()
-        .filter(|(_, list)| !list.is_empty())
-        .map(|(path, _)| path.clone())
-        .collect();
     by_file
-        .into_iter()
-        .map(|(path, diagnostics)| PublishDiagnosticsParams {
-            uri: to_proto::uri(&path),
-            diagnostics,
+}
+
+/// One notification per file: the union of what every open document
+/// finds in it, each diagnostic once.
+pub fn publish(workspace: &Workspace, files: &BTreeSet<PathBuf>) -> Vec<PublishDiagnosticsParams> {
+    files
+        .iter()
+        .map(|file| PublishDiagnosticsParams {
+            uri: to_proto::uri(file),
+            diagnostics: union(workspace, file),
             version: None,
         })
         .collect()
+}
+
+fn union(workspace: &Workspace, file: &Path) -> Vec<Diagnostic> {
+    let mut all: Vec<Diagnostic> = Vec::new();
+    for doc in workspace.documents.values() {
+        for d in doc.published.get(file).into_iter().flatten() {
+            if !all.contains(d) {
+                all.push(d.clone());
+            }
+        }
+    }
+    all
 }

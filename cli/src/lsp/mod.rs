@@ -25,6 +25,7 @@ pub fn serve() -> i32 {
     if let Err(e) = connection.initialize(capabilities) {
         return failed(&e.to_string());
     }
+    server::keep_panics();
     let served = server::Server::new(&connection).run();
     drop(connection);
     let joined = io_threads.join().map_err(|e| e.to_string());

@@ -17,7 +17,7 @@ pub fn text(spec: &CheckedSpec) -> Option<String> {
 }
 
 /// The lens over the `steps:` key: levels, width and critical path.
-pub fn lenses(spec: &CheckedSpec, uri: &Uri, doc_text: &str) -> Vec<CodeLens> {
+pub fn lenses(spec: &CheckedSpec, uri: &Uri) -> Vec<CodeLens> {
     let Some(text) = text(spec) else {
         return Vec::new();
     };
@@ -25,7 +25,7 @@ pub fn lenses(spec: &CheckedSpec, uri: &Uri, doc_text: &str) -> Vec<CodeLens> {
     if !file.map().contains("steps") {
         return Vec::new();
     }
-    let range = to_proto::token_range(doc_text, file.map().key("steps"));
+    let range = to_proto::token_range(&file.text, file.map().key("steps"));
     let title = text
         .lines()
         .next()

@@ -105,7 +105,9 @@ pub fn find(workspace: &Workspace, origin: &CheckedSpec, symbol: &Symbol) -> Vec
     let mut out = Vec::new();
     in_spec(origin, symbol, &mut out);
     for doc in workspace.documents.values() {
-        let Some(spec) = &doc.spec else { continue };
+        let Some(spec) = workspace.current_spec(doc) else {
+            continue;
+        };
         if definition.is_some() && symbols::definition(spec, symbol) == definition {
             in_spec(spec, symbol, &mut out);
         }
@@ -135,6 +137,21 @@ pub fn rename(
         return Err(format!(
             "`{new_name}` is not an identifier (letters, digits, `_`; not starting with a digit)"
         ));
+    }
+    // An open spec sharing the definition whose text does not load now
+    // would keep its old name.
+    let definition = symbols::definition(origin, symbol);
+    for doc in workspace.documents.values() {
+        if let Some(spec) = &doc.spec
+            && workspace.current_spec(doc).is_none()
+            && definition.is_some()
+            && symbols::definition(spec, symbol) == definition
+        {
+            return Err(format!(
+                "`{}` does not load as it is now: fix its errors before renaming",
+                doc.path.display()
+            ));
+        }
     }
     // The URI type caches its parse in a cell, which never changes its
     // hash or equality (both read the text alone).

@@ -1,9 +1,12 @@
 //! The message loop: documents in, diagnostics out, requests answered from
 //! the last analysis.
 
+use std::collections::BTreeSet;
 use std::path::PathBuf;
+use std::sync::Mutex;
 
 use caseflow::spec::CheckedSpec;
+use caseflow::spec::snippet::SourceRedactor;
 use lsp_server::{Connection, ErrorCode, Message, Notification, Request, RequestId, Response};
 use lsp_types::notification::{
     DidChangeTextDocument, DidCloseTextDocument, DidOpenTextDocument, DidSaveTextDocument,
@@ -16,8 +19,8 @@ use lsp_types::request::{
 use lsp_types::{
     CodeLensOptions, CompletionOptions, CompletionResponse, ExecuteCommandOptions,
     GotoDefinitionResponse, Hover, HoverContents, HoverProviderCapability, MarkupContent,
-    MarkupKind, OneOf, PublishDiagnosticsParams, ServerCapabilities, TextDocumentPositionParams,
-    TextDocumentSyncCapability, TextDocumentSyncKind, Uri,
+    MarkupKind, OneOf, ServerCapabilities, TextDocumentPositionParams, TextDocumentSyncCapability,
+    TextDocumentSyncKind, Uri,
 };
 use serde_json::Value;
 
@@ -78,11 +81,13 @@ impl<'c> Server<'c> {
                         return Ok(());
                     }
                     let id = request.id.clone();
+                    let method = request.method.clone();
                     // A bug in one answer fails that request, not the editor's session.
                     let answer = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                         self.request(request)
                     }))
                     .unwrap_or_else(|_| {
+                        self.log_panic(&method);
                         Err((
                             ErrorCode::InternalError,
                             "caseflow lsp failed on this request (an internal error)".into(),
@@ -90,11 +95,36 @@ impl<'c> Server<'c> {
                     });
                     self.respond(id, answer);
                 }
-                Message::Notification(notification) => self.notification(notification),
+                Message::Notification(notification) => {
+                    let method = notification.method.clone();
+                    // A document the server cannot analyse must not end the session.
+                    if std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                        self.notification(notification)
+                    }))
+                    .is_err()
+                    {
+                        self.log_panic(&method);
+                    }
+                }
                 Message::Response(_) => {}
             }
         }
         Ok(())
+    }
+
+    /// The panic's message on stderr, masked as the open documents' texts are.
+    fn log_panic(&self, method: &str) {
+        let message = LAST_PANIC
+            .lock()
+            .ok()
+            .and_then(|mut last| last.take())
+            .unwrap_or_else(|| "unknown cause".into());
+        let message = self
+            .workspace
+            .documents
+            .values()
+            .fold(message, |m, doc| self.workspace.redactor(doc).redact(&m));
+        eprintln!("error: caseflow lsp: an internal error on `{method}`: {message}");
     }
 
     fn respond(&self, id: RequestId, answer: Answer) {
@@ -117,6 +147,8 @@ impl<'c> Server<'c> {
             let text = n.params.pointer(pointer).and_then(Value::as_str);
             Some((to_proto::path(&uri)?, text.map(str::to_string)))
         };
+        // The files whose diagnostics are published again.
+        let mut touched = BTreeSet::new();
         let changed = match n.method.as_str() {
             DidOpenTextDocument::METHOD => text_of("/textDocument/text").map(|(path, text)| {
                 self.workspace.open(path.clone(), text.unwrap_or_default());
@@ -139,30 +171,28 @@ impl<'c> Server<'c> {
                 path
             }),
             DidCloseTextDocument::METHOD => text_of("").map(|(path, _)| {
+                // What the other open specs find in its files stays shown.
                 if let Some(doc) = self.workspace.close(&path) {
-                    for file in doc.published.iter().chain([&doc.path]) {
-                        self.notify(
-                            PublishDiagnostics::METHOD,
-                            PublishDiagnosticsParams {
-                                uri: to_proto::uri(file),
-                                diagnostics: Vec::new(),
-                                version: None,
-                            },
-                        );
-                    }
+                    touched.extend(doc.published.into_keys());
+                    touched.insert(doc.path);
                 }
                 path
             }),
             _ => None,
         };
         let Some(changed) = changed else { return };
-        let mut all = Vec::new();
         for path in self.workspace.analyze_affected(&changed) {
+            let Some(doc) = self.workspace.get(&path) else {
+                continue;
+            };
+            let found = diagnostics::by_file(&self.workspace, doc);
             if let Some(doc) = self.workspace.documents.get_mut(&path) {
-                all.extend(diagnostics::publish(doc));
+                touched.extend(doc.published.keys().cloned());
+                touched.extend(found.keys().cloned());
+                doc.published = found;
             }
         }
-        for params in all {
+        for params in diagnostics::publish(&self.workspace, &touched) {
             self.notify(PublishDiagnostics::METHOD, params);
         }
     }
@@ -171,16 +201,22 @@ impl<'c> Server<'c> {
         let params = &request.params;
         match request.method.as_str() {
             Completion::METHOD => {
-                let (doc, pos) = self.position(params)?;
+                let Some((doc, pos)) = self.position(params)? else {
+                    return Ok(Value::Null);
+                };
+                // The last spec that loaded, even if older: completing a
+                // half-typed line is when the text does not load.
                 let Some(spec) = &doc.spec else {
                     return Ok(Value::Null);
                 };
                 let (line, col) = to_proto::line_and_col(&doc.text, pos);
                 let items = completion::complete(spec, &doc.text, pos.line as usize, line, col);
-                to_json(CompletionResponse::Array(items))
+                let mut items = to_json(CompletionResponse::Array(items))?;
+                redact_strings(&mut items, &self.workspace.redactor(doc));
+                Ok(items)
             }
             GotoDefinition::METHOD => {
-                let Some((_, spec, symbol)) = self.symbol(params)? else {
+                let Some((_, spec, symbol)) = self.symbol(params, false)? else {
                     return Ok(Value::Null);
                 };
                 match symbols::definition(spec, &symbol) {
@@ -189,8 +225,8 @@ impl<'c> Server<'c> {
                 }
             }
             References::METHOD => {
-                let Some((_, spec, symbol)) = self.symbol(params)? else {
-                    return Ok(Value::Null);
+                let Some((_, spec, symbol)) = self.symbol(params, true)? else {
+                    return to_json(Vec::<lsp_types::Location>::new());
                 };
                 let mut found = references::find(&self.workspace, spec, &symbol);
                 let declaration = params["context"]["includeDeclaration"]
@@ -202,7 +238,18 @@ impl<'c> Server<'c> {
                 to_json(found)
             }
             Rename::METHOD => {
-                let Some((_, spec, symbol)) = self.symbol(params)? else {
+                if let Some((doc, _)) = self.position(params)?
+                    && self.workspace.current_spec(doc).is_none()
+                {
+                    return Err((
+                        ErrorCode::InvalidRequest,
+                        format!(
+                            "`{}` does not load as it is now: fix its errors before renaming",
+                            doc.path.display()
+                        ),
+                    ));
+                }
+                let Some((_, spec, symbol)) = self.symbol(params, true)? else {
                     return Err((
                         ErrorCode::InvalidRequest,
                         "nothing to rename here: put the cursor on a step, output, input or client"
@@ -215,7 +262,7 @@ impl<'c> Server<'c> {
                     .and_then(to_json)
             }
             HoverRequest::METHOD => {
-                let Some((doc, spec, symbol)) = self.symbol(params)? else {
+                let Some((doc, spec, symbol)) = self.symbol(params, false)? else {
                     return Ok(Value::Null);
                 };
                 let Some(text) = hover::markdown(spec, &symbol) else {
@@ -224,17 +271,19 @@ impl<'c> Server<'c> {
                 to_json(Hover {
                     contents: HoverContents::Markup(MarkupContent {
                         kind: MarkupKind::Markdown,
-                        value: doc.redactor().redact(&text),
+                        value: self.workspace.redactor(doc).redact(&text),
                     }),
                     range: None,
                 })
             }
             CodeLensRequest::METHOD => {
                 let (doc, uri) = self.document(params)?;
-                match &doc.spec {
-                    Some(spec) => to_json(plan_lens::lenses(spec, &uri, &doc.text)),
-                    None => Ok(Value::Null),
-                }
+                let Some(spec) = self.workspace.current_spec(doc) else {
+                    return to_json(Vec::<lsp_types::CodeLens>::new());
+                };
+                let mut lenses = to_json(plan_lens::lenses(spec, &uri))?;
+                redact_strings(&mut lenses, &self.workspace.redactor(doc));
+                Ok(lenses)
             }
             ExecuteCommand::METHOD if params["command"] == plan_lens::COMMAND => {
                 let uri = params["arguments"][0].clone();
@@ -245,7 +294,7 @@ impl<'c> Server<'c> {
                     .as_ref()
                     .and_then(|spec| plan_lens::text(spec))
                     .unwrap_or_else(|| "the spec has errors: fix them to see its plan".into());
-                Ok(Value::String(doc.redactor().redact(&text)))
+                Ok(Value::String(self.workspace.redactor(doc).redact(&text)))
             }
             method => Err((
                 ErrorCode::MethodNotFound,
@@ -269,24 +318,72 @@ impl<'c> Server<'c> {
         Ok((doc, uri))
     }
 
+    /// The document and position of a request; `None` for a line past the text's end.
     fn position(
         &self,
         params: &Value,
-    ) -> Result<(&Document, lsp_types::Position), (ErrorCode, String)> {
+    ) -> Result<Option<(&Document, lsp_types::Position)>, (ErrorCode, String)> {
         let at: TextDocumentPositionParams = serde_json::from_value(params.clone())
             .map_err(|_| (ErrorCode::InvalidParams, "no document position".to_string()))?;
         let (doc, _) = self.document(params)?;
-        Ok((doc, at.position))
+        let lines = doc.text.split('\n').count();
+        Ok(((at.position.line as usize) < lines).then_some((doc, at.position)))
     }
 
-    /// The symbol at the request's position, with the document and spec it is in.
-    fn symbol(&self, params: &Value) -> Result<Option<Found<'_>>, (ErrorCode, String)> {
-        let (doc, pos) = self.position(params)?;
-        let Some(spec) = &doc.spec else {
+    /// The symbol at the request's position, with the document and spec it
+    /// is in; with `current`, only from a spec loaded from the texts open
+    /// now (what edits and other files' locations are computed on).
+    fn symbol(
+        &self,
+        params: &Value,
+        current: bool,
+    ) -> Result<Option<Found<'_>>, (ErrorCode, String)> {
+        let Some((doc, pos)) = self.position(params)? else {
             return Ok(None);
         };
-        Ok(symbols::at(spec, &doc.text, pos).map(|symbol| (doc, spec.as_ref(), symbol)))
+        let spec = if current {
+            self.workspace.current_spec(doc)
+        } else {
+            doc.spec.as_deref()
+        };
+        let Some(spec) = spec else {
+            return Ok(None);
+        };
+        Ok(symbols::at(spec, &doc.text, pos).map(|symbol| (doc, spec, symbol)))
     }
+}
+
+/// Masks every string of an answer (labels, details, titles).
+fn redact_strings(value: &mut Value, redactor: &SourceRedactor) {
+    match value {
+        Value::String(s) => *s = redactor.redact(s),
+        Value::Array(items) => items.iter_mut().for_each(|v| redact_strings(v, redactor)),
+        Value::Object(map) => map.values_mut().for_each(|v| redact_strings(v, redactor)),
+        _ => {}
+    }
+}
+
+/// The last panic's message and place, for [`Server::log_panic`]: the
+/// default hook would print it to stderr unmasked.
+static LAST_PANIC: Mutex<Option<String>> = Mutex::new(None);
+
+/// Keeps panic messages for the server to log, masked.
+pub fn keep_panics() {
+    std::panic::set_hook(Box::new(|info| {
+        let payload = info.payload();
+        let message = payload
+            .downcast_ref::<&str>()
+            .copied()
+            .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
+            .unwrap_or("a panic without a message");
+        let place = info
+            .location()
+            .map(|l| format!(" ({}:{})", l.file(), l.line()))
+            .unwrap_or_default();
+        if let Ok(mut last) = LAST_PANIC.lock() {
+            *last = Some(format!("{message}{place}"));
+        }
+    }));
 }
 
 fn to_json(value: impl serde::Serialize) -> Answer {

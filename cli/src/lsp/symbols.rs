@@ -95,7 +95,7 @@ pub fn at(spec: &CheckedSpec, text: &str, pos: Position) -> Option<Symbol> {
         }
         ["steps" | "cleanup", _, "client"] => Some(Symbol::Client(word)),
         ["steps" | "cleanup", _, "uses"] | ["extends", ..] => {
-            related_file(&spec.loaded.file, line).map(Symbol::File)
+            related_file(&spec.loaded.file, line, col).map(Symbol::File)
         }
         ["steps", id] if *id == word => Some(step_symbol(id, false)),
         ["cleanup", id] if *id == word => Some(step_symbol(id, true)),
@@ -116,10 +116,23 @@ fn step_symbol(id: &str, cleanup: bool) -> Symbol {
     }
 }
 
-/// The file an `extends:` or `uses:` line names, relative to the spec.
-fn related_file(file: &SourceFile, line: &str) -> Option<PathBuf> {
-    let value = line.split_once(':').map_or(line, |(_, v)| v);
-    let value = value
+/// The file an `extends:` or `uses:` line names at character column
+/// `col` (`extends: [a.yaml, b.yaml]` names two), relative to the spec.
+fn related_file(file: &SourceFile, line: &str, col: usize) -> Option<PathBuf> {
+    let at = line.char_indices().nth(col).map_or(line.len(), |(i, _)| i);
+    let line = line.split(" #").next().unwrap_or(line);
+    let start = line.find(": ").map_or(0, |i| i + 2);
+    let mut entry = "";
+    let mut offset = start;
+    for part in line.get(start..).unwrap_or("").split(',') {
+        entry = part;
+        offset += part.len() + 1;
+        // The cursor on the key or before the first comma picks the first entry.
+        if at < offset {
+            break;
+        }
+    }
+    let value = entry
         .trim()
         .trim_start_matches(['[', '-', ' '])
         .trim_end_matches(']')

@@ -42,16 +42,22 @@ pub fn loc(text: &str, pos: Position) -> Loc {
         units += c.len_utf16() as u32;
         chars += 1;
     }
+    // Saturating: a client may send any `u32`.
     Loc {
-        line: pos.line + 1,
-        col: chars + 1 + pos.character.saturating_sub(units),
+        line: pos.line.saturating_add(1),
+        col: chars
+            .saturating_add(1)
+            .saturating_add(pos.character.saturating_sub(units)),
     }
 }
 
 /// The line a position is on and the character index of its column.
 pub fn line_and_col(text: &str, pos: Position) -> (&str, usize) {
     let loc = loc(text, pos);
-    (line(text, pos.line as usize), loc.col as usize - 1)
+    (
+        line(text, pos.line as usize),
+        loc.col.saturating_sub(1) as usize,
+    )
 }
 
 /// Where a diagnostic is drawn: the engine's range, the one `validate`

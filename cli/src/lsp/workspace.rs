@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use caseflow::redact::Redactor;
+use caseflow::spec::snippet::SourceRedactor;
 use caseflow::spec::{self, CheckedSpec, Diagnostic, Loader, SourceFile};
 
 pub struct Document {
@@ -16,8 +16,10 @@ pub struct Document {
     /// The spec as last loaded, also when its checks failed; kept while
     /// the text does not load (a half-typed line), so completion still works.
     pub spec: Option<Arc<CheckedSpec>>,
-    /// The files whose diagnostics were last published for this document.
-    pub published: Vec<PathBuf>,
+    /// Whether the last analysis loaded the spec (`spec` is not an older one).
+    pub loaded: bool,
+    /// This document's diagnostics in protocol form, by the file they are in.
+    pub published: BTreeMap<PathBuf, Vec<lsp_types::Diagnostic>>,
 }
 
 #[derive(Default)]
@@ -32,7 +34,8 @@ impl Workspace {
             text,
             diagnostics: Vec::new(),
             spec: None,
-            published: Vec::new(),
+            loaded: false,
+            published: BTreeMap::new(),
         };
         self.documents.insert(path, doc);
     }
@@ -48,8 +51,10 @@ impl Workspace {
         self.documents.remove(path)
     }
 
-    /// Analyses again the document at `changed` and the open specs that
-    /// read it (a change to a base file changes the specs that extend it).
+    /// Analyses again the document at `changed`, the open specs that read
+    /// it (a change to a base file changes the specs that extend it), those
+    /// with findings in it (a base that did not load is in no spec's files)
+    /// and those whose last load failed: which files they read is unknown.
     pub fn analyze_affected(&mut self, changed: &Path) -> Vec<PathBuf> {
         let mut analyzed = Vec::new();
         let texts: Vec<(PathBuf, String)> = self
@@ -58,7 +63,13 @@ impl Workspace {
             .map(|d| (d.path.clone(), d.text.clone()))
             .collect();
         for doc in self.documents.values_mut() {
-            let reads = doc.path == changed || doc.files().iter().any(|f| f.path == changed);
+            let reads = doc.path == changed
+                || !doc.loaded
+                || doc
+                    .diagnostics
+                    .iter()
+                    .any(|d| Path::new(&d.file) == changed)
+                || doc.files().iter().any(|f| f.path == changed);
             if !reads {
                 continue;
             }
@@ -68,6 +79,7 @@ impl Workspace {
             }
             let (checked, diagnostics) = spec::inspect_file(&mut loader, &doc.path);
             doc.diagnostics = diagnostics;
+            doc.loaded = checked.is_some();
             if let Some(checked) = checked {
                 doc.spec = Some(Arc::new(checked));
             }
@@ -78,6 +90,69 @@ impl Workspace {
 
     pub fn get(&self, path: &Path) -> Option<&Document> {
         self.documents.get(path)
+    }
+
+    /// The text of a file by its diagnostic name: its open buffer, else
+    /// what `doc`'s spec read, else the disk.
+    pub fn text_of(&self, doc: &Document, name: &str) -> Option<String> {
+        if let Some(open) = self.documents.get(Path::new(name)) {
+            return Some(open.text.clone());
+        }
+        doc.files()
+            .iter()
+            .find(|f| f.name == name)
+            .map(|f| f.text.clone())
+            .or_else(|| std::fs::read_to_string(name).ok())
+    }
+
+    /// The document's spec when it was loaded from the texts open now: an
+    /// older spec's positions would point at text that is no longer there.
+    pub fn current_spec<'a>(&self, doc: &'a Document) -> Option<&'a CheckedSpec> {
+        let spec = doc.spec.as_deref()?;
+        let current = doc.files().iter().all(|file| {
+            self.documents
+                .get(&file.path)
+                .is_none_or(|open| open.text == file.text)
+        });
+        (doc.loaded && current).then_some(spec)
+    }
+
+    /// Masks what `validate` masks in this document's diagnostics (the
+    /// credential-named values and JWTs its sources write), and what the
+    /// spec marks secret (literal defaults of secret inputs, its
+    /// `secrets.fields`), in text the server sends.
+    pub fn redactor(&self, doc: &Document) -> SourceRedactor {
+        let mut redactor = SourceRedactor::new();
+        if let Some(spec) = &doc.spec {
+            let model = &spec.loaded.spec;
+            // Before the texts are learnt: the fields name what they hold.
+            redactor.redactor().add_fields(&model.secrets.fields);
+            for (name, input) in &model.inputs {
+                if input.is_secret(name)
+                    && let Some(default) = &input.default
+                    && !default
+                        .as_str()
+                        .is_some_and(caseflow::template::is_template)
+                {
+                    redactor.redactor().add_value(default);
+                }
+            }
+            for file in doc.files() {
+                redactor.learn(&file.text);
+            }
+        }
+        // The texts as they are now, and those of files a failed load points into.
+        let mut names: Vec<String> = doc.diagnostics.iter().map(|d| d.file.clone()).collect();
+        names.extend(doc.files().iter().map(|f| f.name.clone()));
+        names.sort();
+        names.dedup();
+        redactor.learn(&doc.text);
+        for name in names {
+            if let Some(text) = self.text_of(doc, &name) {
+                redactor.learn(&text);
+            }
+        }
+        redactor
     }
 }
 
@@ -95,39 +170,6 @@ impl Document {
             }
         }
         files
-    }
-
-    /// The text of a file this document's spec reads, by its diagnostic name.
-    pub fn text_of(&self, name: &str) -> Option<String> {
-        if name == self.path.display().to_string() {
-            return Some(self.text.clone());
-        }
-        self.files()
-            .iter()
-            .find(|f| f.name == name)
-            .map(|f| f.text.clone())
-            .or_else(|| std::fs::read_to_string(name).ok())
-    }
-
-    /// Masks what the spec marks secret (literal defaults of secret inputs,
-    /// its `secrets.fields`) in text the server sends.
-    pub fn redactor(&self) -> Redactor {
-        let redactor = Redactor::new();
-        if let Some(spec) = &self.spec {
-            let spec = &spec.loaded.spec;
-            redactor.add_fields(&spec.secrets.fields);
-            for (name, input) in &spec.inputs {
-                if input.is_secret(name)
-                    && let Some(default) = &input.default
-                    && !default
-                        .as_str()
-                        .is_some_and(caseflow::template::is_template)
-                {
-                    redactor.add_value(default);
-                }
-            }
-        }
-        redactor
     }
 }
 

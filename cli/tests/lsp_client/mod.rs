@@ -116,6 +116,28 @@ impl Lsp {
             .unwrap_or_default()
     }
 
+    /// Every diagnostics notification for a file sent until now, oldest first.
+    pub fn published(&mut self, path: &Path) -> Vec<Vec<Value>> {
+        // The answer follows everything the server sent before it.
+        self.call("caseflow/sync", Value::Null);
+        let uri = uri(path);
+        let (wanted, rest) = std::mem::take(&mut self.pending)
+            .into_iter()
+            .partition(|m| {
+                m["method"] == "textDocument/publishDiagnostics" && m["params"]["uri"] == uri
+            });
+        self.pending = rest;
+        wanted
+            .into_iter()
+            .map(|m: Value| {
+                m["params"]["diagnostics"]
+                    .as_array()
+                    .cloned()
+                    .unwrap_or_default()
+            })
+            .collect()
+    }
+
     /// A request at a position of a document (0-based line and UTF-16 column).
     pub fn at(&mut self, method: &str, path: &Path, line: u32, character: u32) -> Value {
         self.request(
@@ -195,8 +217,17 @@ fn read_message(reader: &mut impl BufRead) -> Option<Value> {
     serde_json::from_slice(&body).ok()
 }
 
+/// A path's `file://` URI, percent-encoded as the server encodes it.
 pub fn uri(path: &Path) -> String {
-    format!("file://{}", path.display())
+    let mut text = String::from("file://");
+    for b in path.to_string_lossy().bytes() {
+        if b.is_ascii_alphanumeric() || b"/-._~".contains(&b) {
+            text.push(b as char);
+        } else {
+            text.push_str(&format!("%{b:02X}"));
+        }
+    }
+    text
 }
 
 /// A copy of the library's `specs/` in a fresh folder, so tests can edit files.

@@ -30,27 +30,55 @@ pub enum Format {
 struct Text {
     text: String,
     map: SourceMap,
+    secrets: SourceRedactor,
+}
+
+impl Text {
+    fn new(text: String) -> Self {
+        let mut secrets = SourceRedactor::new();
+        secrets.learn(&text);
+        Text {
+            map: SourceMap::lines_of(&text),
+            text,
+            secrets,
+        }
+    }
+
+    fn redact(&self, s: &str) -> String {
+        self.secrets.redact(s)
+    }
+}
+
+/// Masks the secrets spec sources write, as `validate` masks its
+/// diagnostics: credential-named values, JWTs and secret defaults.
+#[derive(Debug, Default)]
+pub struct SourceRedactor {
     redactor: Redactor,
     /// Secret defaults shorter than the redactor masks inside text,
     /// masked here where written as a scalar.
     short: Vec<String>,
 }
 
-impl Text {
-    fn new(text: String) -> Self {
-        let redactor = Redactor::new();
-        // Credential-named values and JWTs written in the spec itself.
-        redactor.learn_text(&text);
-        let short = learn_yaml_secrets(&redactor, &text);
-        Text {
-            map: SourceMap::lines_of(&text),
-            text,
-            redactor,
-            short,
-        }
+impl SourceRedactor {
+    pub fn new() -> Self {
+        Self::default()
     }
 
-    fn redact(&self, s: &str) -> String {
+    /// The redactor underneath, to register more secrets (a spec's
+    /// `secrets.fields` before its text is learnt, marked defaults).
+    pub fn redactor(&self) -> &Redactor {
+        &self.redactor
+    }
+
+    /// Learns the secrets a spec source writes.
+    pub fn learn(&mut self, text: &str) {
+        // Credential-named values and JWTs written in the spec itself.
+        self.redactor.learn_text(text);
+        let short = learn_yaml_secrets(&self.redactor, text);
+        self.short.extend(short);
+    }
+
+    pub fn redact(&self, s: &str) -> String {
         let mut out = self.redactor.redact(s);
         for secret in &self.short {
             for quote in ['"', '\''] {
@@ -79,8 +107,11 @@ fn learn_yaml_secrets(redactor: &Redactor, text: &str) -> Vec<String> {
             let Some(value) = caps.get(2).or(caps.get(3)).or(caps.get(4)) else {
                 continue;
             };
-            // `secret: true` marks; it is no credential.
-            if matches!(value.as_str(), "true" | "false" | "null" | "~") {
+            // `secret: true` marks; it is no credential. Nor is a template:
+            // what it renders is masked when it runs.
+            if matches!(value.as_str(), "true" | "false" | "null" | "~")
+                || crate::template::is_template(value.as_str())
+            {
                 continue;
             }
             if secret_line && name == "default" {
