@@ -137,19 +137,27 @@ impl Workspace {
                     redactor.redactor().add_value(default);
                 }
             }
-            for file in doc.files() {
-                redactor.learn(&file.text);
-            }
         }
-        // The texts as they are now, and those of files a failed load points into.
+        // The texts loaded, as they are now, and those of files a failed
+        // load points into: each learnt once (learning reads every line).
+        let files = doc.files();
         let mut names: Vec<String> = doc.diagnostics.iter().map(|d| d.file.clone()).collect();
-        names.extend(doc.files().iter().map(|f| f.name.clone()));
+        names.extend(files.iter().map(|f| f.name.clone()));
         names.sort();
         names.dedup();
-        redactor.learn(&doc.text);
-        for name in names {
-            if let Some(text) = self.text_of(doc, &name) {
-                redactor.learn(&text);
+        let mut texts: Vec<std::borrow::Cow<'_, str>> =
+            files.iter().map(|f| f.text.as_str().into()).collect();
+        texts.push(doc.text.as_str().into());
+        texts.extend(
+            names
+                .iter()
+                .filter_map(|n| self.text_of(doc, n))
+                .map(Into::into),
+        );
+        let mut learnt = std::collections::HashSet::new();
+        for text in &texts {
+            if learnt.insert(text.as_ref()) {
+                redactor.learn(text);
             }
         }
         redactor

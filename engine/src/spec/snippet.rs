@@ -262,7 +262,8 @@ impl Site {
     ) -> Self {
         // The run masks what it has seen; the file's own credentials (a
         // literal password a failed template kept from being sent) too.
-        let written = Text::new(text.to_string());
+        let mut written = SourceRedactor::new();
+        written.learn(text);
         let excerpt = excerpt(text, map, &d, &|s| written.redact(&redactor.redact(s)));
         let mut diagnostic = d;
         diagnostic.message = redactor.redact(&diagnostic.message);
