@@ -228,6 +228,87 @@ steps:
     );
 }
 
+/// Each matcher says no to a value it does not hold for, in words that
+/// name what was expected and what came: one failure line each.
+#[tokio::test]
+async fn every_matcher_refuses_what_it_does_not_hold_for() {
+    let body =
+        r#"{"s": "text", "i": 42, "f": 1.5, "b": true, "a": [1, "x"], "o": {"k": "v"}, "n": null}"#;
+    let (_srv, r) = serve_and_run(&format!(
+        r#"
+steps:
+  holds:
+    client: api
+    request: {{ method: POST, url: /echo, body: '{body}', headers: {{ Content-Type: application/json }} }}
+    expect:
+      body:
+        $.json.s: {{ type: string, contains: ex }}
+        $.json.i: {{ type: integer, gt: 41, lt: 43, gte: 42, lte: 42 }}
+        $['json']['i']: {{ type: number, equals: 42.0 }}
+        $.json.f: {{ type: number, equals: 1.5 }}
+        $.json.b: {{ type: boolean }}
+        $.json.a: {{ type: array, contains: x }}
+        $.json.o: {{ type: object, contains: k }}
+        $.json.n: {{ type: "null" }}
+  refuses:
+    client: api
+    request: {{ method: POST, url: /echo, body: '{body}', headers: {{ Content-Type: application/json }} }}
+    expect:
+      body:
+        $.json.s: {{ type: number, contains: zz }}
+        $.json.i: {{ type: string, gt: 42, lt: 42, gte: 43, lte: 41 }}
+        $['json']['i']: {{ equals: 42.5 }}
+        $.json.f: {{ type: integer }}
+        $.json.b: {{ type: array }}
+        $.json.a: {{ type: object, contains: y }}
+        $.json.o: {{ type: array, contains: v }}
+        $.json.n: {{ type: string }}
+        $.json.missing: {{ type: string }}
+"#
+    ))
+    .await;
+    let holds = step(&r, "holds");
+    assert_eq!(holds.status, Status::Passed, "{:?}", holds.message);
+    let refuses = step(&r, "refuses");
+    assert_eq!(refuses.status, Status::Failed);
+    let lines: Vec<&str> = refuses
+        .message
+        .as_deref()
+        .unwrap()
+        .lines()
+        .filter(|l| l.starts_with("body `"))
+        .collect();
+    insta::assert_snapshot!(lines.join("\n"));
+}
+
+/// A regex reads a number or an object as its JSON text, and without a
+/// group gives the whole match; without narrowing a value keeps its type.
+#[tokio::test]
+async fn narrowing_reads_json_text_and_whole_matches() {
+    let body = r#"{"s": "text", "i": 4217, "o": {"k": "v"}}"#;
+    let (_srv, r) = serve_and_run(&format!(
+        r#"
+steps:
+  read:
+    client: api
+    request: {{ method: POST, url: /echo, body: '{body}', headers: {{ Content-Type: application/json }} }}
+    outputs:
+      number: $.json.i
+      digit: {{ json: $.json.i, regex: "[0-9]" }}
+      key: {{ json: $.json.o, regex: '"(\w)"' }}
+      whole: {{ json: $.json.s, regex: "e.t" }}
+      grouped: {{ json: $.json.s, regex: "t(e)x" }}
+"#
+    ))
+    .await;
+    assert_passed(&r);
+    assert_eq!(out(&r, "read", "number"), json!(4217));
+    assert_eq!(out(&r, "read", "digit"), json!("4"));
+    assert_eq!(out(&r, "read", "key"), json!("k"));
+    assert_eq!(out(&r, "read", "whole"), json!("ext"));
+    assert_eq!(out(&r, "read", "grouped"), json!("e"));
+}
+
 #[tokio::test]
 async fn typed_rendering_headers_query_and_bodies() {
     let (_srv, r) = serve_and_run(
