@@ -20,6 +20,45 @@ fn tutorial_commands_become_a_spec() {
     insta::assert_snapshot!("tutorial_messages", String::from_utf8_lossy(&out.stderr));
 }
 
+/// Value options are skipped with their values, `-sSL` and `-sX POST` are
+/// expanded, credentials become secret inputs, and every warning says
+/// where it is.
+#[test]
+fn options_clusters_and_credentials() {
+    let out = caseflow(&["import", "curl", "options.sh"], &fixtures());
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let yaml = String::from_utf8_lossy(&out.stdout).to_string();
+    for secret in [
+        "sk_live_4eC39HqLyjWDarjtT1zdp7dc",
+        "0123abcd4567ef89aa",
+        "AKIAIOSFODNN7EXAMPLE",
+        "9944b09199c62bcf9418ad846dd0e4bb",
+        "dXNlcjpwcjB4eXBhc3M=",
+        "4821",
+    ] {
+        assert!(!yaml.contains(secret), "{secret} is never written\n{yaml}");
+    }
+    for noise in [
+        "TOKEN",
+        "ca.pem",
+        "out.json",
+        "proxy",
+        "http_code",
+        "127.0.0.1",
+        "value",
+    ] {
+        assert!(!yaml.contains(noise), "{noise} is no URL\n{yaml}");
+    }
+    assert!(yaml.contains("Bearer {{ inputs.access_token }}"), "{yaml}");
+    assert!(
+        yaml.contains("follow_redirects: true"),
+        "-L in -sSL\n{yaml}"
+    );
+    assert!(yaml.contains("method: POST"), "-X in -sX\n{yaml}");
+    insta::assert_snapshot!("options_spec", yaml);
+    insta::assert_snapshot!("options_messages", String::from_utf8_lossy(&out.stderr));
+}
+
 /// The admin token, a population created with it, the populations listed:
 /// imported from stdin and run against a sandbox with its values as inputs.
 #[test]
@@ -86,6 +125,11 @@ fn bad_command_lines_are_refused() {
         ("no-url.sh", "curl -X POST -H 'A: b'\n"),
         ("bad-header.sh", "curl https://h/x -H 'no colon'\n"),
         ("no-curl.sh", "echo hello\n"),
+        (
+            "later-line.sh",
+            "curl -X POST \"https://h/\\\nx\" \\\n  -H 'nope'\n",
+        ),
+        ("unicode.sh", "curl -é https://h/x -–data 1 -X\n"),
     ];
     let mut messages = String::new();
     for (name, body) in cases {

@@ -8,6 +8,7 @@ mod support;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
+use caseflow::redact::is_secret_name;
 use caseflow::spec::{self, Loader};
 use serde_json::Value;
 use support::binary::{caseflow, text};
@@ -64,6 +65,60 @@ fn recorded_steps(har: &Value) -> Vec<String> {
         }
     }
     seen
+}
+
+/// The credentials of a HAR file kept with --har-keep-secrets: the
+/// password, credential-named form and JSON fields (the admin client
+/// secret, codes, tokens) and the credentials of `Authorization` headers.
+fn recorded_secrets(har: &Value) -> BTreeSet<String> {
+    fn walk(v: &Value, out: &mut BTreeSet<String>) {
+        match v {
+            Value::Object(map) => {
+                for (k, v) in map {
+                    match v {
+                        Value::String(s) if is_secret_name(k) && s.len() >= 8 => {
+                            out.insert(s.clone());
+                        }
+                        _ => walk(v, out),
+                    }
+                }
+            }
+            Value::Array(items) => items.iter().for_each(|i| walk(i, out)),
+            _ => {}
+        }
+    }
+    let mut out = BTreeSet::from([PASSWORD.to_string()]);
+    for e in har["log"]["entries"].as_array().unwrap() {
+        for h in e["request"]["headers"].as_array().into_iter().flatten() {
+            if h["name"]
+                .as_str()
+                .is_some_and(|n| n.eq_ignore_ascii_case("authorization"))
+            {
+                let value = h["value"].as_str().unwrap();
+                out.insert(value.split_once(' ').map_or(value, |(_, c)| c).to_string());
+            }
+        }
+        for p in e["request"]["postData"]["params"]
+            .as_array()
+            .into_iter()
+            .flatten()
+        {
+            if is_secret_name(p["name"].as_str().unwrap_or("")) {
+                out.insert(p["value"].as_str().unwrap_or("").to_string());
+            }
+        }
+        for text in [
+            &e["request"]["postData"]["text"],
+            &e["response"]["content"]["text"],
+        ] {
+            if let Some(json) = text.as_str().and_then(|t| serde_json::from_str(t).ok()) {
+                walk(&json, &mut out);
+            }
+        }
+    }
+    out.retain(|s| s.len() >= 8);
+    assert!(out.len() > 3, "the recording holds secrets: {out:?}");
+    out
 }
 
 /// `caseflow import har HAR -o OUT`, which must succeed: the spec written.
@@ -123,9 +178,15 @@ fn record_import_replay(name: &str) {
         .expect("the sandbox starts");
     let inputs = sandbox.inputs();
     assert!(
-        !yaml.contains(&inputs["env_id"]) && !yaml.contains(sandbox.base_url()),
+        !yaml.contains(&inputs["env_id"]),
         "the fresh sandbox is another one"
     );
+    for secret in recorded_secrets(&recorded) {
+        assert!(
+            !yaml.contains(&secret),
+            "`{secret}` is never written\n{yaml}"
+        );
+    }
     let sets = [
         format!("base_url={}", sandbox.base_url()),
         format!("environment_id={}", inputs["env_id"]),
@@ -288,6 +349,37 @@ fn bad_har_files_are_refused_with_their_position() {
         messages.push_str(&String::from_utf8_lossy(&out.stderr));
     }
     insta::assert_snapshot!(messages);
+}
+
+/// A request that got no response is in the HAR report all the same,
+/// with status 0.
+#[test]
+fn the_har_report_holds_failed_requests() {
+    let dir = scratch("failed");
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let spec = format!(
+        "version: 1\nname: down\nclients:\n  api:\n    base_url: http://127.0.0.1:{port}\nsteps:\n  ping:\n    client: api\n    request:\n      method: GET\n      url: /ping\n"
+    );
+    std::fs::write(dir.join("down.yaml"), spec).unwrap();
+    let har = dir.join("down.har");
+    let report = format!("har={}", har.display());
+    let run = caseflow(&["run", "down.yaml", "--report", &report], &dir);
+    assert_eq!(run.status.code(), Some(1), "{}", text(&run));
+    let doc: Value = serde_json::from_str(&std::fs::read_to_string(&har).unwrap()).unwrap();
+    let entries = doc["log"]["entries"].as_array().unwrap();
+    assert_eq!(entries.len(), 1, "{doc}");
+    assert_eq!(entries[0]["response"]["status"], 0);
+    assert_eq!(entries[0]["_caseflow"]["step"], "ping");
+    assert!(
+        entries[0]["request"]["url"]
+            .as_str()
+            .unwrap()
+            .ends_with("/ping")
+    );
 }
 
 #[test]

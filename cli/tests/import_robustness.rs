@@ -16,17 +16,22 @@ fn fixture(path: &str) -> String {
     .unwrap()
 }
 
-/// Cut at many places, and with bytes swapped for quotes, braces and newlines.
+/// Cut at many places, with characters swapped for quotes, braces,
+/// newlines and multi-byte ones, and options spelled with them (`-é`, `-–data`).
 fn variants(text: &str) -> Vec<String> {
-    let bytes = text.as_bytes();
+    let chars: Vec<char> = text.chars().collect();
     let mut out = Vec::new();
-    for cut in (0..bytes.len()).step_by(bytes.len() / 60 + 1) {
-        out.push(String::from_utf8_lossy(&bytes[..cut]).into_owned());
-        for b in [b'"', b'{', b'\n', b'\'', b'\\', b' '] {
-            let mut v = bytes.to_vec();
-            v[cut] = b;
-            out.push(String::from_utf8_lossy(&v).into_owned());
+    for cut in (0..chars.len()).step_by(chars.len() / 60 + 1) {
+        out.push(chars[..cut].iter().collect());
+        for c in ['"', '{', '\n', '\'', '\\', ' ', 'é', '–', '€', '😀'] {
+            let mut v = chars.clone();
+            v[cut] = c;
+            out.push(v.into_iter().collect());
         }
+    }
+    for dash in ["-é", "-–", "–", "-😀"] {
+        out.push(text.replace(" -", &format!(" {dash}")));
+        out.push(text.replace(" --", &format!(" {dash}")));
     }
     out
 }

@@ -118,10 +118,20 @@ pub fn is_secret_name(name: &str) -> bool {
     }
 }
 
+/// Words before `key` in a header name that make it no credential.
+const PLAIN_KEYS: &[&str] = &["idempotency", "cache", "public", "socket", "routing"];
+
 /// Whether a header's value is a credential: the fixed list, or a name
-/// like `X-Auth-Token`.
+/// like `X-Auth-Token`, `X-Access-Key` or `Ocp-Apim-Subscription-Key`
+/// (a header named `*-Key` carries one far more often than not).
 pub fn is_secret_header(name: &str) -> bool {
-    SECRET_HEADERS.iter().any(|h| h.eq_ignore_ascii_case(name)) || is_secret_name(name)
+    if SECRET_HEADERS.iter().any(|h| h.eq_ignore_ascii_case(name)) || is_secret_name(name) {
+        return true;
+    }
+    match words(name).as_slice() {
+        [.., before, last] if last == "key" => !PLAIN_KEYS.contains(&before.as_str()),
+        _ => false,
+    }
 }
 
 /// The normalised form of an extra field name from a spec's `secrets.fields`.
@@ -191,6 +201,10 @@ mod tests {
         assert!(is_secret_header("Authorization"));
         assert!(is_secret_header("Set-Cookie"));
         assert!(is_secret_header("X-Auth-Token"));
+        assert!(is_secret_header("X-Access-Key"));
+        assert!(is_secret_header("Ocp-Apim-Subscription-Key"));
+        assert!(is_secret_header("X-Access-Token"));
+        assert!(!is_secret_header("Idempotency-Key"));
         assert!(!is_secret_header("Content-Type"));
         assert!(!is_secret_header("Location"));
     }

@@ -391,6 +391,29 @@ async fn exchange(
                 if let Broken::Body(b) = &broken {
                     register_secrets(ctx, step, &b.head);
                 }
+                // Reports show failed requests too: what was received, or
+                // status 0 (HAR's word for no response) when nothing was.
+                let nothing;
+                let received = match &broken {
+                    Broken::Body(b) => &b.head,
+                    Broken::Send(_) => {
+                        nothing = Response {
+                            status: 0,
+                            headers: Vec::new(),
+                            text: String::new(),
+                            json: None,
+                            url: prepared.url.to_string(),
+                        };
+                        &nothing
+                    }
+                };
+                ctx.emit(EventKind::Exchange(super::event::Exchange {
+                    step: id,
+                    title: step.title.as_deref(),
+                    time: sent_at.elapsed(),
+                    request: &prepared,
+                    response: received,
+                }));
                 if verbose > 0 {
                     let mut text = clip(ctx, &prepared.dump(verbose > 1));
                     if let Broken::Body(b) = &broken {

@@ -2,26 +2,41 @@
 //! `$'...'` (what browsers' "copy as cURL" writes), backslash escapes,
 //! `\` line continuations; commands end at a newline, `;`, `&&` or `|`.
 
-/// The commands of `text`, each a list of words with the line it starts
-/// on; errors start with `line:col`.
-pub fn commands(text: &str) -> Result<Vec<(usize, Vec<String>)>, String> {
+/// A word of a command and where it starts (1-based, columns in characters).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Word {
+    pub text: String,
+    pub line: usize,
+    pub col: usize,
+}
+
+/// The commands of `text`, each a list of words; errors start with `line:col`.
+pub fn commands(text: &str) -> Result<Vec<Vec<Word>>, String> {
     let chars: Vec<char> = text.chars().collect();
     let mut commands = Vec::new();
-    let mut words: Vec<String> = Vec::new();
+    let mut words: Vec<Word> = Vec::new();
     let mut word = String::new();
     let mut in_word = false;
     let mut i = 0;
     let mut line = 1;
     let mut line_start = 0;
-    let mut command_line = 1;
-    let end_word = |word: &mut String, in_word: &mut bool, words: &mut Vec<String>| {
-        if *in_word {
-            words.push(std::mem::take(word));
-            *in_word = false;
-        }
-    };
+    let mut start = (1, 1);
+    let end_word =
+        |word: &mut String, in_word: &mut bool, words: &mut Vec<Word>, start: (usize, usize)| {
+            if *in_word {
+                words.push(Word {
+                    text: std::mem::take(word),
+                    line: start.0,
+                    col: start.1,
+                });
+                *in_word = false;
+            }
+        };
     while i < chars.len() {
         let c = chars[i];
+        if !in_word && !c.is_whitespace() && !matches!(c, '\n' | ';' | '|' | '&' | '#') {
+            start = (line, i - line_start + 1);
+        }
         match c {
             '\\' if chars.get(i + 1) == Some(&'\n') => {
                 i += 2;
@@ -65,6 +80,10 @@ pub fn commands(text: &str) -> Result<Vec<(usize, Vec<String>)>, String> {
                 while i < chars.len() && chars[i] != '\'' {
                     if chars[i] == '\\' && i + 1 < chars.len() {
                         i += 1;
+                        if chars[i] == '\n' {
+                            line += 1;
+                            line_start = i + 1;
+                        }
                         match chars[i] {
                             'n' => word.push('\n'),
                             't' => word.push('\t'),
@@ -104,7 +123,10 @@ pub fn commands(text: &str) -> Result<Vec<(usize, Vec<String>)>, String> {
                         && let Some(&n) = chars.get(i + 1)
                         && matches!(n, '"' | '\\' | '$' | '`' | '\n')
                     {
-                        if n != '\n' {
+                        if n == '\n' {
+                            line += 1;
+                            line_start = i + 2;
+                        } else {
                             word.push(n);
                         }
                         i += 2;
@@ -129,29 +151,26 @@ pub fn commands(text: &str) -> Result<Vec<(usize, Vec<String>)>, String> {
                 continue;
             }
             '\n' | ';' | '|' | '&' => {
-                end_word(&mut word, &mut in_word, &mut words);
+                end_word(&mut word, &mut in_word, &mut words, start);
                 if !words.is_empty() {
-                    commands.push((command_line, std::mem::take(&mut words)));
+                    commands.push(std::mem::take(&mut words));
                 }
                 if c == '\n' {
                     line += 1;
                     line_start = i + 1;
                 }
             }
-            c if c.is_whitespace() => end_word(&mut word, &mut in_word, &mut words),
+            c if c.is_whitespace() => end_word(&mut word, &mut in_word, &mut words, start),
             c => {
-                if words.is_empty() && !in_word {
-                    command_line = line;
-                }
                 word.push(c);
                 in_word = true;
             }
         }
         i += 1;
     }
-    end_word(&mut word, &mut in_word, &mut words);
+    end_word(&mut word, &mut in_word, &mut words, start);
     if !words.is_empty() {
-        commands.push((command_line, words));
+        commands.push(words);
     }
     Ok(commands)
 }
@@ -166,9 +185,9 @@ mod tests {
         let c: Vec<Vec<String>> = commands(text)
             .unwrap()
             .into_iter()
-            .map(|(_, w)| w)
+            .map(|w| w.into_iter().map(|w| w.text).collect())
             .collect();
-        assert_eq!(commands(text).unwrap()[1].0, 4);
+        assert_eq!(commands(text).unwrap()[1][0].line, 4);
         assert_eq!(
             c[0],
             [
@@ -185,5 +204,19 @@ mod tests {
         assert_eq!(c[1], ["curl", "h2"]);
         assert_eq!(c[2], ["echo", "done"]);
         assert!(commands("curl 'open").unwrap_err().contains("never closed"));
+    }
+
+    #[test]
+    fn positions_count_lines_inside_quotes() {
+        let at = |text: &str| {
+            let c = commands(text).unwrap();
+            let w = c.last().unwrap().last().unwrap().clone();
+            (w.line, w.col)
+        };
+        assert_eq!(at("curl \"a\\\nb\" -k"), (2, 4));
+        assert_eq!(at("curl $'a\\\nb' -k"), (2, 4));
+        assert_eq!(at("curl $'a\nb' -k"), (2, 4));
+        assert_eq!(at("curl 'é' -k"), (1, 10));
+        assert!(commands("x\n  \"open").unwrap_err().starts_with("2:3:"));
     }
 }

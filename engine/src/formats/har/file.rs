@@ -96,12 +96,55 @@ pub fn parse(file: &str, text: &str) -> Result<Har, String> {
     })
 }
 
-/// The reader's words for types, in the user's: `i64` is a number.
+/// The reader's words for types, in the user's: `i64` is a number, and
+/// `invalid type: map, expected a sequence` is "expected a list, found an object".
 fn plain_words(message: &str) -> String {
     let types = regex::Regex::new(r"\b(struct|enum) [A-Z]\w*").expect("valid regex");
     let numbers = regex::Regex::new(r"\b[iuf](8|16|32|64|128|size)\b").expect("valid regex");
     let m = types.replace_all(message, "an object");
     let m = numbers.replace_all(&m, "a number");
-    m.replace("a sequence", "a list")
-        .replace("a map", "an object")
+    let m = m
+        .replace("a sequence", "a list")
+        .replace("a map", "an object");
+    let invalid =
+        regex::Regex::new(r"^invalid (?:type|value): (.*), expected (.*)$").expect("valid regex");
+    match invalid.captures(&m) {
+        Some(c) => format!("expected {}, found {}", &c[2], found(&c[1])),
+        None => m,
+    }
+}
+
+/// What serde says it found (`map`, `string "ok"`, `integer `3``), as a user says it.
+fn found(what: &str) -> String {
+    let (kind, value) = what.split_once(' ').unwrap_or((what, ""));
+    let value = value.trim_matches('`');
+    match kind {
+        "map" => "an object".into(),
+        "sequence" => "a list".into(),
+        "string" => format!("the text {value}"),
+        "integer" | "floating" => {
+            let value = value.trim_start_matches("point ").trim_matches('`');
+            format!("the number {value}")
+        }
+        "boolean" => value.to_string(),
+        "null" | "unit" => "null".into(),
+        _ => what.into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse;
+
+    #[test]
+    fn type_errors_are_said_in_plain_words_with_their_position() {
+        let e = parse("x.har", "{\"log\": {\"entries\": {}}}").unwrap_err();
+        assert_eq!(
+            e,
+            "x.har:1:20: log.entries: expected a list, found an object"
+        );
+        let e = parse("x.har", "{\"log\": 3}").unwrap_err();
+        assert_eq!(e, "x.har:1:9: log: expected an object, found the number 3");
+        assert!(!e.contains("invalid type"), "{e}");
+    }
 }

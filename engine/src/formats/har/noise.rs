@@ -34,7 +34,7 @@ pub fn reason(entry: &Entry) -> Option<&'static str> {
         .nth(1)
         .and_then(|r| r.split(['/', '?', '#']).next())
         .unwrap_or("");
-    if ANALYTICS_HOSTS.iter().any(|h| host.ends_with(h)) {
+    if ANALYTICS_HOSTS.iter().any(|h| on_host(host, h)) {
         return Some("analytics and beacons");
     }
     let path = url
@@ -63,6 +63,21 @@ pub fn reason(entry: &Entry) -> Option<&'static str> {
     None
 }
 
+/// Whether `authority` (`user@host:port`) is `domain` or one of its
+/// subdomains: `notsentry.io` is not `sentry.io`.
+fn on_host(authority: &str, domain: &str) -> bool {
+    let host = authority.rsplit('@').next().unwrap_or(authority);
+    let host = match host.rsplit_once(':') {
+        Some((h, port)) if port.bytes().all(|b| b.is_ascii_digit()) => h,
+        _ => host,
+    };
+    let host = host.trim_end_matches('.');
+    host == domain
+        || host
+            .strip_suffix(domain)
+            .is_some_and(|rest| rest.ends_with('.'))
+}
+
 const STATIC_EXTENSIONS: &[&str] = &[
     ".js", ".mjs", ".css", ".png", ".jpg", ".jpeg", ".gif", ".svg", ".ico", ".webp", ".avif",
     ".woff", ".woff2", ".ttf", ".otf", ".eot", ".map", ".mp4", ".webm", ".mp3",
@@ -83,3 +98,18 @@ const ANALYTICS_HOSTS: &[&str] = &[
     "amplitude.com",
     "fullstory.com",
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::on_host;
+
+    #[test]
+    fn analytics_hosts_match_on_a_dot_boundary() {
+        assert!(on_host("sentry.io", "sentry.io"));
+        assert!(on_host("o1.ingest.sentry.io:443", "sentry.io"));
+        assert!(on_host("user@sentry.io", "sentry.io"));
+        assert!(!on_host("notsentry.io", "sentry.io"));
+        assert!(!on_host("notsentry.io:8080", "sentry.io"));
+        assert!(!on_host("sentry.io.example.com", "sentry.io"));
+    }
+}

@@ -56,14 +56,16 @@ impl Exchange {
     }
 
     /// A request body from its text and content type: JSON when it reads
-    /// as JSON and says so, a form when it is URL-encoded, else raw text.
+    /// as JSON and says so, or is an object or a list whatever it says (so
+    /// its credential-named fields are found), a form when it is
+    /// URL-encoded, else raw text.
     pub fn body_from(mime: &str, text: &str) -> Body {
         if text.is_empty() {
             return Body::None;
         }
         let mime = mime.to_ascii_lowercase();
-        if mime.contains("json")
-            && let Ok(v) = serde_json::from_str::<Json>(text)
+        if let Ok(v) = serde_json::from_str::<Json>(text)
+            && (mime.contains("json") || v.is_object() || v.is_array())
         {
             return Body::Json(v);
         }

@@ -7,9 +7,13 @@
 //! - a value is linked to the latest earlier response that holds it, among
 //!   those that came before any request sent it (a response that echoes
 //!   what was sent is not where it came from), and only when it is
-//!   [`values::meaningful`]: at least 8 characters and not a plain word;
+//!   [`values::meaningful`]: at least 8 characters and not a plain word,
+//!   or a one-time code of 6 or 7 digits (JSON integers alike), or an
+//!   all-capitals code of 8 to 10 letters from a field named like a code;
 //! - what no response gave becomes an input (base URLs, one client per
-//!   origin; credentials, secret and never written down; user names and
+//!   origin; credentials, secret and never written down: credential-named
+//!   fields, `Authorization` and other credential headers, secrets the
+//!   redaction layer finds in raw bodies; user names and
 //!   ids in paths, with the recorded value as default) or a template
 //!   function (`uuid()`, `random_string()`, `pkce()`, `client_secret_jwt()`);
 //! - repeated requests that got an error until one succeeded are one step
@@ -39,7 +43,7 @@ use super::GeneratedSpec;
 use super::names::{snake, unique};
 use super::postman::order::{self, Access};
 use super::postman::variables::{Ref, Site as RefSite};
-use crate::redact::is_secret_name;
+use crate::redact::{is_secret_header, is_secret_name};
 use crate::spec::duration::Duration;
 use crate::spec::model::{
     Capture, CaptureSpec, Client, Expect, Input, JsonBody, JsonType, Matcher, MatcherOps, Method,
@@ -100,6 +104,17 @@ struct Inference {
     at_token: bool,
     /// User name inputs: their recorded value and expression.
     user_names: Vec<(String, String)>,
+    /// Outputs (step, name) that capture a JSON integer.
+    numeric: HashSet<(usize, String)>,
+}
+
+/// Whether a value sent at `site` is a credential whatever it looks like.
+fn is_secret_site(site: Site<'_>) -> bool {
+    match site.place {
+        Place::BasicPassword | Place::Bearer | Place::Raw => true,
+        Place::Header => is_secret_header(site.name),
+        _ => is_secret_name(site.name),
+    }
 }
 
 impl Inference {
@@ -110,7 +125,7 @@ impl Inference {
         for (i, x) in xs.iter().enumerate() {
             rewrite::rewrite(x, &mut |v, site| {
                 first_sent.entry(v.to_string()).or_insert(i);
-                if is_secret_name(site.name) || site.place == Place::BasicPassword {
+                if is_secret_site(site) {
                     secret_values
                         .entry(v.to_string())
                         .or_insert_with(|| site.name.to_string());
@@ -144,6 +159,7 @@ impl Inference {
             single_origin: origins.len() == 1,
             at_token: false,
             user_names: Vec::new(),
+            numeric: HashSet::new(),
         }
     }
 
@@ -237,6 +253,11 @@ impl Inference {
             return Some(t);
         }
         if let Some(expr) = self.inputs.known(v) {
+            // Sent as a credential after it became a plain input: its
+            // recorded default must not be written.
+            if is_secret_site(site) {
+                self.inputs.mark_secret(v);
+            }
             // A later use may name it better: `/environments/{id}` after `/{id}/as/token`.
             if site.place == Place::Path && !site.name.is_empty() && !values::id_like(site.name) {
                 let name = format!("{}_id", naming::singular(&snake(site.name)));
@@ -246,7 +267,7 @@ impl Inference {
             self.note_ref(i, Ref::Input(expr.clone()), site);
             return Some(template(&expr));
         }
-        if values::meaningful(v)
+        if (values::meaningful(v) || self.code_from_response(i, v))
             && let Some(t) = self.link(i, v, site)
         {
             return Some(t);
@@ -256,10 +277,7 @@ impl Inference {
         {
             return Some(g.to_string());
         }
-        if self.secret_values.contains_key(v)
-            || is_secret_name(site.name)
-            || site.place == Place::BasicPassword
-        {
+        if self.secret_values.contains_key(v) || is_secret_site(site) {
             let name = self.secret_name(site);
             let expr = self.input(i, v, &name, Rank::Field, true, None, site);
             return Some(template(&expr));
@@ -346,6 +364,8 @@ impl Inference {
             Place::BasicUser if self.at_token => "client_id".into(),
             Place::BasicUser => "username".into(),
             _ if is_secret_name(site.name) => snake(site.name),
+            Place::Header if is_secret_header(site.name) => snake(site.name),
+            Place::Raw => "secret".into(),
             _ => "password".into(),
         }
     }
@@ -404,6 +424,21 @@ impl Inference {
         Some(format!("{{{{ steps.{step}.outputs.{output} }}}}"))
     }
 
+    /// An all-capitals code (`verification_code: "QWERTYUI"`) an earlier
+    /// response gave under a name like a code: letters only, it reads as
+    /// a word, but where it came from says it is none.
+    fn code_from_response(&self, i: usize, v: &str) -> bool {
+        if !values::capitals_code(v) {
+            return false;
+        }
+        let limit = self.first_sent.get(v).copied().unwrap_or(i).min(i);
+        (0..limit).any(|j| {
+            self.sources[j]
+                .get(v)
+                .is_some_and(|s| values::code_name(&s.name))
+        })
+    }
+
     /// A reference to the earlier response that holds `v`, adding the capture.
     fn link(&mut self, i: usize, v: &str, site: Site<'_>) -> Option<String> {
         let limit = self.first_sent.get(v).copied().unwrap_or(i).min(i);
@@ -439,6 +474,9 @@ impl Inference {
                 ..c.clone()
             })),
         };
+        if source.number {
+            self.numeric.insert((j, name.clone()));
+        }
         self.outputs[j].insert(name.clone(), capture);
         self.output_keys.insert(key, name.clone());
         name
@@ -450,7 +488,7 @@ impl Inference {
             Place::Header | Place::Bearer | Place::BasicUser | Place::BasicPassword => {
                 RefSite::Header
             }
-            Place::Form | Place::Json => RefSite::Body,
+            Place::Form | Place::Json | Place::Raw => RefSite::Body,
         };
         self.refs[i].push((r, at));
     }
@@ -565,15 +603,20 @@ impl Inference {
         options: &Options,
     ) -> Result<Inferred, String> {
         // What later steps read is what the response must hold.
-        for (step, outputs) in steps.iter_mut().zip(&self.outputs) {
+        for (j, (step, outputs)) in steps.iter_mut().zip(&self.outputs).enumerate() {
             step.outputs = outputs.clone();
-            for capture in outputs.values() {
+            for (name, capture) in outputs {
                 if let Some(path) = &capture.spec().json {
                     let expect = step.expect.get_or_insert_with(Box::default);
+                    let type_ = if self.numeric.contains(&(j, name.clone())) {
+                        JsonType::Integer
+                    } else {
+                        JsonType::String
+                    };
                     expect.body.insert(
                         path.clone(),
                         Matcher::Ops(Box::new(MatcherOps {
-                            type_: Some(JsonType::String),
+                            type_: Some(type_),
                             ..MatcherOps::default()
                         })),
                     );
@@ -744,6 +787,173 @@ mod tests {
             response: Some(response),
             started_ms: None,
         }
+    }
+
+    fn options() -> Options {
+        Options {
+            name: "t".into(),
+            title: "t".into(),
+            tags: vec![],
+            header: vec![],
+        }
+    }
+
+    fn request(method: Method, url: &str, headers: &[(&str, &str)], body: Body) -> Exchange {
+        Exchange {
+            title: None,
+            method,
+            url: url::Url::parse(url).unwrap(),
+            headers: headers
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            body,
+            response: None,
+            started_ms: None,
+        }
+    }
+
+    fn json_seen(body: serde_json::Value) -> Seen {
+        Seen {
+            status: 200,
+            headers: vec![],
+            text: body.to_string(),
+            json: Some(body),
+        }
+    }
+
+    #[test]
+    fn auth_headers_become_secret_inputs_with_their_scheme_kept() {
+        let headers = [
+            ("Authorization", "Bearer sk_live_51HqLyjWDarjtT1zdp7dc"),
+            ("X-Token-Scheme", "Token tok_a1b2c3d4e5"),
+            ("Proxy-Authorization", "Basic dXNlcjpwcjB4eXBhc3M="),
+            ("Ocp-Apim-Subscription-Key", "0123abcd4567ef89"),
+            ("X-Access-Key", "AKIAIOSFODNN7EXAMPLE"),
+        ];
+        let a = request(Method::GET, "http://h/a", &headers, Body::None);
+        let digest = request(
+            Method::GET,
+            "http://h/b",
+            &[(
+                "Authorization",
+                r#"Digest username="u", response="6629fae49393a053""#,
+            )],
+            Body::None,
+        );
+        let token = request(
+            Method::GET,
+            "http://h/c",
+            &[("Authorization", "Token 9944b09199c62bcf9418ad846dd0e4bb")],
+            Body::None,
+        );
+        let yaml = infer(vec![a, digest, token], &options()).unwrap().spec.yaml;
+        for secret in [
+            "sk_live_51HqLyjWDarjtT1zdp7dc",
+            "dXNlcjpwcjB4eXBhc3M=",
+            "pr0xypass",
+            "0123abcd4567ef89",
+            "AKIAIOSFODNN7EXAMPLE",
+            "6629fae49393a053",
+            "9944b09199c62bcf9418ad846dd0e4bb",
+        ] {
+            assert!(!yaml.contains(secret), "{secret}\n{yaml}");
+        }
+        assert!(yaml.contains("Bearer {{ inputs.access_token }}"), "{yaml}");
+        assert!(yaml.contains("Digest {{ inputs."), "{yaml}");
+        assert!(yaml.contains("Token {{ inputs."), "{yaml}");
+        // Not a credential header: kept as recorded.
+        assert!(yaml.contains("Token tok_a1b2c3d4e5"), "{yaml}");
+    }
+
+    #[test]
+    fn credentials_in_text_bodies_and_numbers_are_never_written() {
+        let json_as_text = request(
+            Method::POST,
+            "http://h/login",
+            &[("Content-Type", "text/plain")],
+            Exchange::body_from("text/plain", r#"{"user":"alice","password":"hunter2xyz"}"#),
+        );
+        let raw = request(
+            Method::POST,
+            "http://h/raw",
+            &[("Content-Type", "text/plain")],
+            Exchange::body_from("text/plain", "mode=x client_secret=zx81vq77pp end"),
+        );
+        let numbers = request(
+            Method::POST,
+            "http://h/verify",
+            &[],
+            Body::Json(serde_json::json!({"pin": 4821, "otp": 735911, "count": 3})),
+        );
+        let yaml = infer(vec![json_as_text, raw, numbers], &options())
+            .unwrap()
+            .spec
+            .yaml;
+        for secret in ["hunter2xyz", "zx81vq77pp", "4821", "735911"] {
+            assert!(!yaml.contains(secret), "{secret}\n{yaml}");
+        }
+        assert!(yaml.contains("{{ inputs.password }}"), "{yaml}");
+        assert!(
+            yaml.contains("client_secret={{ inputs.client_secret }} end"),
+            "{yaml}"
+        );
+        assert!(
+            yaml.contains("{{ inputs.pin }}") && yaml.contains("{{ inputs.otp }}"),
+            "{yaml}"
+        );
+        assert!(yaml.contains("count: 3"), "{yaml}");
+    }
+
+    #[test]
+    fn a_value_later_sent_as_a_credential_has_no_default() {
+        let first = request(
+            Method::POST,
+            "http://h/users",
+            &[],
+            Body::Json(serde_json::json!({"username": "Kq9vL2mZx8"})),
+        );
+        let second = request(
+            Method::GET,
+            "http://h/me",
+            &[("Authorization", "Bearer Kq9vL2mZx8")],
+            Body::None,
+        );
+        let yaml = infer(vec![first, second], &options()).unwrap().spec.yaml;
+        assert!(!yaml.contains("Kq9vL2mZx8"), "{yaml}");
+    }
+
+    #[test]
+    fn numeric_ids_and_capital_codes_are_linked() {
+        let create = exchange(
+            Method::POST,
+            "http://h/orders",
+            Body::Json(serde_json::json!({"item": "book"})),
+            json_seen(serde_json::json!({"id": 123456, "verification_code": "QWERTYUI"})),
+        );
+        let read = exchange(
+            Method::GET,
+            "http://h/orders/123456",
+            Body::None,
+            json_seen(serde_json::json!({})),
+        );
+        let verify = exchange(
+            Method::POST,
+            "http://h/verify",
+            Body::Json(serde_json::json!({"order": 123456, "code": "QWERTYUI"})),
+            json_seen(serde_json::json!({})),
+        );
+        let yaml = infer(vec![create, read, verify], &options())
+            .unwrap()
+            .spec
+            .yaml;
+        assert!(!yaml.contains("123456"), "{yaml}");
+        assert!(!yaml.contains("QWERTYUI"), "{yaml}");
+        assert!(
+            yaml.contains("/orders/{{ steps.create_order.outputs.id }}"),
+            "{yaml}"
+        );
+        assert!(yaml.contains("type: integer"), "{yaml}");
     }
 
     /// 32 random bytes in base64url are letters only now and then: the

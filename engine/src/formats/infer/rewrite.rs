@@ -1,7 +1,9 @@
 //! Every value a request sends, in one walk: path segments, query and form
-//! values, JSON string leaves, header values (the token of `Bearer`, both
-//! halves of `Basic`). A caller decides what each becomes; the walk puts
-//! its answer in place and keeps the literal where it has none.
+//! values, JSON leaves, header values (the credentials after an
+//! `Authorization` scheme, both halves of `Basic`), and the secrets the
+//! redaction layer finds in a raw body. A caller decides what each
+//! becomes; the walk puts its answer in place and keeps the literal where
+//! it has none.
 
 use base64::Engine;
 use indexmap::IndexMap;
@@ -9,6 +11,7 @@ use serde_json::Value as Json;
 
 use super::exchange::{Body, Exchange};
 use super::values::{MASK, id_like};
+use crate::redact::Redactor;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Place {
@@ -20,6 +23,8 @@ pub enum Place {
     BasicUser,
     BasicPassword,
     Bearer,
+    /// A secret found inside a raw body; `name` is the field it followed.
+    Raw,
 }
 
 /// Where a value is sent: `name` is its field, its header, or the path
@@ -115,7 +120,7 @@ pub fn rewrite(x: &Exchange, f: &mut dyn FnMut(&str, Site<'_>) -> Option<String>
         {
             continue;
         }
-        let value = if lower == "authorization" {
+        let value = if lower == "authorization" || lower == "proxy-authorization" {
             authorization(value, f)
         } else {
             let site = Site {
@@ -141,7 +146,7 @@ pub fn rewrite(x: &Exchange, f: &mut dyn FnMut(&str, Site<'_>) -> Option<String>
             }
             out.form = Some(form);
         }
-        Body::Raw(text) => out.body = Some(literal(text)),
+        Body::Raw(text) => out.body = Some(raw(text, f)),
     }
     out
 }
@@ -200,7 +205,93 @@ fn authorization(value: &str, f: &mut dyn FnMut(&str, Site<'_>) -> Option<String
         place: Place::Header,
         name: "authorization",
     };
+    // `Token xyz`, `Digest username="a", response="..."`: the scheme word
+    // stays readable, what follows it is the credential.
+    let is_scheme = !scheme.is_empty()
+        && scheme
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-');
+    let credentials = credentials.trim();
+    if is_scheme && !credentials.is_empty() {
+        let t = f(credentials, site).unwrap_or_else(|| literal(credentials));
+        return format!("{scheme} {t}");
+    }
     f(value, site).unwrap_or_else(|| literal(value))
+}
+
+/// A raw body with each secret the redaction layer finds in it (a
+/// credential-named pair, a JWT) handed to `f`; where `f` has no answer
+/// the secret is masked, never written.
+fn raw(text: &str, f: &mut dyn FnMut(&str, Site<'_>) -> Option<String>) -> String {
+    let redactor = Redactor::new();
+    redactor.learn_text(text);
+    let masked = redactor.redact(text);
+    if masked == text {
+        return literal(text);
+    }
+    let Some(pieces) = secrets_between(text, &masked) else {
+        // The masks cannot be placed back: the whole body is the secret.
+        let site = Site {
+            place: Place::Raw,
+            name: "body",
+        };
+        return f(text, site).unwrap_or_else(|| MASK.to_string());
+    };
+    let name_before = regex::Regex::new(r#"([A-Za-z_][A-Za-z0-9_.$-]*)["']?\s*[:=]\s*["']?$"#)
+        .expect("valid regex");
+    let mut out = String::new();
+    let mut consumed = 0;
+    for (plain, secret) in pieces {
+        out.push_str(&literal(plain));
+        consumed += plain.len();
+        if let Some(secret) = secret {
+            let before = &text[..consumed];
+            let name = name_before
+                .captures(before)
+                .and_then(|c| c.get(1))
+                .map_or("secret", |m| m.as_str());
+            let site = Site {
+                place: Place::Raw,
+                name,
+            };
+            out.push_str(&f(secret, site).unwrap_or_else(|| MASK.to_string()));
+            consumed += secret.len();
+        }
+    }
+    out
+}
+
+/// `text` cut at the secrets `masked` (the same text, each secret replaced
+/// by [`MASK`]) hides: plain runs, each followed by the secret after it.
+fn secrets_between<'a>(text: &'a str, masked: &str) -> Option<Vec<(&'a str, Option<&'a str>)>> {
+    let parts: Vec<&str> = masked.split(MASK).collect();
+    let mut out = Vec::new();
+    let mut rest = text;
+    let first = rest.strip_prefix(parts[0])?;
+    let mut plain = &text[..parts[0].len()];
+    rest = first;
+    for (k, part) in parts.iter().enumerate().skip(1) {
+        let last = k == parts.len() - 1;
+        // Adjacent masks: one secret, up to the next plain run.
+        if part.is_empty() && !last {
+            continue;
+        }
+        let end = if last {
+            rest.len()
+                .checked_sub(part.len())
+                .filter(|&e| rest[e..] == **part)?
+        } else {
+            rest.find(part)?
+        };
+        if end == 0 {
+            return None;
+        }
+        out.push((plain, Some(&rest[..end])));
+        plain = &rest[end..end + part.len()];
+        rest = &rest[end + part.len()..];
+    }
+    out.push((plain, None));
+    Some(out)
 }
 
 /// The expression inside a template that is one `{{ expr }}`, else the
@@ -231,6 +322,14 @@ fn json(v: &Json, key: &str, f: &mut dyn FnMut(&str, Site<'_>) -> Option<String>
                 .map(|(k, v)| (k.clone(), json(v, k, f)))
                 .collect(),
         ),
+        // Numbers too: a PIN, a one-time code, an id a response gave.
+        Json::Number(n) => {
+            let site = Site {
+                place: Place::Json,
+                name: key,
+            };
+            f(&n.to_string(), site).map_or_else(|| v.clone(), Json::String)
+        }
         other => other.clone(),
     }
 }
@@ -284,5 +383,34 @@ mod tests {
             "steps.a.outputs.id"
         );
         assert_eq!(expression(None, "it's"), "'it\\'s'");
+    }
+
+    #[test]
+    fn secrets_of_a_raw_body_are_handed_over_and_never_kept() {
+        let x = Exchange {
+            title: None,
+            method: crate::spec::model::Method::POST,
+            url: url::Url::parse("http://h/login").unwrap(),
+            headers: vec![],
+            body: Body::Raw("user=alice password=hunter22x mode=1".into()),
+            response: None,
+            started_ms: None,
+        };
+        let mut seen = Vec::new();
+        let rw = rewrite(&x, &mut |v, site| {
+            if site.place == Place::Raw {
+                seen.push((v.to_string(), site.place, site.name.to_string()));
+            }
+            None
+        });
+        assert_eq!(
+            seen,
+            [("hunter22x".to_string(), Place::Raw, "password".to_string())]
+        );
+        assert_eq!(rw.body.as_deref(), Some("user=alice password=••• mode=1"));
+        assert_eq!(
+            secrets_between("a=xy&b=zz", "a=•••&b=•••"),
+            Some(vec![("a=", Some("xy")), ("&b=", Some("zz")), ("", None)])
+        );
     }
 }

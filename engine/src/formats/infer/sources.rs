@@ -18,6 +18,8 @@ pub struct Source {
     pub name: String,
     /// JSON depth; a shallower path wins when a value appears twice.
     depth: usize,
+    /// A JSON integer (`"id": 123456`), written as text when sent in a path.
+    pub number: bool,
 }
 
 impl Source {
@@ -30,6 +32,7 @@ impl Source {
             },
             name: name.to_string(),
             depth: 1,
+            number: false,
         }
     }
 }
@@ -100,6 +103,7 @@ pub fn index(seen: &Seen, request_url: &url::Url) -> HashMap<String, Source> {
                     capture,
                     name: snake(&name),
                     depth: 0,
+                    number: false,
                 },
             );
         }
@@ -122,6 +126,25 @@ fn leaves(json: &Json, path: &str, key: &str, depth: usize, put: &mut impl FnMut
                     snake(key)
                 },
                 depth,
+                number: false,
+            },
+        ),
+        // Integers are ids too (`{"id": 123456}` then `/orders/123456`);
+        // [`super::values::meaningful`] keeps short counts and flags out.
+        Json::Number(n) if n.is_i64() || n.is_u64() => put(
+            n.to_string(),
+            Source {
+                capture: CaptureSpec {
+                    json: Some(path.to_string()),
+                    ..CaptureSpec::default()
+                },
+                name: if key.is_empty() {
+                    "value".into()
+                } else {
+                    snake(key)
+                },
+                depth,
+                number: true,
             },
         ),
         Json::Object(map) => {
@@ -161,6 +184,7 @@ fn header_source(header: &str, query: Option<&str>, fragment: Option<&str>) -> S
         },
         name,
         depth: 0,
+        number: false,
     }
 }
 
@@ -250,5 +274,12 @@ mod tests {
         let found = index(&json, &url);
         assert_eq!(found["x1234567"].capture.json.as_deref(), Some("$.id"));
         assert_eq!(found["q"].capture.json.as_deref(), Some("$['odd-key'][0]"));
+        let numbers = Seen {
+            json: Some(serde_json::json!({"order": {"id": 123456}})),
+            ..json
+        };
+        let found = index(&numbers, &url);
+        assert!(found["123456"].number);
+        assert_eq!(found["123456"].capture.json.as_deref(), Some("$.order.id"));
     }
 }

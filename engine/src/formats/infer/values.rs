@@ -55,6 +55,18 @@ fn humps(word: &str) -> impl Iterator<Item = &str> {
     (0..starts.len() - 1).map(move |k| &word[starts[k]..starts[k + 1]])
 }
 
+/// 8 to 10 capital letters, as one-time codes are made (`QWERTYUI`):
+/// [`plain_words`] takes it for a word unless its source says otherwise.
+pub fn capitals_code(value: &str) -> bool {
+    (8..=10).contains(&value.len()) && value.bytes().all(|b| b.is_ascii_uppercase())
+}
+
+/// A field named like a code: `code`, `verification_code`, `otp`.
+pub fn code_name(name: &str) -> bool {
+    let key = snake(name);
+    key == "code" || key == "otp" || key.ends_with("_code") || key.ends_with("_otp")
+}
+
 /// Shortest value linked to a response.
 pub const MIN_LINKED: usize = 8;
 
@@ -180,7 +192,6 @@ impl Inputs {
         expr
     }
 
-    /// The final inputs, and each placeholder with its final name.
     /// The input already made for `value`, if any.
     pub fn known(&self, value: &str) -> Option<String> {
         self.by_value
@@ -198,6 +209,18 @@ impl Inputs {
             .collect()
     }
 
+    /// Makes the input of `value` a secret: no default is written.
+    pub fn mark_secret(&mut self, value: &str) {
+        if let Some(&i) = self.by_value.get(value) {
+            let d = &mut self.drafts[i];
+            if !d.secret {
+                d.secret = true;
+                d.description = "A credential the requests send; never written to the file".into();
+            }
+        }
+    }
+
+    /// The final inputs, and each placeholder with its final name.
     pub fn finish(self) -> (IndexMap<String, Input>, Vec<(String, String)>) {
         let mut taken = HashSet::new();
         let mut inputs = IndexMap::new();
@@ -276,5 +299,26 @@ mod tests {
             Some("{{ uuid() }}")
         );
         assert_eq!(generated("abc", "state"), Some("{{ random_string(16) }}"));
+        assert!(capitals_code("QWERTYUI") && capitals_code("COMPLETE"));
+        assert!(!capitals_code("USER_NAME") && !capitals_code("COMPLETED_NOW"));
+        assert!(code_name("verification_code") && code_name("otp") && !code_name("status"));
+    }
+
+    #[test]
+    fn an_input_sent_later_as_a_credential_loses_its_default() {
+        let mut inputs = Inputs::default();
+        inputs.reference(
+            "s3cr3t-val",
+            "name",
+            Rank::Field,
+            false,
+            Some("s3cr3t-val"),
+            "",
+        );
+        inputs.mark_secret("s3cr3t-val");
+        let (inputs, _) = inputs.finish();
+        let input = &inputs["name"];
+        assert_eq!(input.secret, Some(true));
+        assert_eq!(input.default, None);
     }
 }
