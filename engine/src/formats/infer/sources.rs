@@ -112,41 +112,24 @@ pub fn index(seen: &Seen, request_url: &url::Url) -> HashMap<String, Source> {
 }
 
 fn leaves(json: &Json, path: &str, key: &str, depth: usize, put: &mut impl FnMut(String, Source)) {
+    let at = |number| Source {
+        capture: CaptureSpec {
+            json: Some(path.to_string()),
+            ..CaptureSpec::default()
+        },
+        name: if key.is_empty() {
+            "value".into()
+        } else {
+            snake(key)
+        },
+        depth,
+        number,
+    };
     match json {
-        Json::String(s) => put(
-            s.clone(),
-            Source {
-                capture: CaptureSpec {
-                    json: Some(path.to_string()),
-                    ..CaptureSpec::default()
-                },
-                name: if key.is_empty() {
-                    "value".into()
-                } else {
-                    snake(key)
-                },
-                depth,
-                number: false,
-            },
-        ),
+        Json::String(s) => put(s.clone(), at(false)),
         // Integers are ids too (`{"id": 123456}` then `/orders/123456`);
         // [`super::values::meaningful`] keeps short counts and flags out.
-        Json::Number(n) if n.is_i64() || n.is_u64() => put(
-            n.to_string(),
-            Source {
-                capture: CaptureSpec {
-                    json: Some(path.to_string()),
-                    ..CaptureSpec::default()
-                },
-                name: if key.is_empty() {
-                    "value".into()
-                } else {
-                    snake(key)
-                },
-                depth,
-                number: true,
-            },
-        ),
+        Json::Number(n) if n.is_i64() || n.is_u64() => put(n.to_string(), at(true)),
         Json::Object(map) => {
             for (k, v) in map {
                 let p = if is_identifier(k) {
