@@ -298,6 +298,7 @@ steps:
       key: {{ json: $.json.o, regex: '"(\w)"' }}
       whole: {{ json: $.json.s, regex: "e.t" }}
       grouped: {{ json: $.json.s, regex: "t(e)x" }}
+      anchored: {{ json: $.json.s, regex: "^te" }}
 "#
     ))
     .await;
@@ -307,6 +308,7 @@ steps:
     assert_eq!(out(&r, "read", "key"), json!("k"));
     assert_eq!(out(&r, "read", "whole"), json!("ext"));
     assert_eq!(out(&r, "read", "grouped"), json!("e"));
+    assert_eq!(out(&r, "read", "anchored"), json!("te"));
 }
 
 #[tokio::test]

@@ -116,17 +116,15 @@ fn compiled(path: &str) -> Result<Arc<JpQuery>, JsonPathError> {
 }
 
 fn narrow(spec: &CaptureSpec, values: Vec<Json>) -> Result<Vec<Json>, String> {
+    if spec.query.is_none() && spec.fragment.is_none() && spec.regex.is_none() {
+        return Ok(values);
+    }
     let mut out = Vec::new();
     for value in values {
-        let text = match &value {
-            Json::String(s) => s.clone(),
-            other if spec.query.is_some() || spec.fragment.is_some() || spec.regex.is_some() => {
-                other.to_string()
-            }
-            _ => {
-                out.push(value);
-                continue;
-            }
+        // A number or an object is narrowed as its JSON text.
+        let text = match value {
+            Json::String(s) => s,
+            other => other.to_string(),
         };
         let mut texts = vec![text];
         if let Some(name) = &spec.query {
@@ -161,11 +159,7 @@ fn narrow(spec: &CaptureSpec, values: Vec<Json>) -> Result<Vec<Json>, String> {
             }
             texts = matched;
         }
-        if spec.query.is_none() && spec.fragment.is_none() && spec.regex.is_none() {
-            out.push(value);
-        } else {
-            out.extend(texts.into_iter().map(Json::String));
-        }
+        out.extend(texts.into_iter().map(Json::String));
     }
     Ok(out)
 }
