@@ -232,8 +232,7 @@ steps:
 /// name what was expected and what came: one failure line each.
 #[tokio::test]
 async fn every_matcher_refuses_what_it_does_not_hold_for() {
-    let body =
-        r#"{"s": "text", "i": 42, "f": 1.5, "b": true, "a": [1, "x"], "o": {"k": "v"}, "n": null}"#;
+    let body = r#"{"s": "text", "i": 42, "f": 1.5, "b": true, "a": [1, "x"], "o": {"k": "v"}, "n": null, "d": "4217", "w": 42.0, "m": -3}"#;
     let (_srv, r) = serve_and_run(&format!(
         r#"
 steps:
@@ -250,6 +249,10 @@ steps:
         $.json.a: {{ type: array, contains: x }}
         $.json.o: {{ type: object, contains: k }}
         $.json.n: {{ type: "null" }}
+        $.json.d: {{ equals: 4217 }}
+        $['json']['a']: {{ not_equals: '[1,"x"]' }}
+        $.json.w: {{ type: integer }}
+        $.json.m: {{ type: integer, lt: 0 }}
   refuses:
     client: api
     request: {{ method: POST, url: /echo, body: '{body}', headers: {{ Content-Type: application/json }} }}
@@ -263,6 +266,7 @@ steps:
         $.json.a: {{ type: object, contains: y }}
         $.json.o: {{ type: array, contains: v }}
         $.json.n: {{ type: string }}
+        $.json.m: {{ type: string }}
         $.json.missing: {{ type: string }}
 "#
     ))
@@ -299,6 +303,7 @@ steps:
       whole: {{ json: $.json.s, regex: "e.t" }}
       grouped: {{ json: $.json.s, regex: "t(e)x" }}
       anchored: {{ json: $.json.s, regex: "^te" }}
+      digits: {{ json: $.json.i, regex: "[0-9]", all: true }}
 "#
     ))
     .await;
@@ -309,6 +314,7 @@ steps:
     assert_eq!(out(&r, "read", "whole"), json!("ext"));
     assert_eq!(out(&r, "read", "grouped"), json!("e"));
     assert_eq!(out(&r, "read", "anchored"), json!("te"));
+    assert_eq!(out(&r, "read", "digits"), json!(["4", "2", "1", "7"]));
 }
 
 #[tokio::test]

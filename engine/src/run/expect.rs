@@ -267,9 +267,8 @@ fn has_type(v: &Json, ty: JsonType) -> bool {
     match ty {
         JsonType::String => v.is_string(),
         JsonType::Number => v.is_number(),
-        JsonType::Integer => {
-            v.is_i64() || v.is_u64() || v.as_f64().is_some_and(|f| f.fract() == 0.0)
-        }
+        // `42.0` is an integer too, as JSON Schema counts them.
+        JsonType::Integer => v.as_f64().is_some_and(|f| f.fract() == 0.0),
         JsonType::Boolean => v.is_boolean(),
         JsonType::Array => v.is_array(),
         JsonType::Object => v.is_object(),
