@@ -71,17 +71,7 @@ fn template_syntax_in_the_document_is_sent_as_text() {
             "name: $inputs.first",
             "name: \"{{ 6 * 7 }} {$inputs.first} {% x %}\"",
         );
-    let dir = support::write_spec("items.openapi.json", "")
-        .parent()
-        .unwrap()
-        .to_path_buf();
-    std::fs::copy(
-        fixture("items.openapi.json"),
-        dir.join("items.openapi.json"),
-    )
-    .unwrap();
-    let doc = dir.join("chain.arazzo.yaml");
-    std::fs::write(&doc, text_doc).unwrap();
+    let doc = items::document_beside_description("chain.arazzo.yaml", &text_doc);
     let (url, items) = items::serve(Items::default());
     let set = format!("items_url={url}");
     let args = [

@@ -95,17 +95,8 @@ fn chain(n: usize) -> String {
 
 #[test]
 fn two_hundred_chained_steps_each_receive_the_id_before_theirs() {
-    let dir = std::env::temp_dir().join(format!("caseflow-arazzo-chain-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::copy(
-        fixture("items.openapi.json"),
-        dir.join("items.openapi.json"),
-    )
-    .unwrap();
-    let doc = dir.join("chain.arazzo.yaml");
-    std::fs::write(&doc, chain(200)).unwrap();
+    let doc = items::document_beside_description("chain.arazzo.yaml", &chain(200));
     let (out, items) = run(&doc, 0);
-    std::fs::remove_dir_all(&dir).ok();
     assert!(out.status.success(), "{}", text(&out));
     let store = items.store.lock().unwrap();
     assert_eq!(store.len(), 200);
@@ -161,17 +152,7 @@ fn a_retry_on_a_status_code_does_not_retry_other_failures() {
     let text_doc = std::fs::read_to_string(fixture("workflow-depends-on.arazzo.yaml"))
         .unwrap()
         .replace("$statusCode == 500", "$statusCode == 503");
-    let dir = support::write_spec("items.openapi.json", "")
-        .parent()
-        .unwrap()
-        .to_path_buf();
-    std::fs::copy(
-        fixture("items.openapi.json"),
-        dir.join("items.openapi.json"),
-    )
-    .unwrap();
-    let doc = dir.join("workflow-depends-on.arazzo.yaml");
-    std::fs::write(&doc, text_doc).unwrap();
+    let doc = items::document_beside_description("workflow-depends-on.arazzo.yaml", &text_doc);
     let (out, items) = run(&doc, 1);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     assert_eq!(items.posts.load(Ordering::SeqCst), 1);

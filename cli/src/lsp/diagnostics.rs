@@ -6,14 +6,18 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use caseflow::spec::diagnostic::Severity;
+use caseflow::spec::snippet::SourceRedactor;
 use lsp_types::{Diagnostic, DiagnosticSeverity, PublishDiagnosticsParams};
 
 use super::to_proto;
 use super::workspace::{Document, Workspace};
 
 /// A document's diagnostics by file, redacted, with its own file always present.
-pub fn by_file(workspace: &Workspace, doc: &Document) -> BTreeMap<PathBuf, Vec<Diagnostic>> {
-    let redactor = workspace.redactor(doc);
+pub fn by_file(
+    workspace: &Workspace,
+    doc: &Document,
+    redactor: &SourceRedactor,
+) -> BTreeMap<PathBuf, Vec<Diagnostic>> {
     let mut by_file: BTreeMap<PathBuf, Vec<Diagnostic>> = BTreeMap::new();
     by_file.insert(doc.path.clone(), Vec::new());
     for d in &doc.diagnostics {
@@ -57,9 +61,15 @@ pub fn publish(workspace: &Workspace, files: &BTreeSet<PathBuf>) -> Vec<PublishD
 }
 
 fn union(workspace: &Workspace, file: &Path) -> Vec<Diagnostic> {
-    let mut all: Vec<Diagnostic> = Vec::new();
-    for doc in workspace.documents.values() {
-        for d in doc.published.get(file).into_iter().flatten() {
+    let mut lists = workspace
+        .documents
+        .values()
+        .filter_map(|doc| doc.published.get(file));
+    // Most files are one document's: its list as it is, without comparing
+    // every diagnostic with every other.
+    let mut all = lists.next().cloned().unwrap_or_default();
+    for list in lists {
+        for d in list {
             if !all.contains(d) {
                 all.push(d.clone());
             }

@@ -123,7 +123,7 @@ impl<'c> Server<'c> {
             .workspace
             .documents
             .values()
-            .fold(message, |m, doc| self.workspace.redactor(doc).redact(&m));
+            .fold(message, |m, doc| doc.redactor.redact(&m));
         eprintln!("error: caseflow lsp: an internal error on `{method}`: {message}");
     }
 
@@ -185,11 +185,13 @@ impl<'c> Server<'c> {
             let Some(doc) = self.workspace.get(&path) else {
                 continue;
             };
-            let found = diagnostics::by_file(&self.workspace, doc);
+            let redactor = self.workspace.redactor(doc);
+            let found = diagnostics::by_file(&self.workspace, doc, &redactor);
             if let Some(doc) = self.workspace.documents.get_mut(&path) {
                 touched.extend(doc.published.keys().cloned());
                 touched.extend(found.keys().cloned());
                 doc.published = found;
+                doc.redactor = redactor;
             }
         }
         for params in diagnostics::publish(&self.workspace, &touched) {
@@ -212,7 +214,7 @@ impl<'c> Server<'c> {
                 let (line, col) = to_proto::line_and_col(&doc.text, pos);
                 let items = completion::complete(spec, &doc.text, pos.line as usize, line, col);
                 let mut items = to_json(CompletionResponse::Array(items))?;
-                redact_strings(&mut items, &self.workspace.redactor(doc));
+                redact_strings(&mut items, &doc.redactor);
                 Ok(items)
             }
             GotoDefinition::METHOD => {
@@ -271,7 +273,7 @@ impl<'c> Server<'c> {
                 to_json(Hover {
                     contents: HoverContents::Markup(MarkupContent {
                         kind: MarkupKind::Markdown,
-                        value: self.workspace.redactor(doc).redact(&text),
+                        value: doc.redactor.redact(&text),
                     }),
                     range: None,
                 })
@@ -282,7 +284,7 @@ impl<'c> Server<'c> {
                     return to_json(Vec::<lsp_types::CodeLens>::new());
                 };
                 let mut lenses = to_json(plan_lens::lenses(spec, &uri))?;
-                redact_strings(&mut lenses, &self.workspace.redactor(doc));
+                redact_strings(&mut lenses, &doc.redactor);
                 Ok(lenses)
             }
             ExecuteCommand::METHOD if params["command"] == plan_lens::COMMAND => {
@@ -294,7 +296,7 @@ impl<'c> Server<'c> {
                     .as_ref()
                     .and_then(|spec| plan_lens::text(spec))
                     .unwrap_or_else(|| "the spec has errors: fix them to see its plan".into());
-                Ok(Value::String(self.workspace.redactor(doc).redact(&text)))
+                Ok(Value::String(doc.redactor.redact(&text)))
             }
             method => Err((
                 ErrorCode::MethodNotFound,

@@ -20,6 +20,9 @@ pub struct Document {
     pub loaded: bool,
     /// This document's diagnostics in protocol form, by the file they are in.
     pub published: BTreeMap<PathBuf, Vec<lsp_types::Diagnostic>>,
+    /// What every answer about this document is masked with, learnt once
+    /// an analysis ([`Workspace::redactor`]), not once a request.
+    pub redactor: SourceRedactor,
 }
 
 #[derive(Default)]
@@ -36,6 +39,7 @@ impl Workspace {
             spec: None,
             loaded: false,
             published: BTreeMap::new(),
+            redactor: SourceRedactor::new(),
         };
         self.documents.insert(path, doc);
     }

@@ -93,3 +93,16 @@ async fn read(
         .map(axum::Json)
         .ok_or(StatusCode::NOT_FOUND)
 }
+
+/// An Arazzo document with `text`, written as `name` into a scratch
+/// directory beside the items API's description (`items.openapi.json`).
+pub fn document_beside_description(name: &str, text: &str) -> std::path::PathBuf {
+    let doc = super::write_spec(name, text);
+    let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/arazzo");
+    std::fs::copy(
+        fixtures.join("items.openapi.json"),
+        doc.with_file_name("items.openapi.json"),
+    )
+    .unwrap();
+    doc
+}

@@ -235,6 +235,32 @@ impl<'a> Command<'a> {
             .push(format!("{}:{}:{}: {message}", self.source, at.line, at.col));
     }
 
+    /// An option caseflow does not know, left out with a warning. A long
+    /// one may take a value: the next word is not the URL unless it reads
+    /// as one.
+    fn unknown(&mut self, opt: &Opt<'_>, args: &[Word], i: &mut usize) {
+        let o = &opt.name;
+        let next = args.get(*i + 1).filter(|w| {
+            opt.attached.is_none()
+                && o.len() > 2
+                && !w.text.starts_with('-')
+                && !w.text.contains("://")
+        });
+        match next {
+            Some(n) => {
+                self.warn(
+                    opt.word,
+                    format!(
+                        "curl option `{o}` is not imported, nor `{}` after it",
+                        n.text
+                    ),
+                );
+                *i += 1;
+            }
+            None => self.warn(opt.word, format!("curl option `{o}` is not imported")),
+        }
+    }
+
     /// One command's request, and whether it follows redirects.
     fn parse<'w>(
         &mut self,
@@ -360,32 +386,12 @@ impl<'a> Command<'a> {
                     "-A" | "--user-agent" => headers.push(("User-Agent".into(), value(&mut i)?)),
                     "-e" | "--referer" => headers.push(("Referer".into(), value(&mut i)?)),
                     o => {
-                        match IGNORED.iter().find(|(name, _)| *name == o) {
-                            Some((_, true)) => {
+                        if let Some((_, takes_value)) = IGNORED.iter().find(|(n, _)| *n == o) {
+                            if *takes_value {
                                 value(&mut i)?;
                             }
-                            Some((_, false)) => {}
-                            None if opt.attached.is_some() || o.len() == 2 => {
-                                self.warn(word, format!("curl option `{o}` is not imported"));
-                            }
-                            None => {
-                                // It may take a value: the next word is not the URL
-                                // unless it reads as one.
-                                let next = args.get(i + 1).filter(|w| {
-                                    !w.text.starts_with('-') && !w.text.contains("://")
-                                });
-                                match next {
-                                    Some(n) => {
-                                        self.warn(
-                                        word,
-                                        format!("curl option `{o}` is not imported, nor `{}` after it", n.text),
-                                    );
-                                        i += 1;
-                                    }
-                                    None => self
-                                        .warn(word, format!("curl option `{o}` is not imported")),
-                                }
-                            }
+                        } else {
+                            self.unknown(&opt, args, &mut i);
                         }
                     }
                 }

@@ -267,10 +267,10 @@ impl Inference {
             self.note_ref(i, Ref::Input(expr.clone()), site);
             return Some(template(&expr));
         }
-        if (values::meaningful(v) || self.code_from_response(i, v))
-            && let Some(t) = self.link(i, v, site)
+        if let Some(j) = self.latest_source(i, v)
+            && (values::meaningful(v) || self.is_code_from(j, v))
         {
-            return Some(t);
+            return Some(self.link(i, j, v, site));
         }
         if matches!(site.place, Place::Json | Place::Form | Place::Query)
             && let Some(g) = values::generated(v, site.name)
@@ -424,33 +424,28 @@ impl Inference {
         Some(format!("{{{{ steps.{step}.outputs.{output} }}}}"))
     }
 
-    /// An all-capitals code (`verification_code: "QWERTYUI"`) an earlier
-    /// response gave under a name like a code: letters only, it reads as
-    /// a word, but where it came from says it is none.
-    fn code_from_response(&self, i: usize, v: &str) -> bool {
-        if !values::capitals_code(v) {
-            return false;
-        }
+    /// The latest response before request `i` (and before any request
+    /// sent `v`) that holds `v`.
+    fn latest_source(&self, i: usize, v: &str) -> Option<usize> {
         let limit = self.first_sent.get(v).copied().unwrap_or(i).min(i);
-        (0..limit).any(|j| {
-            self.sources[j]
-                .get(v)
-                .is_some_and(|s| values::code_name(&s.name))
-        })
+        (0..limit).rev().find(|&j| self.sources[j].contains_key(v))
     }
 
-    /// A reference to the earlier response that holds `v`, adding the capture.
-    fn link(&mut self, i: usize, v: &str, site: Site<'_>) -> Option<String> {
-        let limit = self.first_sent.get(v).copied().unwrap_or(i).min(i);
-        let j = (0..limit)
-            .rev()
-            .find(|&j| self.sources[j].contains_key(v))?;
+    /// An all-capitals code (`verification_code: "QWERTYUI"`) response `j`
+    /// gave under a name like a code: letters only, it reads as a word,
+    /// but where it came from says it is none.
+    fn is_code_from(&self, j: usize, v: &str) -> bool {
+        values::capitals_code(v) && values::code_name(&self.sources[j][v].name)
+    }
+
+    /// A reference to response `j`'s `v`, adding the capture.
+    fn link(&mut self, i: usize, j: usize, v: &str, site: Site<'_>) -> String {
         let source = self.sources[j][v].clone();
         let name = self.output(j, &source);
         let step = self.ids[j].clone();
         let t = format!("{{{{ steps.{step}.outputs.{name} }}}}");
         self.note_ref(i, Ref::Step { step, output: name }, site);
-        Some(t)
+        t
     }
 
     /// The output of step `j` that captures `source`, added when new.
@@ -779,13 +774,8 @@ mod tests {
 
     fn exchange(method: Method, url: &str, body: Body, response: Seen) -> Exchange {
         Exchange {
-            title: None,
-            method,
-            url: url::Url::parse(url).unwrap(),
-            headers: vec![],
-            body,
             response: Some(response),
-            started_ms: None,
+            ..request(method, url, &[], body)
         }
     }
 
@@ -982,20 +972,9 @@ mod tests {
                 ("grant_type".into(), "authorization_code".into()),
                 ("code".into(), code.into()),
             ]),
-            Seen {
-                status: 200,
-                headers: vec![],
-                text: "{}".into(),
-                json: Some(serde_json::json!({})),
-            },
+            json_seen(serde_json::json!({})),
         );
-        let options = Options {
-            name: "t".into(),
-            title: "t".into(),
-            tags: vec![],
-            header: vec![],
-        };
-        let inferred = infer(vec![resume, token], &options).unwrap();
+        let inferred = infer(vec![resume, token], &options()).unwrap();
         let yaml = &inferred.spec.yaml;
         assert!(yaml.contains("outputs.code }}"), "{yaml}");
         assert!(!yaml.contains("inputs.code"), "{yaml}");
