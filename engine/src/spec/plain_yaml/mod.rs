@@ -16,8 +16,6 @@ mod flow;
 mod node;
 mod quoted;
 mod scalar;
-#[cfg(test)]
-mod tests;
 
 use serde::de::DeserializeOwned;
 

@@ -1,11 +1,13 @@
-//! The reader against serde-saphyr: wherever it accepts a text, both build
-//! the same value; on the library, its garbles and hand-picked corners.
+//! The plain-YAML reader against serde-saphyr: wherever it accepts a text,
+//! both build the same value; on the library, its garbles and hand-picked
+//! corners. A target of its own, so a run that names quick targets (the
+//! mutation-testing config) can leave out its thousands of garbles.
 
 use std::path::Path;
 
 use serde_json::Value;
 
-use super::{compare_with_serde_saphyr, from_str};
+use caseflow::spec::plain_yaml::{compare_with_serde_saphyr, from_str};
 
 /// Whether the reader accepted `text`; panics where it disagrees with serde-saphyr.
 fn agrees(text: &str) -> bool {
