@@ -519,6 +519,9 @@ steps:
     needs: [make]
     request: { method: GET, url: /items/2 }
 cleanup:
+  flaky:
+    client: api
+    request: { method: GET, url: /status/500 }
   delete:
     client: api
     request: { method: DELETE, url: "/items/{{ steps.make.outputs.id }}" }
@@ -528,6 +531,15 @@ cleanup:
     .await;
     assert_eq!(step(&r, "broken").status, Status::Failed);
     assert_eq!(step(&r, "later").status, Status::Skipped);
+    // Independent of the failure, but not started after it.
+    let unrelated = step(&r, "unrelated");
+    assert_eq!(unrelated.status, Status::Skipped);
+    assert_eq!(
+        unrelated.message.as_deref(),
+        Some("not started: --fail-fast after a failure")
+    );
+    // Cleanup is not cut short, even by a failure of its own.
+    assert_eq!(step(&r, "flaky").status, Status::Failed);
     assert_eq!(step(&r, "delete").status, Status::Passed);
 }
 
