@@ -239,3 +239,62 @@ fn passing_run_exits_0_with_summary_and_total() {
     assert!(t.contains("PASSED ["), "{t}");
     assert!(t.contains("] 1 spec, 2 steps\n"), "{t}");
 }
+
+/// What a CI system reads of a run: a test case per step (cleanup ones
+/// named so), failures with their message, tolerated failures as passes,
+/// skipped dependents, attempts, HTTP statuses and captured outputs.
+#[test]
+fn the_junit_report_has_a_case_per_step() {
+    let srv = server(Duration::ZERO);
+    let spec = format!(
+        r#"version: 1
+name: reported
+steps:
+  make:
+    request: {{ method: POST, url: "{0}/items", json: {{}} }}
+    outputs: {{ id: $.id }}
+  broken:
+    needs: [make]
+    request: {{ method: GET, url: "{0}/status/500" }}
+  tolerated:
+    continue_on_error: true
+    request: {{ method: GET, url: "{0}/status/404" }}
+  later:
+    needs: [broken]
+    request: {{ method: GET, url: "{0}/items/1" }}
+cleanup:
+  delete:
+    request: {{ method: DELETE, url: "{0}/items/{{{{ steps.make.outputs.id }}}}" }}
+"#,
+        srv.base
+    );
+    let path = support::write_spec("reported.yaml", &spec);
+    let dir = path.parent().unwrap();
+    let out = caseflow(
+        &[
+            "run",
+            "reported.yaml",
+            "--max-parallel",
+            "1",
+            "--report",
+            "junit=report.xml",
+        ],
+        dir,
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let junit = std::fs::read_to_string(dir.join("report.xml")).unwrap();
+    let mut settings = insta::Settings::clone_current();
+    settings.add_filter(r#"time="[0-9.]+""#, r#"time="T""#);
+    settings.add_filter(r#"timestamp="[^"]+""#, r#"timestamp="T""#);
+    settings.add_filter(
+        r#"name="started_ms" value="\d+""#,
+        r#"name="started_ms" value="MS""#,
+    );
+    settings.add_filter(
+        r#"name="run_id" value="[^"]+""#,
+        r#"name="run_id" value="ID""#,
+    );
+    settings.add_filter(r#"value="[^"]*reported.yaml""#, r#"value="reported.yaml""#);
+    settings.add_filter(r"127\.0\.0\.1:\d+", "127.0.0.1:PORT");
+    settings.bind(|| insta::assert_snapshot!(junit));
+}

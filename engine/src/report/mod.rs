@@ -345,3 +345,19 @@ pub fn format_duration(d: Duration) -> String {
         format!("{:.2}s", d.as_secs_f64())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The HTML report's durations: whole milliseconds below a second,
+    /// seconds with two decimals from one on.
+    #[test]
+    fn durations_read_in_milliseconds_then_seconds() {
+        assert_eq!(format_duration(Duration::from_micros(999_999)), "999ms");
+        assert_eq!(format_duration(Duration::from_millis(1000)), "1.00s");
+        assert_eq!(format_duration(Duration::from_millis(61_234)), "61.23s");
+        assert_eq!(plural(1, "step"), "1 step");
+        assert_eq!(plural(0, "step"), "0 steps");
+    }
+}
