@@ -298,3 +298,124 @@ cleanup:
     settings.add_filter(r"127\.0\.0\.1:\d+", "127.0.0.1:PORT");
     settings.bind(|| insta::assert_snapshot!(junit));
 }
+
+/// `--report har=PATH` as a HAR viewer reads it: an entry per exchange, in
+/// the order sent, with when it started and how long it took (in
+/// milliseconds), the request and its body, the response and its reason
+/// phrase; credentials masked unless `--har-keep-secrets`.
+#[test]
+fn the_har_report_records_every_exchange() {
+    // POST /items answers after 300 ms.
+    let srv = server(Duration::from_millis(300));
+    let spec = format!(
+        r#"version: 1
+name: har
+inputs:
+  password: {{ secret: true }}
+steps:
+  make:
+    title: Create a widget
+    request:
+      method: POST
+      url: "{0}/items"
+      headers: {{ X-Api-Key: literal-key-1234 }}
+      json: {{ name: widget }}
+  login:
+    needs: [make]
+    request:
+      method: POST
+      url: "{0}/echo?lang=en"
+      form: {{ user: bob, password: "{{{{ inputs.password }}}}" }}
+"#,
+        srv.base
+    );
+    let path = support::write_spec("har.yaml", &spec);
+    let dir = path.parent().unwrap();
+    let har = |extra: &[&str]| {
+        let before = time::OffsetDateTime::now_utc();
+        let args = [
+            &[
+                "run",
+                "har.yaml",
+                "--set",
+                "password=hunter2-pass",
+                "--report",
+                "har=run.har",
+            ][..],
+            extra,
+        ]
+        .concat();
+        let out = caseflow(&args, dir);
+        let after = time::OffsetDateTime::now_utc();
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+        let text = std::fs::read_to_string(dir.join("run.har")).unwrap();
+        let doc: serde_json::Value = serde_json::from_str(&text).unwrap();
+        (doc, text, before, after)
+    };
+    let (doc, text, before, after) = har(&[]);
+    let entries = doc["log"]["entries"].as_array().unwrap();
+    assert_eq!(entries.len(), 2, "{text}");
+    let (make, login) = (&entries[0], &entries[1]);
+    let started = |e: &serde_json::Value| {
+        let at = e["startedDateTime"].as_str().unwrap();
+        time::OffsetDateTime::parse(at, &time::format_description::well_known::Rfc3339).unwrap()
+    };
+    // Times on the run's clock, in milliseconds: `login` starts once `make` has answered.
+    let took = make["time"].as_f64().unwrap();
+    assert!((300.0..60_000.0).contains(&took), "{took} ms");
+    assert_eq!(make["timings"]["wait"], make["time"]);
+    assert!(before <= started(make) && started(login) <= after, "{text}");
+    let make_ended = started(make) + Duration::from_secs_f64(took / 1000.0);
+    assert!(
+        started(login) >= make_ended - Duration::from_millis(2),
+        "{text}"
+    );
+    // Requests and responses.
+    assert_eq!(make["request"]["method"], "POST");
+    assert_eq!(make["request"]["url"], format!("{}/items", srv.base));
+    assert_eq!(make["request"]["postData"]["mimeType"], "application/json");
+    assert_eq!(make["request"]["postData"]["text"], r#"{"name":"widget"}"#);
+    assert_eq!(make["request"]["bodySize"], 17);
+    assert_eq!(make["response"]["status"], 201);
+    assert_eq!(make["response"]["statusText"], "Created");
+    assert_eq!(make["comment"], "Create a widget");
+    assert_eq!(
+        make["_caseflow"],
+        serde_json::json!({ "spec": "har", "step": "make" })
+    );
+    let header = |e: &serde_json::Value, name: &str| {
+        e["request"]["headers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|h| {
+                h["name"]
+                    .as_str()
+                    .is_some_and(|n| n.eq_ignore_ascii_case(name))
+            })
+            .map(|h| h["value"].clone())
+    };
+    assert_eq!(header(make, "x-api-key"), Some("•••".into()), "{text}");
+    let post = &login["request"]["postData"];
+    assert_eq!(post["mimeType"], "application/x-www-form-urlencoded");
+    assert_eq!(
+        post["params"],
+        serde_json::json!([{ "name": "user", "value": "bob" }, { "name": "password", "value": "•••" }])
+    );
+    assert_eq!(
+        login["request"]["queryString"],
+        serde_json::json!([{ "name": "lang", "value": "en" }])
+    );
+    assert_eq!(login["response"]["statusText"], "OK");
+    for secret in ["hunter2-pass", "literal-key-1234"] {
+        assert!(!text.contains(secret), "{secret} in {text}");
+    }
+    // Kept on request, for replaying the flow.
+    let (doc, text, ..) = har(&["--har-keep-secrets"]);
+    let entries = doc["log"]["entries"].as_array().unwrap();
+    assert_eq!(
+        header(&entries[0], "x-api-key"),
+        Some("literal-key-1234".into())
+    );
+    assert!(text.contains("hunter2-pass"), "{text}");
+}

@@ -79,9 +79,11 @@ static PAIRS: [Pattern; 5] = [
         Encoding::Plain,
         &[b"\"", b":"],
     ),
-    // name=value in forms, query strings, fragments and cookies
+    // name=value in forms, query strings, fragments and cookies; a
+    // backslash ends the value too: it escapes the quote that closes a
+    // form quoted inside JSON text (an echoed request body).
     Pattern::new(
-        r#"(?:^|[?&#;\s,(])([A-Za-z0-9_.$-]{1,64})=([^&#;\s"'<>,)]+)"#,
+        r#"(?:^|[?&#;\s,(])([A-Za-z0-9_.$-]{1,64})=([^&#;\s"'<>,)\\]+)"#,
         Encoding::Percent,
         &[b"="],
     ),

@@ -94,6 +94,16 @@ fn uncaptured_credential_fields_are_masked() {
 }
 
 #[test]
+fn a_form_quoted_inside_json_keeps_its_escapes() {
+    let r = Redactor::new();
+    let echoed = r#"{"body":"user=bob&password=hunter2-pass","json":null}"#;
+    let text = serde_json::to_string(echoed).unwrap();
+    let masked = r.redact(&text);
+    let back: String = serde_json::from_str(&masked).expect("still JSON");
+    assert_eq!(back, r#"{"body":"user=bob&password=•••","json":null}"#);
+}
+
+#[test]
 fn learned_fields_are_masked_elsewhere_too() {
     let r = Redactor::new();
     r.learn_json(&serde_json::json!({ "nested": [{ "client_secret": "cs-0123456789" }] }));
