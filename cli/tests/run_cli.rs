@@ -419,3 +419,49 @@ steps:
     );
     assert!(text.contains("hunter2-pass"), "{text}");
 }
+
+/// A secret output that is a list or an object makes every value inside it
+/// secret: none reaches the console or a report, wherever it is used.
+#[test]
+fn secret_lists_and_objects_mask_every_value_inside() {
+    let srv = server(Duration::ZERO);
+    let spec = format!(
+        r#"version: 1
+name: lists
+steps:
+  issue:
+    request:
+      method: POST
+      url: "{0}/echo"
+      json: {{ codes: [code-alpha-1, code-beta-22], pair: {{ first: pair-value-1 }} }}
+    outputs:
+      codes: {{ json: $.json.codes, secret: true }}
+      pair: {{ json: $.json.pair, secret: true }}
+  use:
+    request:
+      method: GET
+      url: "{0}/echo?c={{{{ steps.issue.outputs.codes[1] }}}}&p={{{{ steps.issue.outputs.pair.first }}}}"
+"#,
+        srv.base
+    );
+    let path = support::write_spec("lists.yaml", &spec);
+    let dir = path.parent().unwrap();
+    let out = caseflow(
+        &[
+            "run",
+            "lists.yaml",
+            "--verbose",
+            "--report",
+            "json=report.json",
+        ],
+        dir,
+    );
+    let console = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{console}");
+    let json = std::fs::read_to_string(dir.join("report.json")).unwrap();
+    assert!(json.contains("?c=•••&p=•••"), "{json}");
+    for value in ["code-alpha-1", "code-beta-22", "pair-value-1"] {
+        assert!(!console.contains(value), "{value} in {console}");
+        assert!(!json.contains(value), "{value} in {json}");
+    }
+}
