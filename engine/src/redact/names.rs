@@ -130,7 +130,7 @@ pub fn is_secret_header(name: &str) -> bool {
     }
     // Every request header comes through here: split only a `*key` name.
     let b = name.as_bytes();
-    if b.len() < 3 || !b[b.len() - 3..].eq_ignore_ascii_case(b"key") {
+    if !b[b.len().saturating_sub(3)..].eq_ignore_ascii_case(b"key") {
         return false;
     }
     match words(name).as_slice() {
@@ -212,6 +212,9 @@ mod tests {
         assert!(!is_secret_header("Idempotency-Key"));
         assert!(!is_secret_header("Content-Type"));
         assert!(!is_secret_header("Location"));
+        // Names too short to end in a word before `key`.
+        assert!(!is_secret_header("TE"));
+        assert!(!is_secret_header("Key"));
     }
 
     #[test]
