@@ -465,3 +465,35 @@ steps:
         assert!(!json.contains(value), "{value} in {json}");
     }
 }
+
+/// `caseflow report merge` reads the durations a run wrote and writes them
+/// back unchanged, each step's and the spec's.
+#[test]
+fn a_merged_report_keeps_the_durations() {
+    // POST /items answers after 300 ms.
+    let srv = server(Duration::from_millis(300));
+    let spec = format!(
+        "version: 1\nname: timed\nsteps:\n  make:\n    request: {{ method: POST, url: \"{}/items\", json: {{}} }}\n",
+        srv.base
+    );
+    let path = support::write_spec("timed.yaml", &spec);
+    let dir = path.parent().unwrap();
+    let out = caseflow(&["run", "timed.yaml", "--report", "json=run.json"], dir);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let out = caseflow(
+        &["report", "merge", "run.json", "--json", "merged.json"],
+        dir,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let read = |name: &str| -> serde_json::Value {
+        serde_json::from_str(&std::fs::read_to_string(dir.join(name)).unwrap()).unwrap()
+    };
+    let (run, merged) = (read("run.json"), read("merged.json"));
+    let step_ms = &run["specs"][0]["steps"][0]["duration_ms"];
+    assert!(step_ms.as_u64().unwrap() >= 300, "{run}");
+    assert_eq!(&merged["specs"][0]["steps"][0]["duration_ms"], step_ms);
+    assert_eq!(
+        merged["specs"][0]["duration_ms"],
+        run["specs"][0]["duration_ms"]
+    );
+}
