@@ -421,7 +421,7 @@ steps:
 }
 
 /// A secret output that is a list or an object makes every value inside it
-/// secret: none reaches the console or a report, wherever it is used.
+/// secret: none reaches the console or a report, used or not.
 #[test]
 fn secret_lists_and_objects_mask_every_value_inside() {
     let srv = server(Duration::ZERO);
@@ -453,6 +453,8 @@ steps:
             "--verbose",
             "--report",
             "json=report.json",
+            "--report",
+            "har=run.har",
         ],
         dir,
     );
@@ -460,9 +462,16 @@ steps:
     assert_eq!(out.status.code(), Some(0), "{console}");
     let json = std::fs::read_to_string(dir.join("report.json")).unwrap();
     assert!(json.contains("?c=•••&p=•••"), "{json}");
+    // The HAR report holds both bodies: the list and the object as sent and echoed.
+    let har = std::fs::read_to_string(dir.join("run.har")).unwrap();
+    assert!(har.contains("codes"), "{har}");
     for value in ["code-alpha-1", "code-beta-22", "pair-value-1"] {
-        assert!(!console.contains(value), "{value} in {console}");
-        assert!(!json.contains(value), "{value} in {json}");
+        for (name, output) in [("console", &console), ("json", &json), ("har", &har)] {
+            assert!(
+                !output.contains(value),
+                "{value} in the {name} output:\n{output}"
+            );
+        }
     }
 }
 
