@@ -433,7 +433,7 @@ steps:
     request:
       method: POST
       url: "{0}/echo"
-      json: {{ codes: [code-alpha-1, code-beta-22], pair: {{ first: pair-value-1 }} }}
+      json: {{ codes: [code-alpha-1, code-beta-22], pair: {{ first: pair-value-1, second: pair-value-2 }} }}
     outputs:
       codes: {{ json: $.json.codes, secret: true }}
       pair: {{ json: $.json.pair, secret: true }}
@@ -465,7 +465,12 @@ steps:
     // The HAR report holds both bodies: the list and the object as sent and echoed.
     let har = std::fs::read_to_string(dir.join("run.har")).unwrap();
     assert!(har.contains("codes"), "{har}");
-    for value in ["code-alpha-1", "code-beta-22", "pair-value-1"] {
+    for value in [
+        "code-alpha-1",
+        "code-beta-22",
+        "pair-value-1",
+        "pair-value-2",
+    ] {
         for (name, output) in [("console", &console), ("json", &json), ("har", &har)] {
             assert!(
                 !output.contains(value),
