@@ -109,9 +109,12 @@ async fn run_graph_inner(
             queue.ready.pop_front();
             let task_ctx = ctx.clone();
             let task_id = id.to_string();
+            // The permit comes back with the report and is freed only once
+            // the outcome is handled: a waiting step cannot start in the gap
+            // between a failure and `--fail-fast` seeing it.
             let handle = tasks.spawn(async move {
-                let _permit = held;
-                step::run(&task_ctx, &task_id, phase).await
+                let report = step::run(&task_ctx, &task_id, phase).await;
+                (report, held)
             });
             running.insert(handle.id(), i);
         }
@@ -134,8 +137,8 @@ async fn run_graph_inner(
             else => break,
         };
         let Some(joined) = joined else { break };
-        let (i, report) = match joined {
-            Ok((task, report)) => (running.remove(&task), report),
+        let (i, report, _permit) = match joined {
+            Ok((task, (report, permit))) => (running.remove(&task), report, permit),
             Err(e) => {
                 let i = running.remove(&e.id());
                 let id = i.map_or("?", |i| ids[i].as_str());
@@ -147,7 +150,7 @@ async fn run_graph_inner(
                 let mut r = step::skipped(ctx, id, phase, why);
                 r.status = Status::Failed;
                 ctx.emit(EventKind::StepFinished(&r));
-                (i, r)
+                (i, r, None)
             }
         };
         let Some(i) = i else { continue };
