@@ -127,3 +127,48 @@ fn a_dense_cycle_is_refused_naming_its_steps() {
       = note: in `steps.s01`
     ");
 }
+
+/// `plan --format html`: each step a bar one level wide at its level (the
+/// axis is the four main levels and the cleanup level, so a level is 20%),
+/// cleanup after the main levels, the critical path marked, and the table
+/// below giving each step's level and what it waits for.
+#[test]
+fn the_html_plan_draws_each_step_at_its_level() {
+    let html = output(&["plan", "fan.yaml", "--format", "html"]);
+    let bar = regex::Regex::new(
+        r#"<a class="bar ([^"]*)" href="[^"]*" data-id="([^"]*)" data-needs="([^"]*)"[^>]* style="left:([^;]*);width:([^;]*);"#,
+    )
+    .unwrap();
+    let bars: Vec<String> = bar
+        .captures_iter(&html)
+        .map(|c| {
+            format!(
+                "{} at {} width {} [{}] needs [{}]",
+                &c[2], &c[4], &c[5], &c[1], &c[3]
+            )
+        })
+        .collect();
+    let row = regex::Regex::new(
+        r#"<tr id="p-\d+"><td>([^<]*)</td><td><b>([^<]*)</b></td><td>([^<]*)</td></tr>"#,
+    )
+    .unwrap();
+    let rows: Vec<String> = row
+        .captures_iter(&html)
+        .map(|c| format!("{}: {} waits for [{}]", &c[1], &c[2], &c[3]))
+        .collect();
+    insta::assert_snapshot!(format!("{}\n\n{}", bars.join("\n"), rows.join("\n")), @"
+    token at 0.000% width 20.000% [m-planned crit] needs []
+    users at 20.000% width 20.000% [m-planned crit] needs [token]
+    groups at 20.000% width 20.000% [m-planned] needs [token]
+    user at 40.000% width 20.000% [m-planned crit] needs [users]
+    report at 60.000% width 20.000% [m-planned crit] needs [user groups]
+    revoke at 80.000% width 20.000% [m-planned cleanup] needs []
+
+    1: token waits for []
+    2: users waits for [token]
+    2: groups waits for [token]
+    3: user waits for [users]
+    4: report waits for [user, groups]
+    cleanup 1: revoke waits for []
+    ");
+}
