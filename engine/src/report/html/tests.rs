@@ -134,3 +134,15 @@ fn ticks_are_round_and_fit() {
         .collect();
     assert_eq!(levels, ["1", "2", "3", "1"]);
 }
+
+#[test]
+fn the_header_counts_the_steps_of_every_spec() {
+    let html = render(&[spec(), spec()], Duration::from_millis(25));
+    assert!(
+        html.contains(
+            "<p class=\"stats\">2 specs · 16 steps: <span class=\"n-passed\">10 passed</span>, \
+             <span class=\"n-failed\">4 failed</span>, 2 skipped · "
+        ),
+        "{html}"
+    );
+}
