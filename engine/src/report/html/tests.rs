@@ -145,4 +145,9 @@ fn the_header_counts_the_steps_of_every_spec() {
         ),
         "{html}"
     );
+    // Each spec linked from the header; one spec alone needs no links.
+    assert!(html.contains(
+        "<nav><a class=\"failed\" href=\"#spec-0\">demo</a><a class=\"failed\" href=\"#spec-1\">demo</a></nav>"
+    ));
+    assert!(!render(&[spec()], Duration::from_millis(25)).contains("<nav>"));
 }
