@@ -151,3 +151,26 @@ fn the_header_counts_the_steps_of_every_spec() {
     ));
     assert!(!render(&[spec()], Duration::from_millis(25)).contains("<nav>"));
 }
+
+#[test]
+fn a_spec_section_has_its_own_counts_busy_time_and_critical_path() {
+    let html = render(&[spec(), spec()], Duration::from_millis(25));
+    // Each section counts its own 8 steps (the header counts 16); the last
+    // step ends 17ms in; the chain that decided it is named.
+    let section = format!(
+        "<p class=\"stats\">8 steps: <span class=\"n-passed\">5 passed</span>, \
+         <span class=\"n-failed\">2 failed</span>, 1 skipped · steps busy for {} with ",
+        format_duration(Duration::from_millis(17))
+    );
+    assert_eq!(html.matches(&section).count(), 2, "{html}");
+    assert!(html.contains("<p class=\"critical\">critical path (3 steps): token → sub → tidy</p>"));
+    // Workflow outputs only where the spec has some.
+    assert!(!html.contains("Workflow outputs"));
+    let mut with_outputs = spec();
+    with_outputs.outputs.insert("user".into(), json!("u-1"));
+    let html = render(&[with_outputs], Duration::from_millis(25));
+    assert!(
+        html.contains("<h3>Workflow outputs</h3>") && html.contains("u-1"),
+        "{html}"
+    );
+}
